@@ -1,0 +1,2 @@
+import Encoder
+import GRDB

@@ -1,0 +1,4 @@
+import ArgumentParser
+struct EmbedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "embed")
+}

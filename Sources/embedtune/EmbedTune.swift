@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct EmbedTune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embedtune",
+        abstract: "Contrastive fine-tuning of text-embedding models, and semantic search over SQLite.",
+        subcommands: [TokenizeCommand.self, EmbedCommand.self])
+}

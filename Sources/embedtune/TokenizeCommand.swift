@@ -1,0 +1,4 @@
+import ArgumentParser
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tokenize")
+}
