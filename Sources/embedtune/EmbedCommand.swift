@@ -1,4 +1,52 @@
 import ArgumentParser
+import Encoder
+import Foundation
+
 struct EmbedCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "embed")
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Embed one text per line of standard input.",
+        discussion: """
+            Every input line, empty ones included, gives one output line in the same order:
+            {"embedding":[...]} as JSON lines on standard output, or with --output F.npy one row of a float32
+            .npy array of shape [n, dim]. Bytes that are not valid UTF-8 are replaced with U+FFFD, which the
+            tokenizer then drops (as Python's errors="replace" followed by the BERT normalizer does).
+            """)
+
+    @OptionGroup var model: ModelOptions
+    @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
+    @Option(help: "Write a float32 .npy array of shape [n, dim] here instead of JSON lines.") var output: String?
+    @Option(help: .hidden) var benchmarkRepeats: Int = 0
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    }
+
+    func run() throws {
+        let encoder = try model.loadEncoder()
+        let lines = StandardInput.readLines()
+        if benchmarkRepeats > 0 {
+            try Benchmark.encode(encoder, lines, batchSize: batchSize, threads: model.threads, repeats: benchmarkRepeats)
+            return
+        }
+        let embeddings = encoder.encode(lines, batchSize: batchSize, threads: model.threads)
+        if let output {
+            try embeddings.withUnsafeBufferPointer {
+                try NPYWriter.write(rows: lines.count, cols: encoder.dimension, values: $0,
+                                    to: URL(fileURLWithPath: output))
+            }
+        } else {
+            let out = BufferedOutput.standardOutput
+            let d = encoder.dimension
+            for i in lines.indices {
+                out.write("{\"embedding\":[")
+                for j in 0..<d {
+                    if j > 0 { out.write(",") }
+                    out.write(embeddings[i * d + j].description)
+                }
+                out.write("]}\n")
+            }
+            out.flush()
+        }
+    }
 }

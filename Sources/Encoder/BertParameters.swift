@@ -1,0 +1,138 @@
+import Foundation
+import Tensor
+
+/// Views of one `nn.Linear`: weight (OC, C) as Hugging Face stores it, bias (OC).
+public struct LinearParameters: @unchecked Sendable {
+    public let name: String
+    public let weight: UnsafeMutablePointer<Float>  // (OC, C)
+    public let bias: UnsafeMutablePointer<Float>  // (OC)
+    public let inFeatures: Int
+    public let outFeatures: Int
+}
+
+/// Views of one LayerNorm: weight and bias (C).
+public struct LayerNormParameters: @unchecked Sendable {
+    public let name: String
+    public let weight: UnsafeMutablePointer<Float>  // (C)
+    public let bias: UnsafeMutablePointer<Float>  // (C)
+}
+
+/// Views of one `BertLayer`, by the Hugging Face module names under `encoder.layer.{i}`.
+public struct BertLayerParameters: @unchecked Sendable {
+    public let query, key, value: LinearParameters  // attention.self.{query,key,value}
+    public let attentionOutput: LinearParameters  // attention.output.dense
+    public let attentionLayerNorm: LayerNormParameters  // attention.output.LayerNorm
+    public let intermediate: LinearParameters  // intermediate.dense
+    public let output: LinearParameters  // output.dense
+    public let outputLayerNorm: LayerNormParameters  // output.LayerNorm
+
+    /// The linear layers in Hugging Face order; LoRA targets are chosen among these by name.
+    public var linears: [LinearParameters] { [query, key, value, attentionOutput, intermediate, output] }
+}
+
+/// All parameters of a `BertModel` (transformers' modeling_bert.py), named exactly as in its state dict
+/// without the optional "bert." prefix. The pooler is not part of the sentence-embedding path and is not
+/// loaded. Views point into `block`, which this struct keeps alive.
+public struct BertParameters: @unchecked Sendable {
+    public let config: BertConfig
+    public let block: ParameterBlock
+    public let wordEmbeddings: UnsafeMutablePointer<Float>  // (V, C)
+    public let positionEmbeddings: UnsafeMutablePointer<Float>  // (maxP, C)
+    public let tokenTypeEmbeddings: UnsafeMutablePointer<Float>  // (typeV, C)
+    public let embeddingsLayerNorm: LayerNormParameters
+    public let layers: [BertLayerParameters]
+
+    /// Names and shapes of every tensor, in the order of the flat block.
+    public static func layout(_ config: BertConfig) -> [(name: String, shape: [Int])] {
+        let c = config.hiddenSize, i = config.intermediateSize
+        var layout: [(name: String, shape: [Int])] = [
+            ("embeddings.word_embeddings.weight", [config.vocabSize, c]),
+            ("embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, c]),
+            ("embeddings.token_type_embeddings.weight", [config.typeVocabSize, c]),
+            ("embeddings.LayerNorm.weight", [c]),
+            ("embeddings.LayerNorm.bias", [c]),
+        ]
+        for l in 0..<config.numHiddenLayers {
+            let p = "encoder.layer.\(l)."
+            func linear(_ name: String, _ outF: Int, _ inF: Int) {
+                layout.append((p + name + ".weight", [outF, inF]))
+                layout.append((p + name + ".bias", [outF]))
+            }
+            func norm(_ name: String) {
+                layout.append((p + name + ".weight", [c]))
+                layout.append((p + name + ".bias", [c]))
+            }
+            linear("attention.self.query", c, c)
+            linear("attention.self.key", c, c)
+            linear("attention.self.value", c, c)
+            linear("attention.output.dense", c, c)
+            norm("attention.output.LayerNorm")
+            linear("intermediate.dense", i, c)
+            linear("output.dense", c, i)
+            norm("output.LayerNorm")
+        }
+        return layout
+    }
+
+    /// Zero-valued parameters for a config (to be filled by loading or initialisation).
+    public init(config: BertConfig) {
+        self.init(config: config, block: ParameterBlock(layout: BertParameters.layout(config)))
+    }
+
+    /// Views over an existing block laid out by `layout(config)` (e.g. a gradient block).
+    public init(config: BertConfig, block: ParameterBlock) {
+        self.config = config
+        self.block = block
+        let c = config.hiddenSize, i = config.intermediateSize
+        func linear(_ name: String, _ outF: Int, _ inF: Int) -> LinearParameters {
+            LinearParameters(
+                name: name, weight: block.pointer(name + ".weight"), bias: block.pointer(name + ".bias"),
+                inFeatures: inF, outFeatures: outF)
+        }
+        func norm(_ name: String) -> LayerNormParameters {
+            LayerNormParameters(name: name, weight: block.pointer(name + ".weight"), bias: block.pointer(name + ".bias"))
+        }
+        wordEmbeddings = block.pointer("embeddings.word_embeddings.weight")
+        positionEmbeddings = block.pointer("embeddings.position_embeddings.weight")
+        tokenTypeEmbeddings = block.pointer("embeddings.token_type_embeddings.weight")
+        embeddingsLayerNorm = norm("embeddings.LayerNorm")
+        layers = (0..<config.numHiddenLayers).map { l in
+            let p = "encoder.layer.\(l)."
+            return BertLayerParameters(
+                query: linear(p + "attention.self.query", c, c),
+                key: linear(p + "attention.self.key", c, c),
+                value: linear(p + "attention.self.value", c, c),
+                attentionOutput: linear(p + "attention.output.dense", c, c),
+                attentionLayerNorm: norm(p + "attention.output.LayerNorm"),
+                intermediate: linear(p + "intermediate.dense", i, c),
+                output: linear(p + "output.dense", c, i),
+                outputLayerNorm: norm(p + "output.LayerNorm"))
+        }
+    }
+
+    /// Loads every tensor from a safetensors file. Checkpoints saved from `BertFor...` heads carry a
+    /// "bert." prefix, and old ones name LayerNorm parameters gamma/beta; both are accepted.
+    public init(config: BertConfig, safetensors file: SafeTensorsFile, path: String) throws {
+        self.init(config: config)
+        let names = Set(file.names)
+        let prefix = names.contains("embeddings.word_embeddings.weight") ? "" :
+            names.contains("bert.embeddings.word_embeddings.weight") ? "bert." : ""
+        for entry in block.entries {
+            var stored = prefix + entry.name
+            if !names.contains(stored), entry.name.contains("LayerNorm.") {
+                stored = prefix + entry.name
+                    .replacingOccurrences(of: "LayerNorm.weight", with: "LayerNorm.gamma")
+                    .replacingOccurrences(of: "LayerNorm.bias", with: "LayerNorm.beta")
+            }
+            guard let info = file.info(stored) else {
+                throw ModelLoadingError.missingTensor(file: path, tensor: prefix + entry.name)
+            }
+            guard info.shape == entry.shape else {
+                throw ModelLoadingError.wrongShape(file: path, tensor: stored, expected: entry.shape, found: info.shape)
+            }
+            let values = try file.floats(stored)
+            precondition(values.count == entry.count)
+            values.withUnsafeBufferPointer { block.pointer(entry.name).update(from: $0.baseAddress!, count: entry.count) }
+        }
+    }
+}

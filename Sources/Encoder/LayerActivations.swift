@@ -1,0 +1,43 @@
+import Tensor
+
+/// The buffers one `BertLayer` writes in its forward pass, for N packed tokens.
+///
+/// Training keeps one instance per layer, with the saved-for-backward statistics; inference (the frozen
+/// encoding path) passes the same instance to every layer and keeps no statistics — the forward code
+/// is the same. Buffers grow to the largest batch seen and are then reused.
+public final class LayerActivations: @unchecked Sendable {
+    public let keepsStatistics: Bool
+    public let q = Tensor(zeros: [0])  // (N, C)
+    public let k = Tensor(zeros: [0])  // (N, C)
+    public let v = Tensor(zeros: [0])  // (N, C)
+    public let probs = Tensor(zeros: [0])  // (sum_b NH * L_b * L_b), kept for backward only
+    public let context = Tensor(zeros: [0])  // (N, C) attention output before the output dense
+    public let attentionSum = Tensor(zeros: [0])  // (N, C) dense(context) + input, before LayerNorm
+    public let attentionMean = Tensor(zeros: [0])  // (N)
+    public let attentionRstd = Tensor(zeros: [0])  // (N)
+    public let attentionNormed = Tensor(zeros: [0])  // (N, C)
+    public let intermediate = Tensor(zeros: [0])  // (N, I) before GELU
+    public let activated = Tensor(zeros: [0])  // (N, I) after GELU (aliases `intermediate` in inference)
+    public let outputSum = Tensor(zeros: [0])  // (N, C) dense(activated) + attentionNormed, before LayerNorm
+    public let outputMean = Tensor(zeros: [0])  // (N)
+    public let outputRstd = Tensor(zeros: [0])  // (N)
+    public let output = Tensor(zeros: [0])  // (N, C) the layer's output
+
+    public init(keepsStatistics: Bool) { self.keepsStatistics = keepsStatistics }
+
+    /// Sizes every buffer for `n` tokens and `probabilityCount` attention weights.
+    public func resize(n: Int, c: Int, intermediateSize: Int, probabilityCount: Int) {
+        for t in [q, k, v, context, attentionSum, attentionNormed, outputSum, output] { t.reshape([n, c]) }
+        intermediate.reshape([n, intermediateSize])
+        if keepsStatistics {
+            activated.reshape([n, intermediateSize])
+            probs.reshape([probabilityCount])
+            for t in [attentionMean, attentionRstd, outputMean, outputRstd] { t.reshape([n]) }
+        }
+    }
+
+    /// Where GELU writes: a separate buffer when backward needs its input, else in place.
+    var activatedPointer: UnsafeMutablePointer<Float> {
+        keepsStatistics ? activated.pointer : intermediate.pointer
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Kernels
+import Tokenizer
+
+/// A Hugging Face / sentence-transformers model directory: `config.json`, `model.safetensors`, the
+/// tokenizer files, and where present `modules.json`, `1_Pooling/config.json`, `sentence_bert_config.json`
+/// and a Normalize module. Without `modules.json` the directory is a plain transformers checkpoint and,
+/// as sentence-transformers does, gets mean pooling and no normalisation.
+public struct ModelDirectory: Sendable {
+    public let url: URL
+    public let config: BertConfig
+    public let pooling: PoolingMode
+    public let normalize: Bool
+    /// Truncation length in tokens, [CLS] and [SEP] included: sentence_bert_config.json's
+    /// `max_seq_length` wins over the tokenizer's and the config's, capped by the position table.
+    public private(set) var maxSequenceLength: Int
+    public private(set) var tokenizer: BertTokenizer
+
+    public init(url: URL) throws {
+        self.url = url
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ModelLoadingError.missingFile(url.path)
+        }
+        let configURL = url.appendingPathComponent("config.json")
+        config = try decodeJSONFile(BertConfig.self, at: configURL)
+        try config.validate(file: configURL.path)
+
+        var pooling = PoolingMode.mean
+        var normalize = false
+        var bertSubdirectory = url
+        let modulesURL = url.appendingPathComponent("modules.json")
+        if FileManager.default.fileExists(atPath: modulesURL.path) {
+            let modules = try decodeJSONFile([SentenceTransformerModule].self, at: modulesURL)
+            for module in modules {
+                switch module.type.split(separator: ".").last.map(String.init) ?? module.type {
+                case "Transformer":
+                    if !module.path.isEmpty { bertSubdirectory = url.appendingPathComponent(module.path) }
+                case "Pooling":
+                    let poolingURL = url.appendingPathComponent(module.path).appendingPathComponent("config.json")
+                    pooling = try decodeJSONFile(PoolingConfig.self, at: poolingURL).mode(file: poolingURL.path)
+                case "Normalize":
+                    normalize = true
+                default:
+                    throw ModelLoadingError.invalidField(
+                        file: modulesURL.path, field: "type",
+                        reason: "module \"\(module.type)\" is not supported (Transformer, Pooling and Normalize are)")
+                }
+            }
+        }
+        if bertSubdirectory != url {
+            throw ModelLoadingError.invalidField(
+                file: modulesURL.path, field: "path",
+                reason: "the Transformer module must live at the top of the model directory")
+        }
+        self.pooling = pooling
+        self.normalize = normalize
+
+        let tokenizer = try BertTokenizer.load(modelDirectory: url)
+        var maxLength = tokenizer.maxLength
+        let stConfigURL = url.appendingPathComponent("sentence_bert_config.json")
+        if FileManager.default.fileExists(atPath: stConfigURL.path),
+            let stMax = try decodeJSONFile(SentenceBertConfig.self, at: stConfigURL).maxSeqLength
+        {
+            guard stMax >= 2 else {
+                throw ModelLoadingError.invalidField(
+                    file: stConfigURL.path, field: "max_seq_length", reason: "must be at least 2")
+            }
+            maxLength = stMax
+        }
+        maxSequenceLength = min(maxLength, config.maxPositionEmbeddings)
+        self.tokenizer = tokenizer.withMaxLength(maxSequenceLength)
+    }
+
+    mutating func overrideMaxLength(_ n: Int) {
+        maxSequenceLength = n
+        tokenizer = tokenizer.withMaxLength(n)
+    }
+
+    public var weightsURL: URL { url.appendingPathComponent("model.safetensors") }
+
+    /// Reads the weights of `model.safetensors`.
+    public func loadParameters() throws -> BertParameters {
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+            let bin = url.appendingPathComponent("pytorch_model.bin")
+            if FileManager.default.fileExists(atPath: bin.path) {
+                throw ModelLoadingError.malformedFile(
+                    file: bin.path, reason: "PyTorch pickles are not read; save the model with safetensors")
+            }
+            throw ModelLoadingError.missingFile(weightsURL.path)
+        }
+        let file = try SafeTensorsFile(url: weightsURL)
+        return try BertParameters(config: config, safetensors: file, path: weightsURL.path)
+    }
+}

@@ -1,0 +1,40 @@
+/// What makes two embeddings comparable: the weights actually used (base weights with any adapter
+/// merged in), the pooling, the normalisation and the truncation length. Vectors written under one
+/// fingerprint must never be mixed with vectors of another.
+public struct ModelFingerprint: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var weightsHash: UInt64
+    public var pooling: String
+    public var normalize: Bool
+    public var maxLength: Int
+    public var dimension: Int
+
+    public var description: String {
+        let hex = String(weightsHash, radix: 16)
+        let padded = String(repeating: "0", count: 16 - hex.count) + hex
+        return "w\(padded)-\(pooling)-\(normalize ? "norm" : "raw")-len\(maxLength)-dim\(dimension)"
+    }
+
+    /// A 64-bit hash of raw bytes: 8-byte words through a multiply–xorshift mixer, length included.
+    /// Not cryptographic; it tells model versions apart, it does not defend against forgery.
+    public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0x243F_6A88_85A3_08D3) -> UInt64 {
+        var h0 = seed ^ UInt64(bytes.count), h1 = seed &* 0x9E37_79B9_7F4A_7C15
+        let words = bytes.count / 8
+        var i = 0
+        while i + 1 < words {
+            h0 = mix(h0 ^ bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
+            h1 = mix(h1 ^ bytes.loadUnaligned(fromByteOffset: i * 8 + 8, as: UInt64.self))
+            i += 2
+        }
+        if i < words { h0 = mix(h0 ^ bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) }
+        var tail: UInt64 = 0
+        for j in (words * 8)..<bytes.count { tail = tail << 8 | UInt64(bytes[j]) }
+        return mix(mix(h0 ^ tail) ^ h1)
+    }
+
+    @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &* 0xBF58_476D_1CE4_E5B9
+        z ^= z >> 31
+        z = z &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 29)
+    }
+}

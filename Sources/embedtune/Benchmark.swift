@@ -1,0 +1,35 @@
+import Encoder
+import Foundation
+
+/// Timing used by scripts/bench: the same work the peer programs time (tokenisation, forward, pooling,
+/// normalisation), after a warm-up, median of repeats; one JSON line on standard output.
+enum Benchmark {
+    static func encode(_ encoder: SentenceEncoder, _ texts: [String], batchSize: Int, threads: Int, repeats: Int) throws {
+        _ = encoder.encode(Array(texts.prefix(512)), batchSize: batchSize, threads: threads)
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = encoder.encode(texts, batchSize: batchSize, threads: threads)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let median = times.sorted()[times.count / 2]
+        let tokens = encoder.tokenize(texts).reduce(0) { $0 + $1.count }
+        let record: [String: Any] = [
+            "bench": "encode_embedtune", "threads": threads, "batch_size": batchSize, "max_seq_length": encoder.maxLength,
+            "n_sentences": texts.count, "tokens": tokens, "repeats_s": times, "median_s": median,
+            "sentences_per_s": Double(texts.count) / median, "peak_rss_mib": peakRSSMiB(),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Peak resident set size of this process (VmHWM), in MiB.
+    static func peakRSSMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kib = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kib / 1024
+        }
+        return 0
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Encoder
+import Foundation
+
+/// Options shared by every subcommand that loads a model.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "A Hugging Face / sentence-transformers model directory.") var model: String
+    @Option(help: "Truncate inputs at N tokens instead of the model's max_seq_length.") var maxLength: Int?
+    @Option(help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be at least 2") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+    }
+
+    func loadEncoder() throws -> SentenceEncoder {
+        try SentenceEncoder(modelDirectory: URL(fileURLWithPath: model), maxLength: maxLength)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import Encoder
+
+/// all-MiniLM-L6-v2 against sentence-transformers on the texts of scripts/reference/encoder_fixtures.py:
+/// short, long beyond 256 tokens, non-ASCII. The model comes from scripts/setup.sh; a missing model
+/// fails the test.
+struct MiniLMParityTests {
+    let texts: [String]
+    let ids: [[Int32]]
+    let expected: [Float]
+    let encoder: SentenceEncoder
+
+    init() throws {
+        texts = try Fixtures.json("minilm_texts.json", as: [String].self)
+        ids = try Fixtures.json("minilm_ids.json", as: [[Int32]].self)
+        expected = try Fixtures.float32("minilm_embeddings.bin")
+        encoder = try SentenceEncoder(modelDirectory: Fixtures.miniLM)
+    }
+
+    @Test func fixturesCoverLongAndShortTexts() {
+        #expect(texts.count >= 300)
+        #expect(ids.filter { $0.count == 256 }.count >= 10)
+        #expect(expected.count == texts.count * 384)
+    }
+
+    @Test func modelDirectoryFollowsSentenceTransformers() {
+        #expect(encoder.maxLength == 256)
+        #expect(encoder.directory.pooling == .mean)
+        #expect(encoder.directory.normalize)
+        #expect(encoder.dimension == 384)
+    }
+
+    @Test func tokenIDsEqualHuggingFace() {
+        let ours = encoder.tokenize(texts)
+        for i in texts.indices where ours[i] != ids[i] {
+            Issue.record("text \(i) \(texts[i].prefix(60).debugDescription): ids differ")
+        }
+    }
+
+    @Test(arguments: [1, 2])
+    func embeddingsEqualSentenceTransformers(threads: Int) {
+        let ours = encoder.encode(tokenIDs: ids, batchSize: 32, threads: threads)
+        var worst = 1.0, worstAbs: Float = 0
+        for i in texts.indices {
+            let a = ours[(i * 384)..<((i + 1) * 384)], b = expected[(i * 384)..<((i + 1) * 384)]
+            worst = min(worst, cosine(a, b))
+            worstAbs = max(worstAbs, maxAbsDifference(a, b))
+        }
+        #expect(worst >= 0.99999)
+        #expect(worstAbs <= 1e-4)
+    }
+
+    @Test func batchSizeDoesNotChangeEmbeddings() {
+        let few = Array(ids.prefix(40))
+        let one = encoder.encode(tokenIDs: few, batchSize: 1)
+        let many = encoder.encode(tokenIDs: few, batchSize: 16)
+        #expect(maxAbsDifference(one, many) <= 1e-5)
+    }
+}
