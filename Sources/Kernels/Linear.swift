@@ -1,1 +1,49 @@
 import Tensor
+
+/// A fully connected layer in Hugging Face `nn.Linear` layout (weight stored as (OC, C)):
+/// `out = inp @ weight^T + bias` (torch.nn.functional.linear).
+///
+/// Sizes: N tokens (rows), C input channels, OC output channels.
+public enum Linear {
+    /// out (N, OC) = inp (N, C) @ weight (OC, C)^T + bias (OC). Overwrites `out`.
+    public static func forward(
+        out: UnsafeMutablePointer<Float>,  // (N, OC)
+        inp: UnsafePointer<Float>,  // (N, C)
+        weight: UnsafePointer<Float>,  // (OC, C)
+        bias: UnsafePointer<Float>?,  // (OC) or nil
+        n: Int, c: Int, oc: Int
+    ) {
+        precondition(n >= 0 && c > 0 && oc > 0, "Linear.forward: bad sizes n \(n), c \(c), oc \(oc)")
+        gemm(.none, .transposed, m: n, n: oc, k: c, a: inp, b: weight, c: out)
+        if let bias {
+            for row in 0..<n { VectorOps.add(bias, into: out + row * oc, oc) }
+        }
+    }
+
+    /// Gradients of `forward`, ACCUMULATED (+=) into every non-nil gradient buffer; pass nil for a
+    /// gradient that is not needed (frozen weights get no `dweight`/`dbias`, the first layer no `dinp`).
+    public static func backward(
+        dinp: UnsafeMutablePointer<Float>?,  // (N, C)
+        dweight: UnsafeMutablePointer<Float>?,  // (OC, C)
+        dbias: UnsafeMutablePointer<Float>?,  // (OC)
+        dout: UnsafePointer<Float>,  // (N, OC)
+        inp: UnsafePointer<Float>,  // (N, C)
+        weight: UnsafePointer<Float>,  // (OC, C)
+        n: Int, c: Int, oc: Int
+    ) {
+        precondition(n >= 0 && c > 0 && oc > 0, "Linear.backward: bad sizes n \(n), c \(c), oc \(oc)")
+        guard n > 0 else { return }
+        // out = inp @ weight^T  =>  dinp += dout @ weight
+        if let dinp {
+            gemm(.none, .none, m: n, n: c, k: oc, a: dout, b: weight, beta: 1, c: dinp)
+        }
+        // dweight += dout^T @ inp
+        if let dweight {
+            gemm(.transposed, .none, m: oc, n: c, k: n, a: dout, b: inp, beta: 1, c: dweight)
+        }
+        // out += bias  =>  dbias += sum over rows of dout
+        if let dbias {
+            for row in 0..<n { VectorOps.add(dout + row * oc, into: dbias, oc) }
+        }
+    }
+}

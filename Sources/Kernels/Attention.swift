@@ -1,0 +1,146 @@
+import Tensor
+
+/// Multi-head scaled dot-product self-attention over packed ("varlen") sequences, HF
+/// `BertSelfAttention` (eager path): for sequence b and head h,
+/// P = softmax(Q_h K_h^T / sqrt(HS)), out_h = P V_h.
+/// Attention stays within each sequence, which equals BERT's padded attention with the additive
+/// padding mask, restricted to the real tokens. Dropout on P is not applied (eval semantics; BERT's
+/// attention_probs_dropout is the only thing this omits in training).
+///
+/// Sizes: B sequences with lengths L_b packed one after another into N = sum L_b rows
+/// (`offsets` (B+1): offsets[0] = 0, offsets[B] = N); C channels; NH heads of HS = C / NH channels,
+/// head h owning channels h*HS ..< (h+1)*HS of q, k, v and out.
+///
+/// Threading: the B * NH (sequence, head) items run in parallel on `threads` threads, each doing
+/// small single-threaded `gemm`s. While `threads > 1` the call sets OpenBLAS to one thread
+/// (`BLASThreads.set(1)`) and restores the previous count before returning; do not run other
+/// BLAS work concurrently with it.
+public enum Attention {
+    /// Floats needed by `probs`: sum over b of NH * L_b * L_b.
+    public static func probabilitiesCount(offsets: UnsafePointer<Int>, b: Int, nh: Int) -> Int {
+        var total = 0
+        for s in 0..<b {
+            let l = offsets[s + 1] - offsets[s]
+            total += nh * l * l
+        }
+        return total
+    }
+
+    /// Computes `out` (overwritten). When `probs` is non-nil the attention probabilities are saved
+    /// there for backward, laid out per sequence, then head: sequence b's block starts after the
+    /// blocks of sequences 0..<b, head h's (L_b, L_b) matrix at h * L_b * L_b within it.
+    /// When nil (inference) each worker thread uses its own scratch.
+    public static func forward(
+        out: UnsafeMutablePointer<Float>,  // (N, C)
+        probs: UnsafeMutablePointer<Float>?,  // (sum_b NH * L_b * L_b) saved for backward
+        q: UnsafePointer<Float>,  // (N, C)
+        k: UnsafePointer<Float>,  // (N, C)
+        v: UnsafePointer<Float>,  // (N, C)
+        offsets: UnsafePointer<Int>,  // (B + 1)
+        b: Int, nh: Int, c: Int, threads: Int
+    ) {
+        let layout = Layout(offsets: offsets, b: b, nh: nh, c: c)
+        let hs = c / nh
+        let scale = 1 / Float(hs).squareRoot()
+        let scratchPerWorker = probs == nil ? layout.maxLength * layout.maxLength : 0
+        layout.run(threads: threads, scratchPerWorker: scratchPerWorker) { item, scratch in
+            let (s, h) = (item / nh, item % nh)
+            let start = offsets[s], l = offsets[s + 1] - start
+            guard l > 0 else { return }
+            let p = probs.map { $0 + layout.probsStart[s] + h * l * l } ?? scratch  // (L, L)
+            let column = start * c + h * hs
+            // scores = Q_h K_h^T / sqrt(HS)
+            gemm(.none, .transposed, m: l, n: l, k: hs, alpha: scale,
+                 a: q + column, lda: c, b: k + column, ldb: c, c: p, ldc: l)
+            Softmax.forward(out: p, inp: p, rows: l, cols: l)
+            // out_h = P V_h
+            gemm(.none, .none, m: l, n: hs, k: l, a: p, lda: l, b: v + column, ldb: c,
+                 c: out + column, ldc: c)
+        }
+    }
+
+    /// Gradients of `forward`, ACCUMULATED (+=) into `dq`, `dk` and `dv`. `probs` is what forward
+    /// saved. Each worker uses an (L, L) scratch for dP.
+    public static func backward(
+        dq: UnsafeMutablePointer<Float>,  // (N, C)
+        dk: UnsafeMutablePointer<Float>,  // (N, C)
+        dv: UnsafeMutablePointer<Float>,  // (N, C)
+        dout: UnsafePointer<Float>,  // (N, C)
+        q: UnsafePointer<Float>,  // (N, C)
+        k: UnsafePointer<Float>,  // (N, C)
+        v: UnsafePointer<Float>,  // (N, C)
+        probs: UnsafePointer<Float>,  // (sum_b NH * L_b * L_b)
+        offsets: UnsafePointer<Int>,  // (B + 1)
+        b: Int, nh: Int, c: Int, threads: Int
+    ) {
+        let layout = Layout(offsets: offsets, b: b, nh: nh, c: c)
+        let hs = c / nh
+        let scale = 1 / Float(hs).squareRoot()
+        layout.run(threads: threads, scratchPerWorker: layout.maxLength * layout.maxLength) { item, dp in
+            let (s, h) = (item / nh, item % nh)
+            let start = offsets[s], l = offsets[s + 1] - start
+            guard l > 0 else { return }
+            let p = probs + layout.probsStart[s] + h * l * l  // (L, L)
+            let column = start * c + h * hs
+            // out_h = P V_h  =>  dV_h += P^T dout_h ;  dP = dout_h V_h^T
+            gemm(.transposed, .none, m: l, n: hs, k: l, a: p, lda: l, b: dout + column, ldb: c,
+                 beta: 1, c: dv + column, ldc: c)
+            gemm(.none, .transposed, m: l, n: l, k: hs, a: dout + column, lda: c, b: v + column, ldb: c,
+                 c: dp, ldc: l)
+            // P = softmax(S)  =>  dS = P * (dP - rowsum(P * dP)), in place
+            Softmax.backwardInPlace(grad: dp, out: p, rows: l, cols: l)
+            // S = Q_h K_h^T * scale  =>  dQ_h += scale dS K_h ;  dK_h += scale dS^T Q_h
+            gemm(.none, .none, m: l, n: hs, k: l, alpha: scale, a: dp, lda: l, b: k + column, ldb: c,
+                 beta: 1, c: dq + column, ldc: c)
+            gemm(.transposed, .none, m: l, n: hs, k: l, alpha: scale, a: dp, lda: l, b: q + column, ldb: c,
+                 beta: 1, c: dk + column, ldc: c)
+        }
+    }
+
+    /// Validated sizes and per-sequence starts of the probabilities buffer.
+    struct Layout {
+        let items: Int
+        let maxLength: Int
+        let probsStart: [Int]  // (B) start of sequence b's block in `probs`
+
+        init(offsets: UnsafePointer<Int>, b: Int, nh: Int, c: Int) {
+            precondition(b >= 0 && nh > 0 && c > 0 && c % nh == 0,
+                         "Attention: bad sizes b \(b), nh \(nh), c \(c) (c must be a multiple of nh)")
+            precondition(b == 0 || offsets[0] == 0, "Attention: offsets[0] must be 0")
+            var starts = [Int](repeating: 0, count: b)
+            var total = 0, longest = 0
+            for s in 0..<b {
+                let l = offsets[s + 1] - offsets[s]
+                precondition(l >= 0, "Attention: offsets decrease at sequence \(s)")
+                starts[s] = total
+                total += nh * l * l
+                longest = Swift.max(longest, l)
+            }
+            items = b * nh
+            maxLength = longest
+            probsStart = starts
+        }
+
+        /// Runs `body(item, scratch)` for every (sequence, head) item; items are dealt round-robin
+        /// to the workers, each owning `scratchPerWorker` floats of scratch.
+        func run(threads: Int, scratchPerWorker: Int,
+                 _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+            guard items > 0 else { return }
+            let workers = Swift.max(1, Swift.min(threads, items))
+            let stride = Swift.max(scratchPerWorker, 1)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * stride)
+            defer { scratch.deallocate() }
+            let savedBLASThreads = BLASThreads.current
+            if workers > 1 && savedBLASThreads != 1 { BLASThreads.set(1) }
+            defer { if workers > 1 && savedBLASThreads != 1 { BLASThreads.set(savedBLASThreads) } }
+            let items = self.items
+            parallelFor(workers, threads: workers) { w in
+                var item = w
+                while item < items {
+                    body(item, scratch + w * stride)
+                    item += workers
+                }
+            }
+        }
+    }
+}

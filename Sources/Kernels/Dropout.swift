@@ -1,0 +1,40 @@
+import Tensor
+
+/// Inverted dropout (torch.nn.Dropout in training mode): each element is zeroed with probability
+/// p and the survivors are scaled by 1/(1-p). The mask, saved for backward, holds 0 or 1/(1-p).
+/// One uniform draw from `rng` per element, in element order, so runs are reproducible.
+///
+/// Sizes: `count` elements of any shape.
+public enum Dropout {
+    /// out = inp * mask; mask[i] = 0 with probability p, else 1/(1-p). `out` may alias `inp`.
+    public static func forward(
+        out: UnsafeMutablePointer<Float>,  // (count)
+        mask: UnsafeMutablePointer<Float>,  // (count) saved for backward
+        inp: UnsafePointer<Float>,  // (count)
+        p: Float, rng: inout SplitMix64, count: Int
+    ) {
+        precondition(p >= 0 && p < 1, "Dropout.forward: p \(p) outside [0, 1)")
+        precondition(count >= 0, "Dropout.forward: negative count")
+        let keep = 1 / (1 - p)
+        for i in 0..<count {
+            let m: Float = p > 0 && rng.nextUniform() < p ? 0 : keep
+            mask[i] = m
+            out[i] = inp[i] * m
+        }
+    }
+
+    /// dinp += dout * mask, ACCUMULATED into `dinp`.
+    public static func backward(
+        dinp: UnsafeMutablePointer<Float>,  // (count)
+        dout: UnsafePointer<Float>,  // (count)
+        mask: UnsafePointer<Float>,  // (count)
+        count: Int
+    ) {
+        var i = 0
+        while i + 16 <= count {
+            dinp.store(dinp.vector(at: i).addingProduct(dout.vector(at: i), mask.vector(at: i)), at: i)
+            i += 16
+        }
+        while i < count { dinp[i] += dout[i] * mask[i]; i += 1 }
+    }
+}
