@@ -130,9 +130,7 @@ public struct BertParameters: @unchecked Sendable {
             guard info.shape == entry.shape else {
                 throw ModelLoadingError.wrongShape(file: path, tensor: stored, expected: entry.shape, found: info.shape)
             }
-            let values = try file.floats(stored)
-            precondition(values.count == entry.count)
-            values.withUnsafeBufferPointer { block.pointer(entry.name).update(from: $0.baseAddress!, count: entry.count) }
+            try file.read(stored, into: block.buffer(entry.name))
         }
     }
 }

@@ -36,7 +36,7 @@ struct EmbedCommand: ParsableCommand {
                                     to: URL(fileURLWithPath: output))
             }
         } else {
-            let out = BufferedOutput.standardOutput
+            let out = BufferedOutput(fd: 1)
             let d = encoder.dimension
             for i in lines.indices {
                 out.write("{\"embedding\":[")

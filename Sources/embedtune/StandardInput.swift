@@ -31,7 +31,6 @@ enum StandardInput {
 
 /// Buffered writes to standard output: one `write` syscall per 64 KiB instead of per value.
 final class BufferedOutput {
-    static let standardOutput = BufferedOutput(fd: 1)
     private let fd: Int32
     private var buffer: [UInt8] = []
 
