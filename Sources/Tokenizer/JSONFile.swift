@@ -1,6 +1,33 @@
 import Foundation
 
-/// A JSON file read with Foundation, with typed field access whose errors name the file and field.
+/// A JSON value decoded with `JSONDecoder` (Foundation's `JSONSerialization` on Linux drops a U+FEFF that
+/// starts a string, which would corrupt such a vocabulary entry).
+enum JSONValue: Decodable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    var string: String? { if case .string(let s) = self { return s } else { return nil } }
+    var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    var object: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
+    var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    var isNull: Bool { if case .null = self { return true } else { return false } }
+    /// An integral number.
+    var int: Int? {
+        if case .number(let d) = self, d.rounded() == d, abs(d) < 9e15 { return Int(d) }
+        return nil
+    }
+}
+
+/// A JSON file with typed field access whose errors name the file and field.
 struct JSONFile {
     let url: URL
     init(_ url: URL) { self.url = url }
@@ -10,11 +37,11 @@ struct JSONFile {
         do { data = try Data(contentsOf: url) } catch {
             throw TokenizerError.unreadableFile(path: url.path, reason: error.localizedDescription)
         }
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
-            throw TokenizerError.malformedFile(path: url.path, reason: "invalid JSON (\(error.localizedDescription))")
+        let parsed: JSONValue
+        do { parsed = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            throw TokenizerError.malformedFile(path: url.path, reason: "invalid JSON (\(error))")
         }
-        guard let dictionary = parsed as? [String: Any] else {
+        guard let dictionary = parsed.object else {
             throw TokenizerError.malformedFile(path: url.path, reason: "top level is not a JSON object")
         }
         return JSONObject(value: dictionary, file: url.path)
@@ -23,31 +50,22 @@ struct JSONFile {
 
 /// A JSON object; absent and `null` fields read as nil, fields of the wrong type throw.
 struct JSONObject {
-    let value: [String: Any]
+    let value: [String: JSONValue]
     let file: String
 
-    private func field<T>(_ key: String, as type: T.Type, _ what: String) throws -> T? {
-        guard let raw = value[key], !(raw is NSNull) else { return nil }
-        guard let typed = raw as? T else {
+    private func field<T>(_ key: String, _ what: String, _ get: (JSONValue) -> T?) throws -> T? {
+        guard let raw = value[key], !raw.isNull else { return nil }
+        guard let typed = get(raw) else {
             throw TokenizerError.malformedFile(path: file, reason: "field '\(key)' is not \(what)")
         }
         return typed
     }
 
-    func string(_ key: String) throws -> String? { try field(key, as: String.self, "a string") }
-
-    func bool(_ key: String) throws -> Bool? { try field(key, as: Bool.self, "a boolean") }
-
-    func int(_ key: String) throws -> Int? {
-        guard let number = try field(key, as: NSNumber.self, "a number") else { return nil }
-        let d = number.doubleValue
-        guard d.rounded() == d, abs(d) < 9e18 else {
-            throw TokenizerError.malformedFile(path: file, reason: "field '\(key)' is not an integer")
-        }
-        return Int(d)
-    }
-
+    func string(_ key: String) throws -> String? { try field(key, "a string") { $0.string } }
+    func bool(_ key: String) throws -> Bool? { try field(key, "a boolean") { $0.bool } }
+    func int(_ key: String) throws -> Int? { try field(key, "an integer") { $0.int } }
+    func array(_ key: String) throws -> [JSONValue]? { try field(key, "an array") { $0.array } }
     func object(_ key: String) throws -> JSONObject? {
-        try field(key, as: [String: Any].self, "an object").map { JSONObject(value: $0, file: file) }
+        try field(key, "an object") { $0.object }.map { JSONObject(value: $0, file: file) }
     }
 }

@@ -47,13 +47,13 @@ extension BertTokenizer {
         if let type = try model.string("type"), type != "WordPiece" {
             throw TokenizerError.unsupported(path: url.path, field: "model.type", value: type)
         }
-        guard let rawVocab = model.value["vocab"] as? [String: Any] else {
+        guard let rawVocab = try model.object("vocab")?.value else {
             throw TokenizerError.missingField(path: url.path, field: "model.vocab")
         }
         var vocabulary: [String: Int32] = [:]
         vocabulary.reserveCapacity(rawVocab.count)
         for (token, value) in rawVocab {
-            guard let id = (value as? NSNumber)?.int32Value else {
+            guard let id = value.int.flatMap(Int32.init(exactly:)) else {
                 throw TokenizerError.malformedFile(path: url.path, reason: "model.vocab[\"\(token)\"] is not an integer")
             }
             vocabulary[token] = id
@@ -79,11 +79,11 @@ extension BertTokenizer {
         }
 
         var added: [AddedTokens.Token] = []
-        for (i, entry) in ((root.value["added_tokens"] as? [Any]) ?? []).enumerated() {
-            guard let token = entry as? [String: Any], let content = token["content"] as? String,
-                let id = (token["id"] as? NSNumber)?.int32Value
+        for (i, entry) in (try root.array("added_tokens") ?? []).enumerated() {
+            guard let token = entry.object, let content = token["content"]?.string,
+                let id = token["id"]?.int.flatMap(Int32.init(exactly:))
             else { throw TokenizerError.malformedFile(path: url.path, reason: "added_tokens[\(i)] lacks content or id") }
-            added.append(AddedTokens.Token(content: content, id: id, singleWord: token["single_word"] as? Bool ?? false))
+            added.append(AddedTokens.Token(content: content, id: id, singleWord: token["single_word"]?.bool ?? false))
         }
 
         let (cls, sep) = try Self.specialIds(root: root, file: url.path, vocabulary: vocabulary)
@@ -102,22 +102,19 @@ extension BertTokenizer {
         let type = try post.string("type") ?? ""
         switch type {
         case "BertProcessing":
-            guard let cls = post.value["cls"] as? [Any], let sep = post.value["sep"] as? [Any],
-                let clsId = (cls.last as? NSNumber)?.int32Value, let sepId = (sep.last as? NSNumber)?.int32Value
+            guard let clsId = try post.array("cls")?.last?.int.flatMap(Int32.init(exactly:)),
+                let sepId = try post.array("sep")?.last?.int.flatMap(Int32.init(exactly:))
             else { throw TokenizerError.malformedFile(path: file, reason: "post_processor.cls/sep") }
             return (clsId, sepId)
         case "TemplateProcessing":
             // single must be [SpecialToken CLS, Sequence A, SpecialToken SEP].
-            guard let single = post.value["single"] as? [[String: Any]], single.count == 3,
-                let first = single[0]["SpecialToken"] as? [String: Any], let firstName = first["id"] as? String,
-                single[1]["Sequence"] != nil,
-                let last = single[2]["SpecialToken"] as? [String: Any], let lastName = last["id"] as? String
+            let single = (try post.array("single") ?? []).compactMap(\.object)
+            guard single.count == 3, let firstName = single[0]["SpecialToken"]?.object?["id"]?.string,
+                single[1]["Sequence"] != nil, let lastName = single[2]["SpecialToken"]?.object?["id"]?.string
             else { throw TokenizerError.unsupported(path: file, field: "post_processor.single", value: "not [CLS] $A [SEP]") }
-            let specials = post.value["special_tokens"] as? [String: Any] ?? [:]
+            let specials = try post.object("special_tokens")?.value ?? [:]
             func id(_ name: String) throws -> Int32 {
-                if let entry = specials[name] as? [String: Any], let ids = entry["ids"] as? [Any],
-                    let id = (ids.first as? NSNumber)?.int32Value
-                {
+                if let id = specials[name]?.object?["ids"]?.array?.first?.int.flatMap(Int32.init(exactly:)) {
                     return id
                 }
                 guard let id = vocabulary[name] else { throw TokenizerError.missingSpecialToken(path: file, token: name) }
@@ -149,9 +146,9 @@ extension BertTokenizer {
         let config = try tokenizerConfig.map { try JSONFile($0).object() } ?? JSONObject(value: [:], file: url.path)
         let configPath = tokenizerConfig?.path ?? url.path
         func special(_ key: String, _ fallback: String) throws -> String {
-            if let s = config.value[key] as? String { return s }
-            if let d = config.value[key] as? [String: Any], let s = d["content"] as? String { return s }
-            if config.value[key] != nil && !(config.value[key] is NSNull) {
+            if let s = config.value[key]?.string { return s }
+            if let s = config.value[key]?.object?["content"]?.string { return s }
+            if let v = config.value[key], !v.isNull {
                 throw TokenizerError.malformedFile(path: configPath, reason: "field '\(key)' is neither a string nor a token")
             }
             return fallback
@@ -163,13 +160,13 @@ extension BertTokenizer {
         guard let cls = vocabulary[names[0]] else { throw TokenizerError.missingSpecialToken(path: url.path, token: names[0]) }
         guard let sep = vocabulary[names[1]] else { throw TokenizerError.missingSpecialToken(path: url.path, token: names[1]) }
         var added = names.compactMap { name in vocabulary[name].map { AddedTokens.Token(content: name, id: $0) } }
-        if let decoder = config.value["added_tokens_decoder"] as? [String: Any] {
-            for (key, entry) in decoder {
-                guard let id = Int32(key), let token = entry as? [String: Any], let content = token["content"] as? String else {
+        if let decoder = try config.object("added_tokens_decoder")?.value {
+            for (key, entry) in decoder.sorted(by: { $0.key < $1.key }) {
+                guard let id = Int32(key), let token = entry.object, let content = token["content"]?.string else {
                     throw TokenizerError.malformedFile(path: configPath, reason: "added_tokens_decoder[\"\(key)\"]")
                 }
                 if !added.contains(where: { $0.content == content }) {
-                    added.append(AddedTokens.Token(content: content, id: id, singleWord: token["single_word"] as? Bool ?? false))
+                    added.append(AddedTokens.Token(content: content, id: id, singleWord: token["single_word"]?.bool ?? false))
                 }
             }
         }
