@@ -68,11 +68,14 @@ public final class Adam: Optimizer, @unchecked Sendable {
             for i in range.range {
                 var grad = g[i]
                 if decays {
-                    if decoupledWeightDecay { p[i] = p[i] * shrink } else { grad = grad + l2 * p[i] }
+                    if decoupledWeightDecay { p[i] = p[i] * shrink } else { grad = grad.addingProduct(p[i], l2) }
                 }
-                // torch.lerp: self + w * (end - self) when w < 0.5, else end - (end - self) * (1 - w)
-                m[i] = averageWeight < 0.5 ? m[i] + averageWeight * (grad - m[i]) : grad - (grad - m[i]) * (1 - averageWeight)
-                v[i] = v[i] * beta2f + oneMinusBeta2 * grad * grad
+                // torch.lerp: self + w * (end - self) when w < 0.5, else end - (end - self) * (1 - w);
+                // torch's CPU kernels fuse these multiply-adds, so do we
+                m[i] = averageWeight < 0.5
+                    ? m[i].addingProduct(averageWeight, grad - m[i])
+                    : grad.addingProduct(averageWeight - 1, grad - m[i])
+                v[i] = (v[i] * beta2f).addingProduct(oneMinusBeta2 * grad, grad)
                 let denominator = v[i].squareRoot() / correction2 + eps
                 p[i] = p[i] + stepSize * m[i] / denominator
             }

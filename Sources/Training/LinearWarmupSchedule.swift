@@ -25,7 +25,7 @@ public struct LinearWarmupSchedule: Sendable, Codable, Equatable {
     }
 
     /// transformers' `TrainingArguments.get_warmup_steps` for a ratio below 1:
-    /// `math.ceil(num_training_steps * warmup_ratio)`, in double precision (so 30 × 0.1 gives 4).
+    /// `math.ceil(num_training_steps * warmup_ratio)`, in double precision (so 100 × 0.07 = 7.000000000000001 gives 8).
     public static func warmupSteps(ratio: Double, totalSteps: Int) -> Int {
         precondition((0...1).contains(ratio), "warmup ratio must lie in [0, 1], got \(ratio)")
         return Int((Double(totalSteps) * ratio).rounded(.up))

@@ -51,12 +51,12 @@ public final class SGD: Optimizer, @unchecked Sendable {
             let decay: Float = range.weightDecay ? Float(weightDecay) : 0
             for i in range.range {
                 var grad = g[i]
-                if decay != 0 { grad = grad + decay * p[i] }
+                if decay != 0 { grad = grad.addingProduct(p[i], decay) }  // torch add(alpha) is a fused multiply-add
                 if momentum != 0 {
-                    b[i] = first ? grad : b[i] * mu + keep * grad
-                    grad = nesterov ? grad + mu * b[i] : b[i]
+                    b[i] = first ? grad : (b[i] * mu).addingProduct(grad, keep)
+                    grad = nesterov ? grad.addingProduct(b[i], mu) : b[i]
                 }
-                p[i] = p[i] + negativeRate * grad
+                p[i] = p[i].addingProduct(grad, negativeRate)
             }
         }
     }
