@@ -63,22 +63,54 @@ public final class Adam: Optimizer, @unchecked Sendable {
         guard let p = parameters.baseAddress, let g = gradients.baseAddress else { return }
         let m = exponentialAverage.pointer, v = exponentialAverageSquares.pointer
         for range in ranges {
-            let decays = range.weightDecay && weightDecay != 0
-            let shrink = Float(1 - learningRate * weightDecay), l2 = Float(weightDecay)
-            for i in range.range {
-                var grad = g[i]
-                if decays {
-                    if decoupledWeightDecay { p[i] = p[i] * shrink } else { grad = grad.addingProduct(p[i], l2) }
-                }
-                // torch.lerp: self + w * (end - self) when w < 0.5, else end - (end - self) * (1 - w);
-                // torch's CPU kernels fuse these multiply-adds, so do we
-                m[i] = averageWeight < 0.5
-                    ? m[i].addingProduct(averageWeight, grad - m[i])
-                    : grad.addingProduct(averageWeight - 1, grad - m[i])
-                v[i] = (v[i] * beta2f).addingProduct(oneMinusBeta2 * grad, grad)
-                let denominator = v[i].squareRoot() / correction2 + eps
-                p[i] = p[i] + stepSize * m[i] / denominator
+            let rule = Rule(
+                decoupled: decoupledWeightDecay, decays: range.weightDecay && weightDecay != 0,
+                shrink: Float(1 - learningRate * weightDecay), l2: Float(weightDecay), averageWeight: averageWeight,
+                beta2: beta2f, oneMinusBeta2: oneMinusBeta2, correction2: correction2, epsilon: eps, stepSize: stepSize)
+            // 16 lanes at a time, then the tail through the same lane-wise arithmetic on a partly filled vector
+            var i = range.offset
+            let end = range.offset + range.count
+            while i + 16 <= end {
+                var pv = Self.load(p + i), mv = Self.load(m + i), vv = Self.load(v + i)
+                rule.apply(parameter: &pv, gradient: Self.load(g + i), average: &mv, averageSquares: &vv)
+                Self.store(pv, p + i); Self.store(mv, m + i); Self.store(vv, v + i)
+                i += 16
             }
+            if i < end {
+                var pv = SIMD16<Float>(), gv = SIMD16<Float>(), mv = SIMD16<Float>(), vv = SIMD16<Float>()
+                for k in 0..<(end - i) { pv[k] = p[i + k]; gv[k] = g[i + k]; mv[k] = m[i + k]; vv[k] = v[i + k] }
+                rule.apply(parameter: &pv, gradient: gv, average: &mv, averageSquares: &vv)
+                for k in 0..<(end - i) { p[i + k] = pv[k]; m[i + k] = mv[k]; v[i + k] = vv[k] }
+            }
+        }
+    }
+
+    @inline(__always) private static func load(_ x: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(x).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always) private static func store(_ value: SIMD16<Float>, _ x: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(x).storeBytes(of: value, as: SIMD16<Float>.self)
+    }
+
+    /// The per-value arithmetic of one step, lane by lane.
+    private struct Rule {
+        let decoupled: Bool, decays: Bool
+        let shrink: Float, l2: Float, averageWeight: Float, beta2: Float, oneMinusBeta2: Float
+        let correction2: Float, epsilon: Float, stepSize: Float
+
+        @inline(__always)
+        func apply(parameter p: inout SIMD16<Float>, gradient: SIMD16<Float>, average m: inout SIMD16<Float>, averageSquares v: inout SIMD16<Float>) {
+            var grad = gradient
+            if decays {
+                if decoupled { p = p * shrink } else { grad = grad.addingProduct(p, l2) }
+            }
+            // torch.lerp: self + w * (end - self) when w < 0.5, else end - (end - self) * (1 - w);
+            // torch's CPU kernels fuse these multiply-adds, so do we
+            m = averageWeight < 0.5 ? m.addingProduct(averageWeight, grad - m) : grad.addingProduct(averageWeight - 1, grad - m)
+            v = (v * beta2).addingProduct(oneMinusBeta2 * grad, grad)
+            let denominator = v.squareRoot() / correction2 + epsilon
+            p = p + stepSize * m / denominator
         }
     }
 
