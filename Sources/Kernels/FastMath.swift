@@ -17,7 +17,8 @@ public enum FastMath {
     @inlinable @inline(__always)
     public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let lo = SIMD16<Float>(repeating: -87.33)
-        let xc = x.clamped(lowerBound: lo, upperBound: SIMD16(repeating: 88.3))
+        let hi = SIMD16<Float>(repeating: 88.3)
+        let xc = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
         // k = round(x / ln 2), r = x - k ln 2 in [-ln2/2, ln2/2], e^x = 2^k e^r.
         let shifted = SIMD16<Float>(repeating: shifter).addingProduct(xc, SIMD16(repeating: log2e))
         let k = shifted - SIMD16<Float>(repeating: shifter)
@@ -53,7 +54,8 @@ public enum FastMath {
     /// The error function erf(x) = 2/√π ∫₀ˣ e^(-t²) dt lane by lane.
     @inlinable @inline(__always)
     public static func erf(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let a = x.clamped(lowerBound: SIMD16(repeating: -3.92), upperBound: SIMD16(repeating: 3.92))
+        let bound = SIMD16<Float>(repeating: 3.92)
+        let a = x.replacing(with: -bound, where: x .< -bound).replacing(with: bound, where: x .> bound)
         let ax = unsafeBitCast(
             unsafeBitCast(a, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
         let t = a * a

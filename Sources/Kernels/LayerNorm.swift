@@ -38,7 +38,7 @@ public enum LayerNorm {
                 a0.addProduct(d, d)
                 i += 16
             }
-            var variance = (a0 + a1).sum()
+            var variance = (a0 + a1).horizontalSum
             while i < c { let d = x[i] - m; variance += d * d; i += 1 }
             variance /= Float(c)
             let s = 1 / (variance + eps).squareRoot()
@@ -86,7 +86,7 @@ public enum LayerNorm {
                 sumDN.addProduct(dnorm, norm)
                 i += 16
             }
-            var dMean = sumD.sum(), dNormMean = sumDN.sum()
+            var dMean = sumD.horizontalSum, dNormMean = sumDN.horizontalSum
             while i < c {
                 let norm = (x[i] - m) * s
                 let dnorm = weight[i] * g[i]

@@ -39,3 +39,25 @@ extension UnsafeMutablePointer where Pointee == Float {
         for j in 0..<count { self[i + j] = v[j] }
     }
 }
+
+extension SIMD16 where Scalar == Float {
+    /// Sum of the lanes by pairwise halving (the standard library's `sum()` adds lane by lane in
+    /// order, a chain of 15 dependent additions).
+    @inline(__always) @usableFromInline
+    var horizontalSum: Float {
+        let h8 = lowHalf + highHalf
+        let h4 = h8.lowHalf + h8.highHalf
+        let h2 = h4.lowHalf + h4.highHalf
+        return h2[0] + h2[1]
+    }
+
+    /// Largest lane by pairwise halving.
+    @inline(__always) @usableFromInline
+    var horizontalMax: Float {
+        var h8 = lowHalf
+        h8.replace(with: highHalf, where: highHalf .> h8)
+        var h4 = h8.lowHalf
+        h4.replace(with: h8.highHalf, where: h8.highHalf .> h4)
+        return Swift.max(Swift.max(h4[0], h4[1]), Swift.max(h4[2], h4[3]))
+    }
+}

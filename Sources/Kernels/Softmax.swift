@@ -44,28 +44,62 @@ public enum Softmax {
             let y = out + r * cols, g = grad + r * cols
             let dotYG = VectorOps.dot(y, g, cols)
             let dv = SIMD16<Float>(repeating: dotYG)
+            if cols < 16 {
+                for i in 0..<cols { g[i] = y[i] * (g[i] - dotYG) }
+                continue
+            }
+            // The last 16 elements are read before any write (they may overlap the last full vector).
+            let last = y.vector(at: cols - 16) * (g.vector(at: cols - 16) - dv)
             var i = 0
             while i + 16 <= cols {
                 g.store(y.vector(at: i) * (g.vector(at: i) - dv), at: i)
                 i += 16
             }
-            while i < cols { g[i] = y[i] * (g[i] - dotYG); i += 1 }
+            if i < cols { g.store(last, at: cols - 16) }
         }
     }
 
+    /// 16 zeros then 16 ones: the vector at offset `rem` keeps the last `rem` lanes. (Building this
+    /// mask from a lane-index comparison compiled to a scalar loop with store-forwarding stalls.)
+    nonisolated(unsafe) static let tailMask: UnsafePointer<Float> = {
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: 32)
+        for i in 0..<32 { p[i] = i < 16 ? 0 : 1 }
+        return UnsafePointer(p)
+    }()
+
+    /// One row. Rows of 16 or more handle their last partial vector by reloading the row's last 16
+    /// elements (read before anything is written, so `o` may alias `x`); the overlapping lanes are
+    /// recomputed to identical values and masked out of the sum.
     @inline(__always)
     static func forwardRow(_ o: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
+        if n < 16 {
+            let v = x.tail(at: 0, count: n, fill: -.infinity)
+            let e = FastMath.exp(v - SIMD16(repeating: v.horizontalMax))
+            o.storeTail(e * (1 / e.horizontalSum), at: 0, count: n)
+            return
+        }
+        let full = n - n % 16, rem = n % 16
+        let last = x.vector(at: n - 16)
         // max
-        var mv = SIMD16<Float>(repeating: -.infinity)
+        var m0 = last, m1 = last
         var i = 0
-        while i + 16 <= n { mv = pointwiseMax(mv, x.vector(at: i)); i += 16 }
-        var m = mv.max()
-        while i < n { m = Swift.max(m, x[i]); i += 1 }
+        while i + 32 <= full {
+            let v0 = x.vector(at: i), v1 = x.vector(at: i + 16)
+            m0.replace(with: v0, where: v0 .> m0)
+            m1.replace(with: v1, where: v1 .> m1)
+            i += 32
+        }
+        if i < full {
+            let v = x.vector(at: i)
+            m0.replace(with: v, where: v .> m0)
+        }
+        m0.replace(with: m1, where: m1 .> m0)
+        let mb = SIMD16<Float>(repeating: m0.horizontalMax)
         // exp(x - max) and its sum
-        let mb = SIMD16<Float>(repeating: m)
-        var s0 = SIMD16<Float>(), s1 = SIMD16<Float>()
+        let eLast = FastMath.exp(last - mb)
+        var s0 = eLast * tailMask.vector(at: rem), s1 = SIMD16<Float>()
         i = 0
-        while i + 32 <= n {
+        while i + 32 <= full {
             let e0 = FastMath.exp(x.vector(at: i) - mb), e1 = FastMath.exp(x.vector(at: i + 16) - mb)
             o.store(e0, at: i)
             o.store(e1, at: i + 16)
@@ -73,19 +107,18 @@ public enum Softmax {
             s1 += e1
             i += 32
         }
-        if i + 16 <= n {
+        if i < full {
             let e = FastMath.exp(x.vector(at: i) - mb)
             o.store(e, at: i)
             s0 += e
+        }
+        // normalise
+        let inv = SIMD16<Float>(repeating: 1 / (s0 + s1).horizontalSum)
+        i = 0
+        while i < full {
+            o.store(o.vector(at: i) * inv, at: i)
             i += 16
         }
-        if i < n {
-            // Padding lanes hold -inf, whose exp is 0, so they add nothing to the sum.
-            let e = FastMath.exp(x.tail(at: i, count: n - i, fill: -.infinity) - mb)
-            o.storeTail(e, at: i, count: n - i)
-            s0 += e
-        }
-        let inv = 1 / (s0 + s1).sum()
-        VectorOps.scale(o, inv, n)
+        if rem > 0 { o.store(eLast * inv, at: n - 16) }
     }
 }

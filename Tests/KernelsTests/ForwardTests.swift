@@ -174,3 +174,17 @@ import Testing
         #expect(maxAbsDifference(out.array, expected) < 1e-5)
     }
 }
+
+@Suite struct AttentionThreadingTests {
+    @Test func backwardGivesTheSameGradientsOnOneAndTwoThreads() {
+        let fixture = KernelFixtures.shared["attention"]
+        var results = [[String: [Float]]]()
+        for threads in [1, 2] {
+            let layer = LayerHarness.attention(fixture, threads: threads)
+            let gradients = layer.zeroGradients()
+            layer.backward(fixture.tensor("dout"), gradients)
+            results.append(gradients.mapValues(\.array))
+        }
+        #expect(results[0] == results[1])
+    }
+}

@@ -1,0 +1,89 @@
+import Tensor
+import Testing
+@testable import Kernels
+
+/// Dropout and LoRA's input dropout: random, so checked by their statistics, by replaying the
+/// same seed, and by finite differences with the seed fixed.
+@Suite struct DropoutTests {
+    @Test func dropoutZeroesAboutPAndScalesSurvivors() {
+        let count = 20_000, p: Float = 0.25
+        let inp = Tensor(shape: [count], values: [Float](repeating: 2, count: count))
+        let out = Tensor(zeros: [count]), mask = Tensor(zeros: [count])
+        var rng = SplitMix64(seed: 42)
+        Dropout.forward(out: out.pointer, mask: mask.pointer, inp: inp.pointer, p: p, rng: &rng, count: count)
+        let dropped = out.array.filter { $0 == 0 }.count
+        #expect(abs(Float(dropped) / Float(count) - p) < 0.01)
+        #expect(out.array.allSatisfy { $0 == 0 || $0 == 2 / (1 - p) })
+        #expect(zip(out.array, mask.array).allSatisfy { $0 == 2 * $1 })
+    }
+
+    @Test func dropoutIsReproducibleFromTheSeed() {
+        let inp = randomTensor([100], seed: 1)
+        func run() -> [Float] {
+            let out = Tensor(zeros: [100]), mask = Tensor(zeros: [100])
+            var rng = SplitMix64(seed: 7)
+            Dropout.forward(out: out.pointer, mask: mask.pointer, inp: inp.pointer, p: 0.5, rng: &rng, count: 100)
+            return out.array
+        }
+        #expect(run() == run())
+    }
+
+    @Test func dropoutWithZeroProbabilityIsIdentityAndDrawsNothing() {
+        let inp = randomTensor([33], seed: 2)
+        let out = Tensor(zeros: [33]), mask = Tensor(zeros: [33])
+        var rng = SplitMix64(seed: 3)
+        Dropout.forward(out: out.pointer, mask: mask.pointer, inp: inp.pointer, p: 0, rng: &rng, count: 33)
+        #expect(out.array == inp.array)
+        #expect(rng.state == SplitMix64(seed: 3).state)
+    }
+
+    @Test func dropoutBackwardAccumulatesDoutTimesMask() {
+        let count = 37
+        let mask = Tensor(shape: [count], values: (0..<count).map { $0 % 3 == 0 ? 0 : 1.25 })
+        let dout = randomTensor([count], seed: 4), dinp = randomTensor([count], seed: 5)
+        let before = dinp.array
+        Dropout.backward(dinp: dinp.pointer, dout: dout.pointer, mask: mask.pointer, count: count)
+        #expect(maxAbsDifference(dinp.array, (0..<count).map { before[$0] + dout[$0] * mask[$0] }) < 1e-6)
+    }
+
+    /// LoRA with input dropout: the forward is deterministic for a fixed seed, so finite differences
+    /// apply; the input has exact zeros to exercise the sign-of-zero mask recovery.
+    @Test func loraWithDropoutGradientsMatchFiniteDifferences() {
+        let (n, c, oc, r) = (5, 20, 6, 3)
+        let scale: Float = 2, p: Float = 0.3
+        let inp = randomTensor([n, c], seed: 6)
+        for i in stride(from: 0, to: n * c, by: 7) { inp[i] = i % 2 == 0 ? 0 : -0.0 }
+        let a = randomTensor([r, c], seed: 7), b = randomTensor([oc, r], seed: 8), dout = randomTensor([n, oc], seed: 9)
+        let out = Tensor(zeros: [n, oc]), xa = Tensor(zeros: [n, r]), dropped = Tensor(zeros: [n, c])
+        func forward() -> [Float] {
+            out.zero()
+            var rng = SplitMix64(seed: 10)
+            LoRA.forward(out: out.pointer, xa: xa.pointer, droppedInput: dropped.pointer, inp: inp.pointer, a: a.pointer,
+                         b: b.pointer, scale: scale, dropout: p, rng: &rng, n: n, c: c, oc: oc, r: r)
+            return out.array
+        }
+        _ = forward()
+        let droppedCount = dropped.array.filter { $0 == 0 }.count
+        #expect(droppedCount > n * c / 10, "dropout dropped almost nothing")
+        let dinp = Tensor(zeros: [n, c]), da = Tensor(zeros: [r, c]), db = Tensor(zeros: [oc, r])
+        LoRA.backward(dinp: dinp.pointer, da: da.pointer, db: db.pointer, dout: dout.pointer, xa: xa.pointer,
+                      droppedInput: dropped.pointer, inp: inp.pointer, a: a.pointer, b: b.pointer, scale: scale,
+                      dropout: p, n: n, c: c, oc: oc, r: r)
+        for (name, parameter, analytic) in [("inp", inp, dinp), ("a", a, da), ("b", b, db)] {
+            let numeric = FiniteDifference.gradient(of: parameter) { FiniteDifference.dotLoss(forward(), dout) }
+            let mismatch = FiniteDifference.mismatch(analytic.array, numeric, relative: 1e-3, absolute: 1e-4)
+            #expect(mismatch <= 1, "d\(name): worst mismatch \(mismatch) of the tolerance")
+        }
+    }
+
+    @Test func loraInitialiseDrawsAWithinKaimingBoundAndZeroesB() {
+        let (c, oc, r) = (64, 10, 4)
+        let a = Tensor(zeros: [r, c]), b = randomTensor([oc, r], seed: 11)
+        var rng = SplitMix64(seed: 12)
+        LoRA.initialise(a: a.pointer, b: b.pointer, rng: &rng, c: c, oc: oc, r: r)
+        let bound = 1 / Float(c).squareRoot()
+        #expect(a.array.allSatisfy { abs($0) <= bound })
+        #expect(a.array.map { abs($0) }.max()! > 0.9 * bound)
+        #expect(b.array.allSatisfy { $0 == 0 })
+    }
+}
