@@ -1,15 +1,19 @@
 import Kernels
 import Tensor
 
-/// `BertEmbeddings` (transformers' modeling_bert.py): LayerNorm(word + position + token type), over N
-/// packed tokens; positions restart at 0 for every sequence.
+/// `BertEmbeddings` (transformers' modeling_bert.py): dropout(LayerNorm(word + position + token type)),
+/// over N packed tokens; positions restart at 0 for every sequence.
+///
+/// Sizes: N tokens, C hidden.
 public enum BertEmbeddings {
-    /// out (N, C); sum (N, C) holds the pre-LayerNorm sum; mean/rstd (N) are kept for backward when given.
+    /// out (N, C); sum (N, C) holds the pre-LayerNorm sum; mean/rstd (N) are kept for backward when
+    /// given; `dropMask` (N, C) is required when `dropout` > 0.
     public static func forward(
         out: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
         mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?,
+        dropMask: UnsafeMutablePointer<Float>? = nil,
         ids: UnsafePointer<Int32>, typeIds: UnsafePointer<Int32>, positions: UnsafePointer<Int32>,
-        weights w: BertParameters, n: Int
+        weights w: BertParameters, dropout: Float = 0, rng: inout SplitMix64, n: Int
     ) {
         let config = w.config, c = config.hiddenSize
         sum.update(repeating: 0, count: n * c)
@@ -23,5 +27,37 @@ public enum BertEmbeddings {
             out: out, mean: mean, rstd: rstd, inp: sum,
             weight: w.embeddingsLayerNorm.weight, bias: w.embeddingsLayerNorm.bias,
             n: n, c: c, eps: config.layerNormEps)
+        if dropout > 0 {
+            guard let dropMask else { preconditionFailure("BertEmbeddings.forward: dropout needs a mask buffer") }
+            Dropout.forward(out: out, mask: dropMask, inp: out, p: dropout, rng: &rng, count: n * c)
+        }
+    }
+
+    /// Gradients of `forward` into the LayerNorm parameters and the three tables, ACCUMULATED (+=).
+    /// Only full fine-tuning calls this: with frozen embeddings nothing upstream needs a gradient.
+    /// `scratch` (N, C) is overwritten.
+    public static func backward(
+        grads g: BertParameters, scratch: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        sum: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+        dropMask: UnsafePointer<Float>?, ids: UnsafePointer<Int32>, typeIds: UnsafePointer<Int32>,
+        positions: UnsafePointer<Int32>, weights w: BertParameters, dropout: Float, n: Int
+    ) {
+        let c = w.config.hiddenSize
+        var dNormed = dout
+        let masked = scratch
+        if dropout > 0, let dropMask {
+            masked.update(repeating: 0, count: n * c)
+            Dropout.backward(dinp: masked, dout: dout, mask: dropMask, count: n * c)
+            dNormed = UnsafePointer(masked)
+        }
+        let dSum = UnsafeMutablePointer<Float>.allocate(capacity: n * c)
+        defer { dSum.deallocate() }
+        dSum.initialize(repeating: 0, count: n * c)
+        LayerNorm.backward(
+            dinp: dSum, dweight: g.embeddingsLayerNorm.weight, dbias: g.embeddingsLayerNorm.bias, dout: dNormed,
+            inp: sum, weight: w.embeddingsLayerNorm.weight, mean: mean, rstd: rstd, n: n, c: c)
+        Embedding.backward(dtable: g.wordEmbeddings, dout: dSum, ids: ids, n: n, c: c)
+        Embedding.backward(dtable: g.positionEmbeddings, dout: dSum, ids: positions, n: n, c: c)
+        Embedding.backward(dtable: g.tokenTypeEmbeddings, dout: dSum, ids: typeIds, n: n, c: c)
     }
 }

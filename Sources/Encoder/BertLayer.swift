@@ -2,26 +2,33 @@ import Kernels
 import Tensor
 
 /// One transformer block of `BertModel` (transformers' modeling_bert.py: BertSelfAttention → BertSelfOutput →
-/// BertIntermediate → BertOutput), over N packed tokens of B sequences.
+/// BertIntermediate → BertOutput), over N packed tokens of B sequences, with optional LoRA on each
+/// Linear (peft `lora.Linear`: base(x) + scale · B A dropout(x)) and hidden dropout in training.
+///
+/// Sizes: N tokens, B sequences, C hidden, I intermediate, NH heads, R LoRA rank.
 public enum BertLayer {
     /// input (N, C) → acts.output (N, C). `input` may be `acts.output` itself (inference reuses one buffer).
     public static func forward(
-        acts: LayerActivations, input: UnsafePointer<Float>, weights w: BertLayerParameters,
-        offsets: UnsafePointer<Int>, b: Int, n: Int, config: BertConfig, threads: Int
+        acts: LayerActivations, input: UnsafePointer<Float>, weights w: BertLayerParameters, layer: Int,
+        options: inout TrainingOptions, offsets: UnsafePointer<Int>, b: Int, n: Int, config: BertConfig, threads: Int
     ) {
         let c = config.hiddenSize, i = config.intermediateSize
+        let p = options.hiddenDropout
         // BertSelfAttention: q, k, v = Linear(x); context = softmax(q k^T / sqrt(HS)) v per head
-        Linear.forward(out: acts.q.pointer, inp: input, weight: w.query.weight, bias: w.query.bias, n: n, c: c, oc: c)
-        Linear.forward(out: acts.k.pointer, inp: input, weight: w.key.weight, bias: w.key.bias, n: n, c: c, oc: c)
-        Linear.forward(out: acts.v.pointer, inp: input, weight: w.value.weight, bias: w.value.bias, n: n, c: c, oc: c)
+        linear(0, out: acts.q.pointer, inp: input, w.query, acts, layer, &options, n)
+        linear(1, out: acts.k.pointer, inp: input, w.key, acts, layer, &options, n)
+        linear(2, out: acts.v.pointer, inp: input, w.value, acts, layer, &options, n)
         Attention.forward(
             out: acts.context.pointer, probs: acts.keepsStatistics ? acts.probs.pointer : nil,
             q: acts.q.pointer, k: acts.k.pointer, v: acts.v.pointer, offsets: offsets,
             b: b, nh: config.numAttentionHeads, c: c, threads: threads)
-        // BertSelfOutput: LayerNorm(dense(context) + x)
-        Linear.forward(
-            out: acts.attentionSum.pointer, inp: acts.context.pointer,
-            weight: w.attentionOutput.weight, bias: w.attentionOutput.bias, n: n, c: c, oc: c)
+        // BertSelfOutput: LayerNorm(dropout(dense(context)) + x)
+        linear(3, out: acts.attentionSum.pointer, inp: acts.context.pointer, w.attentionOutput, acts, layer, &options, n)
+        if p > 0 {
+            Dropout.forward(
+                out: acts.attentionSum.pointer, mask: acts.attentionDropMask.pointer, inp: acts.attentionSum.pointer,
+                p: p, rng: &options.rng, count: n * c)
+        }
         VectorOps.add(input, into: acts.attentionSum.pointer, n * c)
         LayerNorm.forward(
             out: acts.attentionNormed.pointer,
@@ -30,14 +37,15 @@ public enum BertLayer {
             inp: acts.attentionSum.pointer, weight: w.attentionLayerNorm.weight, bias: w.attentionLayerNorm.bias,
             n: n, c: c, eps: config.layerNormEps)
         // BertIntermediate: GELU(dense(h))
-        Linear.forward(
-            out: acts.intermediate.pointer, inp: acts.attentionNormed.pointer,
-            weight: w.intermediate.weight, bias: w.intermediate.bias, n: n, c: c, oc: i)
+        linear(4, out: acts.intermediate.pointer, inp: acts.attentionNormed.pointer, w.intermediate, acts, layer, &options, n)
         GELU.forward(out: acts.activatedPointer, inp: acts.intermediate.pointer, count: n * i)
-        // BertOutput: LayerNorm(dense(a) + h)
-        Linear.forward(
-            out: acts.outputSum.pointer, inp: acts.activatedPointer,
-            weight: w.output.weight, bias: w.output.bias, n: n, c: i, oc: c)
+        // BertOutput: LayerNorm(dropout(dense(a)) + h)
+        linear(5, out: acts.outputSum.pointer, inp: acts.activatedPointer, w.output, acts, layer, &options, n)
+        if p > 0 {
+            Dropout.forward(
+                out: acts.outputSum.pointer, mask: acts.outputDropMask.pointer, inp: acts.outputSum.pointer,
+                p: p, rng: &options.rng, count: n * c)
+        }
         VectorOps.add(acts.attentionNormed.pointer, into: acts.outputSum.pointer, n * c)
         LayerNorm.forward(
             out: acts.output.pointer,
@@ -45,5 +53,119 @@ public enum BertLayer {
             rstd: acts.keepsStatistics ? acts.outputRstd.pointer : nil,
             inp: acts.outputSum.pointer, weight: w.outputLayerNorm.weight, bias: w.outputLayerNorm.bias,
             n: n, c: c, eps: config.layerNormEps)
+    }
+
+    /// Gradients of `forward`: dOutput (N, C) → dInput (N, C), ACCUMULATED (+=) into `dInput`, into the
+    /// LoRA gradients (`loraGrads`) and, for full fine-tuning, into the weight gradients (`weightGrads`;
+    /// nil keeps the base weights frozen: only input gradients flow through them).
+    public static func backward(
+        dInput: UnsafeMutablePointer<Float>, scratch s: LayerGradientScratch, dOutput: UnsafePointer<Float>,
+        acts: LayerActivations, input: UnsafePointer<Float>, weights w: BertLayerParameters,
+        weightGrads g: BertLayerParameters?, adapter: LoRAAdapter?, loraGrads: LoRAAdapter?, layer: Int,
+        hiddenDropout p: Float, offsets: UnsafePointer<Int>, b: Int, n: Int, config: BertConfig, threads: Int
+    ) {
+        precondition(acts.keepsStatistics, "backward needs the activations of a training forward")
+        let c = config.hiddenSize, i = config.intermediateSize
+        s.resize(n: n, c: c, intermediateSize: i)
+        s.zero()
+        // out = LayerNorm(outputSum)
+        LayerNorm.backward(
+            dinp: s.dSum.pointer, dweight: g?.outputLayerNorm.weight, dbias: g?.outputLayerNorm.bias,
+            dout: dOutput, inp: acts.outputSum.pointer, weight: w.outputLayerNorm.weight,
+            mean: acts.outputMean.pointer, rstd: acts.outputRstd.pointer, n: n, c: c)
+        // outputSum = dropout(dense(a)) + h
+        VectorOps.add(s.dSum.pointer, into: s.dNormed.pointer, n * c)
+        let dDense5 = dropoutBackward(s.dSum, mask: acts.outputDropMask, into: s.dDense, p: p, n * c)
+        linearBackward(5, dinp: s.dActivated.pointer, dout: dDense5, inp: acts.activated.pointer, w.output, g?.output,
+                       acts, adapter, loraGrads, layer, n)
+        // a = GELU(intermediate)
+        GELU.backward(dinp: s.dIntermediate.pointer, inp: acts.intermediate.pointer, dout: s.dActivated.pointer, count: n * i)
+        // intermediate = dense(h)
+        linearBackward(4, dinp: s.dNormed.pointer, dout: s.dIntermediate.pointer, inp: acts.attentionNormed.pointer,
+                       w.intermediate, g?.intermediate, acts, adapter, loraGrads, layer, n)
+        // h = LayerNorm(attentionSum)
+        s.dSum.zero()
+        LayerNorm.backward(
+            dinp: s.dSum.pointer, dweight: g?.attentionLayerNorm.weight, dbias: g?.attentionLayerNorm.bias,
+            dout: s.dNormed.pointer, inp: acts.attentionSum.pointer, weight: w.attentionLayerNorm.weight,
+            mean: acts.attentionMean.pointer, rstd: acts.attentionRstd.pointer, n: n, c: c)
+        // attentionSum = dropout(dense(context)) + x
+        VectorOps.add(s.dSum.pointer, into: dInput, n * c)
+        s.dDense.zero()
+        let dDense3 = dropoutBackward(s.dSum, mask: acts.attentionDropMask, into: s.dDense, p: p, n * c)
+        linearBackward(3, dinp: s.dContext.pointer, dout: dDense3, inp: acts.context.pointer, w.attentionOutput,
+                       g?.attentionOutput, acts, adapter, loraGrads, layer, n)
+        // context = attention(q, k, v)
+        Attention.backward(
+            dq: s.dq.pointer, dk: s.dk.pointer, dv: s.dv.pointer, dout: s.dContext.pointer,
+            q: acts.q.pointer, k: acts.k.pointer, v: acts.v.pointer, probs: acts.probs.pointer,
+            offsets: offsets, b: b, nh: config.numAttentionHeads, c: c, threads: threads)
+        // q, k, v = Linear(x)
+        linearBackward(0, dinp: dInput, dout: s.dq.pointer, inp: input, w.query, g?.query, acts, adapter, loraGrads, layer, n)
+        linearBackward(1, dinp: dInput, dout: s.dk.pointer, inp: input, w.key, g?.key, acts, adapter, loraGrads, layer, n)
+        linearBackward(2, dinp: dInput, dout: s.dv.pointer, inp: input, w.value, g?.value, acts, adapter, loraGrads, layer, n)
+    }
+
+    /// out = x W^T + b (+ scale · dropout(x) A^T B^T when the adapter targets Linear `t` of this layer).
+    private static func linear(
+        _ t: Int, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, _ w: LinearParameters,
+        _ acts: LayerActivations, _ layer: Int, _ options: inout TrainingOptions, _ n: Int
+    ) {
+        Linear.forward(out: out, inp: inp, weight: w.weight, bias: w.bias, n: n, c: w.inFeatures, oc: w.outFeatures)
+        guard let adapter = options.adapter, let pair = adapter.pairs[layer][t] else { return }
+        let dropout = adapter.config.loraDropout
+        LoRA.forward(
+            out: out, xa: acts.loraXA[t].pointer, droppedInput: dropout > 0 ? acts.loraDropped[t].pointer : nil,
+            inp: inp, a: pair.a, b: pair.b, scale: adapter.scale, dropout: dropout, rng: &options.rng,
+            n: n, c: w.inFeatures, oc: w.outFeatures, r: adapter.rank)
+    }
+
+    private static func linearBackward(
+        _ t: Int, dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+        _ w: LinearParameters, _ g: LinearParameters?, _ acts: LayerActivations,
+        _ adapter: LoRAAdapter?, _ loraGrads: LoRAAdapter?, _ layer: Int, _ n: Int
+    ) {
+        Linear.backward(
+            dinp: dinp, dweight: g?.weight, dbias: g?.bias, dout: dout, inp: inp, weight: w.weight,
+            n: n, c: w.inFeatures, oc: w.outFeatures)
+        guard let adapter, let pair = adapter.pairs[layer][t] else { return }
+        let grad = loraGrads?.pairs[layer][t]
+        let dropout = adapter.config.loraDropout
+        LoRA.backward(
+            dinp: dinp, da: grad?.a, db: grad?.b, dout: dout, xa: acts.loraXA[t].pointer,
+            droppedInput: dropout > 0 ? acts.loraDropped[t].pointer : nil, inp: inp, a: pair.a, b: pair.b,
+            scale: adapter.scale, dropout: dropout, n: n, c: w.inFeatures, oc: w.outFeatures, r: adapter.rank)
+    }
+
+    /// The gradient behind a dropout: `gradient` itself when p == 0, else gradient · mask in `into`.
+    private static func dropoutBackward(
+        _ gradient: Tensor, mask: Tensor, into: Tensor, p: Float, _ count: Int
+    ) -> UnsafeMutablePointer<Float> {
+        guard p > 0 else { return gradient.pointer }
+        Dropout.backward(dinp: into.pointer, dout: gradient.pointer, mask: mask.pointer, count: count)
+        return into.pointer
+    }
+}
+
+/// Gradient buffers of one layer's backward, reused by every layer.
+public final class LayerGradientScratch: @unchecked Sendable {
+    let dSum = Tensor(zeros: [0])  // (N, C) gradient of a pre-LayerNorm sum
+    let dNormed = Tensor(zeros: [0])  // (N, C) gradient of attentionNormed
+    let dDense = Tensor(zeros: [0])  // (N, C) gradient of a dense output before its dropout
+    let dActivated = Tensor(zeros: [0])  // (N, I)
+    let dIntermediate = Tensor(zeros: [0])  // (N, I)
+    let dContext = Tensor(zeros: [0])  // (N, C)
+    let dq = Tensor(zeros: [0]), dk = Tensor(zeros: [0]), dv = Tensor(zeros: [0])  // (N, C)
+
+    public init() {}
+
+    func resize(n: Int, c: Int, intermediateSize: Int) {
+        for t in [dSum, dNormed, dDense, dContext, dq, dk, dv] { t.reshape([n, c]) }
+        dActivated.reshape([n, intermediateSize])
+        dIntermediate.reshape([n, intermediateSize])
+    }
+
+    func zero() {
+        for t in [dSum, dNormed, dDense, dContext, dq, dk, dv, dActivated, dIntermediate] { t.zero() }
     }
 }

@@ -34,16 +34,18 @@ public final class BertModel: @unchecked Sendable {
                         guard let ids = ids.baseAddress, let types = types.baseAddress,
                             let positions = positions.baseAddress
                         else { return }
+                        var rng = SplitMix64(seed: 0)
                         BertEmbeddings.forward(
                             out: acts.output.pointer, sum: workspace.embeddingSum.pointer, mean: nil, rstd: nil,
-                            ids: ids, typeIds: types, positions: positions, weights: parameters, n: n)
+                            ids: ids, typeIds: types, positions: positions, weights: parameters, rng: &rng, n: n)
                     }
                 }
             }
-            for layer in parameters.layers {
+            var options = TrainingOptions.inference
+            for (l, layer) in parameters.layers.enumerated() {
                 BertLayer.forward(
-                    acts: acts, input: acts.output.pointer, weights: layer, offsets: offsets, b: b, n: n,
-                    config: config, threads: threads)
+                    acts: acts, input: acts.output.pointer, weights: layer, layer: l, options: &options,
+                    offsets: offsets, b: b, n: n, config: config, threads: threads)
             }
             if normalize {
                 Pooling.forward(

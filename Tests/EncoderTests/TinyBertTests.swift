@@ -40,10 +40,11 @@ struct TinyBertTests {
         batch.ids.withUnsafeBufferPointer { ids in
             batch.typeIds.withUnsafeBufferPointer { types in
                 batch.positions.withUnsafeBufferPointer { positions in
+                    var rng = SplitMix64(seed: 0)
                     BertEmbeddings.forward(
                         out: x.pointer, sum: sum.pointer, mean: nil, rstd: nil,
                         ids: ids.baseAddress!, typeIds: types.baseAddress!, positions: positions.baseAddress!,
-                        weights: parameters, n: n)
+                        weights: parameters, rng: &rng, n: n)
                 }
             }
         }
@@ -54,8 +55,10 @@ struct TinyBertTests {
                 acts.resize(
                     n: n, c: c, intermediateSize: 64,
                     probabilityCount: Attention.probabilitiesCount(offsets: offsets.baseAddress!, b: batch.batchSize, nh: 4))
+                var options = TrainingOptions.inference
                 BertLayer.forward(
-                    acts: acts, input: x.pointer, weights: layer, offsets: offsets.baseAddress!,
+                    acts: acts, input: x.pointer, weights: layer, layer: l, options: &options,
+                    offsets: offsets.baseAddress!,
                     b: batch.batchSize, n: n, config: directory.config, threads: 2)
             }
             x.pointer.update(from: acts.output.pointer, count: n * c)

@@ -1,0 +1,152 @@
+import Kernels
+import Tensor
+
+/// The BERT encoder with pooling in training mode: a forward pass that keeps every activation backward
+/// needs, and a backward pass from the pooled embeddings' gradients to the trainable parameters —
+/// the LoRA adapter (base weights frozen) or, for full fine-tuning, every weight.
+///
+/// Normalisation is left to the loss (cosine similarity normalises), so `forward` returns pooled,
+/// unnormalised embeddings. Sizes: N tokens, B sequences, C hidden.
+public final class TrainableBert: @unchecked Sendable {
+    public let parameters: BertParameters
+    public let adapter: LoRAAdapter?
+    public let pooling: PoolingMode
+    public var hiddenDropout: Float
+    /// Gradients, laid out like the trainable block: `loraGrads` with an adapter, `weightGrads` without.
+    public let weightGrads: BertParameters?
+    public let loraGrads: LoRAAdapter?
+    public var config: BertConfig { parameters.config }
+
+    private let layerActs: [LayerActivations]
+    private let scratch = LayerGradientScratch()
+    private let embeddingSum = Tensor(zeros: [0])  // (N, C)
+    private let embeddingMean = Tensor(zeros: [0])  // (N)
+    private let embeddingRstd = Tensor(zeros: [0])  // (N)
+    private let embeddingOut = Tensor(zeros: [0])  // (N, C)
+    private let embeddingMask = Tensor(zeros: [0])  // (N, C)
+    private let pooled = Tensor(zeros: [0])  // (B, C)
+    private var argmax: [Int32] = []  // (B, C) for max pooling
+    private let dHiddenA = Tensor(zeros: [0]), dHiddenB = Tensor(zeros: [0])  // (N, C) ping-pong
+    private var batch = PackedBatch()
+
+    /// LoRA training when `adapter` is given (base weights frozen), full fine-tuning otherwise.
+    public init(parameters: BertParameters, adapter: LoRAAdapter?, pooling: PoolingMode, hiddenDropout: Float) {
+        self.parameters = parameters
+        self.adapter = adapter
+        self.pooling = pooling
+        self.hiddenDropout = hiddenDropout
+        if let adapter {
+            loraGrads = adapter.zerosLike(bert: parameters)
+            weightGrads = nil
+        } else {
+            loraGrads = nil
+            weightGrads = BertParameters(config: parameters.config, block: parameters.block.zerosLike())
+        }
+        layerActs = parameters.layers.map { _ in LayerActivations(keepsStatistics: true) }
+    }
+
+    /// The parameters the optimizer updates and their gradients (same layout).
+    public var trainable: ParameterBlock { adapter?.block ?? parameters.block }
+    public var gradients: ParameterBlock { loraGrads?.block ?? weightGrads?.block ?? parameters.block }
+
+    public func zeroGradients() { gradients.zero() }
+
+    /// Pooled embeddings (B, C) of a packed batch; keeps activations for `backward`. Dropout masks are
+    /// drawn from `seed`, so a forward can be repeated exactly (GradCache runs each chunk twice).
+    public func forward(_ batch: PackedBatch, seed: UInt64, threads: Int) -> [Float] {
+        self.batch = batch
+        let n = batch.tokenCount, b = batch.batchSize, c = config.hiddenSize
+        precondition(b > 0 && n >= b, "every sequence needs at least one token")
+        var options = TrainingOptions(adapter: adapter, hiddenDropout: hiddenDropout, seed: seed)
+        for t in [embeddingSum, embeddingOut, embeddingMask] { t.reshape([n, c]) }
+        embeddingMean.reshape([n])
+        embeddingRstd.reshape([n])
+        pooled.reshape([b, c])
+        argmax = Array(repeating: 0, count: b * c)
+        batch.offsets.withUnsafeBufferPointer { offsetsBuffer in
+            guard let offsets = offsetsBuffer.baseAddress else { return }
+            let probs = Attention.probabilitiesCount(offsets: offsets, b: b, nh: config.numAttentionHeads)
+            withTokens(batch) { ids, types, positions in
+                BertEmbeddings.forward(
+                    out: embeddingOut.pointer, sum: embeddingSum.pointer, mean: embeddingMean.pointer,
+                    rstd: embeddingRstd.pointer, dropMask: embeddingMask.pointer, ids: ids, typeIds: types,
+                    positions: positions, weights: parameters, dropout: hiddenDropout, rng: &options.rng, n: n)
+            }
+            var input = embeddingOut
+            for (l, layer) in parameters.layers.enumerated() {
+                let acts = layerActs[l]
+                acts.resize(
+                    n: n, c: c, intermediateSize: config.intermediateSize, probabilityCount: probs,
+                    loraRank: adapter?.rank ?? 0, loraDropout: (adapter?.config.loraDropout ?? 0) > 0,
+                    hiddenDropout: hiddenDropout > 0)
+                BertLayer.forward(
+                    acts: acts, input: input.pointer, weights: layer, layer: l, options: &options,
+                    offsets: offsets, b: b, n: n, config: config, threads: threads)
+                input = acts.output
+            }
+            argmax.withUnsafeMutableBufferPointer { argmax in
+                Pooling.forward(
+                    out: pooled.pointer, argmax: argmax.baseAddress, inp: input.pointer, offsets: offsets,
+                    mode: pooling, b: b, c: c)
+            }
+        }
+        return pooled.array
+    }
+
+    /// Backpropagates dPooled (B, C), the gradient of the loss with respect to the pooled embeddings of
+    /// the last `forward`, ACCUMULATING (+=) into `gradients`. Zero them once per optimizer step.
+    public func backward(dPooled: [Float], threads: Int) {
+        let n = batch.tokenCount, b = batch.batchSize, c = config.hiddenSize
+        precondition(dPooled.count == b * c, "dPooled must be (B, C) of the last forward")
+        dHiddenA.reshape([n, c])
+        dHiddenB.reshape([n, c])
+        dHiddenA.zero()
+        batch.offsets.withUnsafeBufferPointer { offsetsBuffer in
+            guard let offsets = offsetsBuffer.baseAddress else { return }
+            dPooled.withUnsafeBufferPointer { dPooled in
+                argmax.withUnsafeBufferPointer { argmax in
+                    guard let dPooled = dPooled.baseAddress else { return }
+                    Pooling.backward(
+                        dinp: dHiddenA.pointer, dout: dPooled, argmax: argmax.baseAddress, offsets: offsets,
+                        mode: pooling, b: b, c: c)
+                }
+            }
+            var dOutput = dHiddenA, dInput = dHiddenB
+            for l in stride(from: parameters.layers.count - 1, through: 0, by: -1) {
+                let input = l == 0 ? embeddingOut : layerActs[l - 1].output
+                dInput.zero()
+                BertLayer.backward(
+                    dInput: dInput.pointer, scratch: scratch, dOutput: dOutput.pointer, acts: layerActs[l],
+                    input: input.pointer, weights: parameters.layers[l], weightGrads: weightGrads?.layers[l],
+                    adapter: adapter, loraGrads: loraGrads, layer: l, hiddenDropout: hiddenDropout,
+                    offsets: offsets, b: b, n: n, config: config, threads: threads)
+                swap(&dOutput, &dInput)
+            }
+            if let weightGrads {
+                withTokens(batch) { ids, types, positions in
+                    BertEmbeddings.backward(
+                        grads: weightGrads, scratch: dInput.pointer, dout: dOutput.pointer, sum: embeddingSum.pointer,
+                        mean: embeddingMean.pointer, rstd: embeddingRstd.pointer,
+                        dropMask: hiddenDropout > 0 ? embeddingMask.pointer : nil, ids: ids, typeIds: types,
+                        positions: positions, weights: parameters, dropout: hiddenDropout, n: n)
+                }
+            }
+        }
+    }
+
+    private func withTokens(
+        _ batch: PackedBatch,
+        _ body: (UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>) -> Void
+    ) {
+        batch.ids.withUnsafeBufferPointer { ids in
+            batch.typeIds.withUnsafeBufferPointer { types in
+                batch.positions.withUnsafeBufferPointer { positions in
+                    guard let ids = ids.baseAddress, let types = types.baseAddress,
+                        let positions = positions.baseAddress
+                    else { return }
+                    body(ids, types, positions)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Encoder
+import Tensor
+
+/// The token ids of one training batch: B anchors, B positives and H columns of B hard negatives.
+public struct ContrastiveBatch: Sendable {
+    public var anchors: [[Int32]]  // B sequences
+    public var positives: [[Int32]]  // B sequences
+    public var negatives: [[[Int32]]]  // H × B sequences
+    public var keys: InfoNCEKeys?
+
+    public init(anchors: [[Int32]], positives: [[Int32]], negatives: [[[Int32]]] = [], keys: InfoNCEKeys? = nil) {
+        precondition(positives.count == anchors.count && negatives.allSatisfy { $0.count == anchors.count },
+                     "every column needs one sequence per anchor")
+        self.anchors = anchors
+        self.positives = positives
+        self.negatives = negatives
+        self.keys = keys
+    }
+
+    public var size: Int { anchors.count }
+    /// Every sequence in loss order: anchors, positives, then each negative column.
+    var sequences: [[Int32]] { anchors + positives + negatives.joined() }
+}
+
+/// One forward/backward of the contrastive loss over a batch, ACCUMULATING the gradients into the
+/// model's gradient block (zero it once per optimizer step).
+///
+/// With `miniBatchSize` the step follows GradCache (Gao et al. 2021, "Scaling Deep Contrastive Learning
+/// Batch Size under Memory Limited Setup"): embed every chunk without keeping activations, compute the
+/// loss and the embedding gradients for the whole batch, then re-run each chunk with activations (same
+/// dropout masks, from the same seed) and backpropagate its slice of the embedding gradients. The
+/// gradients equal the plain path's, with activation memory bounded by one chunk.
+public enum ContrastiveStep {
+    public static func run(
+        model: TrainableBert, batch: ContrastiveBatch, loss: InfoNCELoss, miniBatchSize: Int?, seed: UInt64,
+        threads: Int
+    ) -> Float {
+        let sequences = batch.sequences
+        let c = model.config.hiddenSize, b = batch.size
+        let chunk = min(miniBatchSize ?? sequences.count, sequences.count)
+        precondition(chunk > 0, "mini-batch size must be positive")
+        let chunks = stride(from: 0, to: sequences.count, by: chunk).map { $0..<min($0 + chunk, sequences.count) }
+        func chunkSeed(_ i: Int) -> UInt64 {
+            var g = SplitMix64(seed: seed ^ (UInt64(i) &* 0x9E37_79B9_7F4A_7C15))
+            return g.next()
+        }
+        // (S, C) pooled embeddings of every sequence
+        var pooled: [Float] = []
+        pooled.reserveCapacity(sequences.count * c)
+        for (i, range) in chunks.enumerated() {
+            pooled += model.forward(PackedBatch(sequences: Array(sequences[range])), seed: chunkSeed(i), threads: threads)
+        }
+        let anchors = Array(pooled[0..<(b * c)])
+        let columns = (0..<(1 + batch.negatives.count)).map { col in
+            Array(pooled[((1 + col) * b * c)..<((2 + col) * b * c)])
+        }
+        let forward = loss.forward(anchors: anchors, candidates: columns, dimension: c, keys: batch.keys)
+        let gradients = loss.backward(forward)
+        let dPooled = gradients.anchors + gradients.candidates.joined()  // (S, C)
+        for (i, range) in chunks.enumerated() {
+            if chunks.count > 1 {
+                _ = model.forward(PackedBatch(sequences: Array(sequences[range])), seed: chunkSeed(i), threads: threads)
+            }
+            model.backward(dPooled: Array(dPooled[(range.lowerBound * c)..<(range.upperBound * c)]), threads: threads)
+        }
+        return forward.loss
+    }
+}
