@@ -30,11 +30,16 @@ public final class SentenceEncoder: @unchecked Sendable {
             maxLength: directory.maxSequenceLength, dimension: parameters.config.hiddenSize)
     }
 
-    /// Loads a model directory, optionally truncating at `maxLength` instead of the directory's length.
-    public convenience init(modelDirectory url: URL, maxLength: Int? = nil) throws {
+    /// Loads a model directory, merges a peft LoRA adapter into its weights when one is given, and
+    /// optionally truncates at `maxLength` instead of the directory's length.
+    public convenience init(modelDirectory url: URL, adapterDirectory: URL? = nil, maxLength: Int? = nil) throws {
         var directory = try ModelDirectory(url: url)
         if let maxLength { directory = directory.withMaxSequenceLength(maxLength) }
-        self.init(directory: directory, parameters: try directory.loadParameters())
+        let parameters = try directory.loadParameters()
+        if let adapterDirectory {
+            try LoRAAdapter(directory: adapterDirectory, bert: parameters).merge(into: parameters)
+        }
+        self.init(directory: directory, parameters: parameters)
     }
 
     /// Token ids of every text, truncated to the model's length.

@@ -1,1 +1,195 @@
 import Encoder
+import Foundation
+import Tensor
+
+/// What a run reports while it trains (library code never prints; the CLI draws these).
+public enum TrainingEvent: Sendable {
+    case started(totalSteps: Int, pairs: Int, trainableParameters: Int)
+    case step(StepReport)
+    case evaluation(step: Int, metrics: [String: Double])
+    case checkpoint(step: Int, path: String)
+}
+
+public struct StepReport: Sendable, Codable {
+    public var step: Int  // 1-based optimizer step just taken
+    public var totalSteps: Int
+    public var epoch: Int
+    public var loss: Float
+    public var learningRate: Double
+    public var gradientNorm: Float  // before clipping
+    public var pairsPerSecond: Double
+    public var elapsedSeconds: Double
+}
+
+/// Contrastive fine-tuning of a BERT encoder (sentence-transformers' MultipleNegativesRankingLoss with
+/// in-batch negatives), LoRA or full, with AdamW, linear warmup and decay, gradient clipping, GradCache,
+/// periodic evaluation and atomic, resumable checkpoints. A resumed run reaches the same final weights as
+/// an uninterrupted one: batches come from (seed, epoch), dropout masks from (seed, step).
+public final class Trainer {
+    public let configuration: TrainingConfiguration
+    public let directory: ModelDirectory
+    public let model: TrainableBert
+    public let output: URL
+    let pairs: TrainingPairs
+    let tokens: (anchors: [[Int32]], positives: [[Int32]], negatives: [[[Int32]]])
+    let baseFingerprint: UInt64
+
+    public init(
+        directory: ModelDirectory, parameters: BertParameters, pairs: TrainingPairs,
+        configuration: TrainingConfiguration, output: URL
+    ) throws {
+        try configuration.validate()
+        guard pairs.count > 0 else { throw TrainingError.noTrainingPairs }
+        self.configuration = configuration
+        self.directory = directory
+        self.pairs = pairs
+        self.output = output
+        let storage = parameters.block.storage
+        baseFingerprint = ModelFingerprint.hash(
+            UnsafeRawBufferPointer(start: storage.pointer, count: storage.count * MemoryLayout<Float>.stride))
+        var rng = SplitMix64(seed: configuration.seed)
+        let adapter = configuration.lora.map { LoRAAdapter.initialised(config: $0, bert: parameters, rng: &rng) }
+        model = TrainableBert(
+            parameters: parameters, adapter: adapter, pooling: directory.pooling,
+            hiddenDropout: configuration.dropout ?? parameters.config.hiddenDropoutProb)
+        let tokenizer = directory.tokenizer
+        let length = min(configuration.maxLength, directory.config.maxPositionEmbeddings)
+        func ids(_ text: String) -> [Int32] { tokenizer.encodeIDs(text, maxLength: length) }
+        tokens = (
+            pairs.pairs.map { ids($0.anchor) }, pairs.pairs.map { ids($0.positive) },
+            (0..<pairs.negativeCount).map { h in pairs.pairs.map { ids($0.negatives[h]) } }
+        )
+    }
+
+    var dropLast: Bool { pairs.count >= configuration.batchSize }
+    public var stepsPerEpoch: Int {
+        BatchPlan.batchCount(count: pairs.count, batchSize: configuration.batchSize, dropLast: dropLast)
+    }
+    public var totalSteps: Int { configuration.maxSteps ?? configuration.epochs * stepsPerEpoch }
+
+    /// Weight-decay ranges tiling the trainable block: transformers' rule (no decay for biases and
+    /// LayerNorm weights); every LoRA matrix decays.
+    func decayRanges(_ block: ParameterBlock) -> [ParameterRange] {
+        block.entries.enumerated().map { i, entry in
+            let end = i + 1 < block.entries.count ? block.entries[i + 1].offset : block.storage.count
+            return ParameterRange(
+                offset: entry.offset, count: end - entry.offset, weightDecay: ParameterRange.huggingFaceDecays(entry.name))
+        }
+    }
+
+    /// Trains to the end (or from the last checkpoint with `resume`), writes the adapter or the full
+    /// model directory into `output`, and returns the last step's report.
+    @discardableResult
+    public func run(
+        resume: Bool, threads: Int, evaluate: ((SentenceEncoder) throws -> [String: Double])? = nil,
+        progress: (TrainingEvent) -> Void = { _ in }
+    ) throws -> StepReport? {
+        let fm = FileManager.default
+        try fm.createDirectory(at: output, withIntermediateDirectories: true)
+        let trainable = model.trainable, gradients = model.gradients
+        let optimizer = try configuration.optimizer.makeOptimizer(
+            parameterCount: trainable.storage.count, ranges: decayRanges(trainable))
+        var globalStep = 0
+        if resume, let (state, optimizerState) = try Checkpoint.load(output: output, into: trainable) {
+            guard state.configuration == configuration else {
+                throw TrainingError.checkpoint(
+                    path: Checkpoint.directory(in: output).path,
+                    reason: "was written with other training options; resume with the same options or use a new --output")
+            }
+            guard state.baseFingerprint == baseFingerprint else {
+                throw TrainingError.checkpoint(
+                    path: Checkpoint.directory(in: output).path, reason: "was written for other base weights")
+            }
+            try optimizer.restore(optimizerState)
+            globalStep = state.globalStep
+        }
+        let total = totalSteps, perEpoch = stepsPerEpoch
+        let schedule = LinearWarmupSchedule(
+            baseLearningRate: configuration.learningRate, warmupRatio: configuration.warmupRatio, totalSteps: total)
+        let loss = InfoNCELoss(scale: configuration.scale, symmetric: configuration.symmetric)
+        let log = try MetricsLog(url: output.appendingPathComponent("metrics.jsonl"), truncate: globalStep == 0)
+        progress(.started(totalSteps: total, pairs: pairs.count, trainableParameters: trainable.parameterCount))
+        let start = DispatchTime.now().uptimeNanoseconds
+        var pairsDone = 0
+        var last: StepReport?
+        var plan: BatchPlan?
+        var lastCheckpoint: String?
+        while globalStep < total {
+            let epoch = globalStep / perEpoch, index = globalStep % perEpoch
+            if plan?.epoch != epoch {
+                plan = BatchPlan(
+                    count: pairs.count, batchSize: configuration.batchSize, seed: configuration.seed, epoch: epoch,
+                    dropLast: dropLast)
+            }
+            guard let batchIndices = plan?.batch(index) else { break }
+            let batch = ContrastiveBatch(
+                anchors: batchIndices.map { tokens.anchors[$0] }, positives: batchIndices.map { tokens.positives[$0] },
+                negatives: tokens.negatives.map { column in batchIndices.map { column[$0] } },
+                keys: pairs.keys(batch: batchIndices))
+            model.zeroGradients()
+            let value = ContrastiveStep.run(
+                model: model, batch: batch, loss: loss, miniBatchSize: configuration.miniBatchSize,
+                seed: stepSeed(globalStep), threads: threads)
+            guard value.isFinite else {
+                throw TrainingError.nonFiniteLoss(step: globalStep + 1, loss: value, checkpoint: lastCheckpoint)
+            }
+            let norm = GradientClipping.clip(gradients.storage.buffer, maxNorm: configuration.maxGradNorm)
+            let rate = schedule.learningRate(atStep: globalStep)
+            optimizer.step(
+                parameters: trainable.storage.buffer, gradients: UnsafeBufferPointer(gradients.storage.buffer),
+                learningRate: rate)
+            globalStep += 1
+            pairsDone += batch.size
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let report = StepReport(
+                step: globalStep, totalSteps: total, epoch: epoch, loss: value, learningRate: rate,
+                gradientNorm: norm, pairsPerSecond: Double(pairsDone) / max(elapsed, 1e-9), elapsedSeconds: elapsed)
+            last = report
+            if globalStep % configuration.logEvery == 0 || globalStep == total { try log.append(report) }
+            progress(.step(report))
+            let epochEnd = globalStep % perEpoch == 0
+            if epochEnd || (configuration.saveEvery.map { globalStep % $0 == 0 } ?? false) || globalStep == total {
+                try Checkpoint.save(
+                    state: .init(globalStep: globalStep, optimizerStep: optimizer.stepCount, configuration: configuration,
+                                 baseFingerprint: baseFingerprint),
+                    trainable: trainable, optimizer: optimizer.state, output: output)
+                lastCheckpoint = Checkpoint.directory(in: output).path
+                progress(.checkpoint(step: globalStep, path: Checkpoint.directory(in: output).path))
+            }
+            if let evaluate, let every = configuration.evalEvery, globalStep % every == 0, globalStep < total {
+                let metrics = try evaluate(try inferenceEncoder())
+                try log.append(evaluation: metrics, step: globalStep)
+                progress(.evaluation(step: globalStep, metrics: metrics))
+            }
+        }
+        try writeResult()
+        if let evaluate {
+            let metrics = try evaluate(try inferenceEncoder())
+            try log.append(evaluation: metrics, step: globalStep)
+            progress(.evaluation(step: globalStep, metrics: metrics))
+        }
+        return last
+    }
+
+    func stepSeed(_ step: Int) -> UInt64 {
+        var g = SplitMix64(seed: configuration.seed &+ 0xD1B5_4A32_D192_ED03 &* UInt64(step + 1))
+        return g.next()
+    }
+
+    /// The current weights as a frozen encoder (LoRA merged into a copy of the base weights).
+    public func inferenceEncoder() throws -> SentenceEncoder {
+        let copy = BertParameters(config: model.parameters.config)
+        copy.block.copy(from: model.parameters.block)
+        model.adapter?.merge(into: copy)
+        return SentenceEncoder(directory: directory, parameters: copy)
+    }
+
+    /// The adapter (peft layout) or, for full fine-tuning, a complete model directory, into `output`.
+    func writeResult() throws {
+        if let adapter = model.adapter {
+            try adapter.save(directory: output)
+        } else {
+            try ModelDirectoryWriter.write(parameters: model.parameters, from: directory, to: output)
+        }
+    }
+}

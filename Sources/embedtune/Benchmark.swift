@@ -17,19 +17,9 @@ enum Benchmark {
         let record: [String: Any] = [
             "bench": "encode_embedtune", "threads": threads, "batch_size": batchSize, "max_seq_length": encoder.maxLength,
             "n_sentences": texts.count, "tokens": tokens, "repeats_s": times, "median_s": median,
-            "sentences_per_s": Double(texts.count) / median, "peak_rss_mib": peakRSSMiB(),
+            "sentences_per_s": Double(texts.count) / median, "peak_rss_mib": ProgressDisplay.peakRSSMiB(),
         ]
         let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
-    }
-
-    /// Peak resident set size of this process (VmHWM), in MiB.
-    static func peakRSSMiB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kib = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
-            return kib / 1024
-        }
-        return 0
     }
 }

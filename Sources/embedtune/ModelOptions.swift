@@ -5,6 +5,7 @@ import Foundation
 /// Options shared by every subcommand that loads a model.
 struct ModelOptions: ParsableArguments {
     @Option(help: "A Hugging Face / sentence-transformers model directory.") var model: String
+    @Option(help: "A peft LoRA adapter directory, merged into the model at load.") var adapter: String?
     @Option(help: "Truncate inputs at N tokens instead of the model's max_seq_length.") var maxLength: Int?
     @Option(help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -14,6 +15,8 @@ struct ModelOptions: ParsableArguments {
     }
 
     func loadEncoder() throws -> SentenceEncoder {
-        try SentenceEncoder(modelDirectory: URL(fileURLWithPath: model), maxLength: maxLength)
+        try SentenceEncoder(
+            modelDirectory: URL(fileURLWithPath: model), adapterDirectory: adapter.map { URL(fileURLWithPath: $0) },
+            maxLength: maxLength)
     }
 }

@@ -1,0 +1,68 @@
+import Encoder
+
+/// Every choice of a fine-tuning run. Stored in checkpoints: a run resumes only with the same
+/// configuration (the length of the run, `epochs` / `maxSteps`, included).
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+    /// LoRA adapter to train; nil trains every weight (full fine-tuning).
+    public var lora: LoRAConfig?
+    public var epochs: Int = 1
+    public var maxSteps: Int?
+    public var batchSize: Int = 32
+    /// GradCache chunk size in sequences; nil embeds the whole batch in one pass.
+    public var miniBatchSize: Int?
+    public var learningRate: Double = 1e-4
+    public var warmupRatio: Double = 0.1
+    public var optimizer = OptimizerConfiguration.adamW
+    public var maxGradNorm: Float = 1.0
+    public var scale: Float = 20
+    public var symmetric = false
+    public var maxLength = 128
+    public var seed: UInt64 = 42
+    /// Hidden dropout during training; nil takes the model config's hidden_dropout_prob.
+    public var dropout: Float?
+    public var saveEvery: Int?
+    public var evalEvery: Int?
+    public var logEvery = 1
+
+    public init(lora: LoRAConfig?) { self.lora = lora }
+
+    public func validate() throws {
+        func fail(_ option: String, _ why: String) -> TrainingError { .invalidConfiguration("\(option) \(why)") }
+        if epochs < 1 && maxSteps == nil { throw fail("--epochs", "must be at least 1") }
+        if let maxSteps, maxSteps < 1 { throw fail("--max-steps", "must be at least 1") }
+        if batchSize < 1 { throw fail("--batch-size", "must be at least 1") }
+        if let miniBatchSize, miniBatchSize < 1 { throw fail("--mini-batch-size", "must be at least 1") }
+        if !(learningRate > 0) { throw fail("--lr", "must be positive") }
+        if !(0..<1).contains(warmupRatio) { throw fail("--warmup-ratio", "must lie in [0, 1)") }
+        if !(maxGradNorm > 0) { throw fail("--max-grad-norm", "must be positive") }
+        if maxLength < 2 { throw fail("--max-length", "must be at least 2") }
+        if let dropout, !(0..<1).contains(dropout) { throw fail("--dropout", "must lie in [0, 1)") }
+        if let saveEvery, saveEvery < 1 { throw fail("--save-every", "must be at least 1") }
+        if let evalEvery, evalEvery < 1 { throw fail("--eval-every", "must be at least 1") }
+        if logEvery < 1 { throw fail("--log-every", "must be at least 1") }
+        if let lora {
+            if lora.r < 1 { throw fail("--lora-rank", "must be at least 1") }
+            if !(0..<1).contains(lora.loraDropout) { throw fail("--lora-dropout", "must lie in [0, 1)") }
+        }
+        try optimizer.validate()
+    }
+}
+
+/// Why a fine-tuning run stopped.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case invalidConfiguration(String)
+    case nonFiniteLoss(step: Int, loss: Float, checkpoint: String?)
+    case checkpoint(path: String, reason: String)
+    case noTrainingPairs
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let why): return why
+        case .nonFiniteLoss(let step, let loss, let checkpoint):
+            return "the loss became \(loss) at step \(step); stopped without applying that step"
+                + (checkpoint.map { ". The last good checkpoint is intact in \($0)" } ?? "")
+        case .checkpoint(let path, let reason): return "\(path): \(reason)"
+        case .noTrainingPairs: return "no training pairs"
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import Encoder
+import Foundation
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge a LoRA adapter into its base model and write a complete model directory.",
+        discussion: "The result loads in sentence-transformers: SentenceTransformer(OUTPUT).")
+
+    @Option(help: "Base model directory.") var model: String
+    @Option(help: "peft LoRA adapter directory.") var adapter: String
+    @Option(help: "Directory to write the merged model to.") var output: String
+
+    func run() throws {
+        let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
+        let parameters = try directory.loadParameters()
+        let lora = try LoRAAdapter(directory: URL(fileURLWithPath: adapter), bert: parameters)
+        lora.merge(into: parameters)
+        try ModelDirectoryWriter.write(parameters: parameters, from: directory, to: URL(fileURLWithPath: output))
+        ProgressDisplay.write("merge: wrote \(output) (\(lora.targetCount) Linears merged, scale \(lora.scale))\n")
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Encoder
+import Foundation
+import Training
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Fine-tune an embedding model on (anchor, positive) pairs with in-batch negatives.",
+        discussion: """
+            --data is a JSONL file with "anchor", "positive" and optional "negative" (a string or a list) —
+            the sentence-transformers column names — or a BEIR directory (corpus.jsonl, queries.jsonl,
+            qrels/<split>.tsv). The loss is MultipleNegativesRankingLoss (InfoNCE over scale · cosine).
+            The result in --output is a peft LoRA adapter (adapter_config.json, adapter_model.safetensors),
+            or with --full a complete model directory. A checkpoint is saved at every epoch end; --resume
+            continues from it to the same final weights.
+            """)
+
+    @Option(help: "Base model directory (Hugging Face / sentence-transformers layout).") var model: String
+    @Option(help: "Training pairs: a JSONL file or a BEIR directory.") var data: String
+    @Option(help: "qrels split of a BEIR --data directory.") var split: String = "train"
+    @Option(help: "Output directory: the adapter, or the full model with --full.") var output: String
+    @Option(help: "LoRA rank r.") var loraRank: Int = 8
+    @Option(help: "LoRA alpha (scale alpha / r).") var loraAlpha: Float = 16
+    @Option(help: "Dropout on the LoRA input.") var loraDropout: Float = 0.1
+    @Option(help: "Comma-separated Linear names LoRA adapts (peft target_modules).") var loraTargets: String = "query,key,value,dense"
+    @Flag(help: "Rank-stabilised LoRA: scale alpha / sqrt(r).") var rslora = false
+    @Flag(help: "Fine-tune every weight instead of training a LoRA adapter.") var full = false
+    @Option(help: "Passes over the data.") var epochs: Int = 1
+    @Option(help: "Stop after this many optimizer steps (overrides --epochs).") var maxSteps: Int?
+    @Option(help: "Pairs per optimizer step.") var batchSize: Int = 32
+    @Option(help: "GradCache: embed at most N sequences at a time (same gradients, bounded memory).") var miniBatchSize: Int?
+    @Option(help: "Peak learning rate.") var lr: Double = 1e-4
+    @Option(help: "Fraction of steps with linear warmup.") var warmupRatio: Double = 0.1
+    @Option(help: "Decoupled weight decay.") var weightDecay: Double = 0.01
+    @Option(help: "Optimizer: adamw, adam or sgd.") var optimizer: String = "adamw"
+    @Option(help: "SGD momentum.") var momentum: Double = 0
+    @Flag(help: "SGD with Nesterov momentum.") var nesterov = false
+    @Option(help: "Clip the global gradient norm to this value.") var maxGradNorm: Float = 1.0
+    @Option(help: "Similarity scale of the loss (sentence-transformers' scale).") var scale: Float = 20
+    @Flag(help: "Add the positive→anchor direction to the loss.") var symmetric = false
+    @Option(help: "Truncate texts at N tokens.") var maxLength: Int = 128
+    @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 42
+    @Option(help: "Hidden dropout in training (default: the model config's).") var dropout: Float?
+    @Option(help: "BEIR directory to evaluate retrieval on.") var evalData: String?
+    @Option(help: "qrels split of --eval-data.") var evalSplit: String = "dev"
+    @Option(help: "Evaluate every N steps (and always at the end).") var evalEvery: Int?
+    @Option(help: "Also checkpoint every N steps.") var saveEvery: Int?
+    @Option(help: "Write a metrics.jsonl line every N steps.") var logEvery: Int = 1
+    @Flag(help: "Continue from the checkpoint in --output.") var resume = false
+    @Option(help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard OptimizerConfiguration.Kind(rawValue: optimizer) != nil else {
+            throw ValidationError("--optimizer must be adamw, adam or sgd")
+        }
+    }
+
+    func configurationFromOptions() -> TrainingConfiguration {
+        var config = TrainingConfiguration(
+            lora: full ? nil : LoRAConfig(
+                r: loraRank, alpha: loraAlpha, dropout: loraDropout,
+                targetModules: loraTargets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                useRslora: rslora, baseModelNameOrPath: URL(fileURLWithPath: model).lastPathComponent))
+        config.epochs = epochs
+        config.maxSteps = maxSteps
+        config.batchSize = batchSize
+        config.miniBatchSize = miniBatchSize
+        config.learningRate = lr
+        config.warmupRatio = warmupRatio
+        config.optimizer = OptimizerConfiguration(
+            kind: OptimizerConfiguration.Kind(rawValue: optimizer) ?? .adamw, weightDecay: weightDecay,
+            momentum: momentum, nesterov: nesterov)
+        config.maxGradNorm = maxGradNorm
+        config.scale = scale
+        config.symmetric = symmetric
+        config.maxLength = maxLength
+        config.seed = seed
+        config.dropout = dropout
+        config.saveEvery = saveEvery
+        config.evalEvery = evalEvery
+        config.logEvery = logEvery
+        return config
+    }
+
+    func run() throws {
+        let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
+        let pairs = try TrainingPairs.load(URL(fileURLWithPath: data), split: split)
+        let trainer = try Trainer(
+            directory: directory, parameters: try directory.loadParameters(), pairs: pairs,
+            configuration: configurationFromOptions(), output: URL(fileURLWithPath: output))
+        let evaluate = try evalData.map { path in try RetrievalEvaluation.evaluator(directory: path, split: evalSplit, threads: threads) }
+        let display = ProgressDisplay(label: "train")
+        var lastEval = ""
+        try trainer.run(resume: resume, threads: threads, evaluate: evaluate) { event in
+            switch event {
+            case .started(let total, let pairs, let parameters):
+                ProgressDisplay.write("train: \(pairs) pairs, \(total) steps, \(parameters) trainable parameters\n")
+            case .step(let r):
+                display.update(
+                    done: r.step, total: r.totalSteps, unit: "steps",
+                    detail: String(format: "loss %.4f lr %.2e |g| %.3f %.1f pairs/s", r.loss, r.learningRate,
+                                   r.gradientNorm, r.pairsPerSecond) + lastEval)
+            case .evaluation(let step, let metrics):
+                lastEval = String(format: " ndcg@10 %.4f", metrics["ndcg@10"] ?? .nan)
+                ProgressDisplay.write("\neval at step \(step): " + metrics.sorted { $0.key < $1.key }
+                    .map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: " ") + "\n")
+            case .checkpoint:
+                break
+            }
+        }
+        ProgressDisplay.write(String(format: "train: wrote %@ in %.1f s; peak memory %.0f MiB\n",
+                                     output, display.elapsed, ProgressDisplay.peakRSSMiB()))
+    }
+}
