@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A query of a BEIR dataset.
 public struct BEIRQuery: Sendable, Equatable {
@@ -81,9 +86,3 @@ public struct BEIRDataset: Sendable {
         return (qrels, firstLine)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One document to encode, with the input line it came from.
 public struct CorpusDocument: Sendable, Equatable {
     public var id: String
@@ -105,9 +111,3 @@ public final class CorpusReader {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

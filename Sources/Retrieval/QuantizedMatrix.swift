@@ -20,7 +20,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
         self.stride = (dimension + 15) / 16 * 16
         self.scales = scales
         let n = Swift.max(1, count * stride)
-        codes = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 64).bindMemory(to: Int8.self, capacity: n)
+        codes = HugePageBuffer.allocate(bytes: n).bindMemory(to: Int8.self, capacity: n)
         codes.initialize(repeating: 0, count: n)
     }
 

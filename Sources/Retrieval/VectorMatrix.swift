@@ -32,8 +32,7 @@ public final class VectorMatrix: @unchecked Sendable {
         self.stride = (dimension + 15) / 16 * 16
         self.ids = ids
         let n = Swift.max(1, count * stride)
-        self.data = UnsafeMutableRawPointer.allocate(byteCount: n * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: n)
+        self.data = HugePageBuffer.allocate(bytes: n * MemoryLayout<Float>.stride).bindMemory(to: Float.self, capacity: n)
         data.initialize(repeating: 0, count: n)
         norms = [Float](repeating: 0, count: count)
         inverseNorms = [Float](repeating: 0, count: count)
