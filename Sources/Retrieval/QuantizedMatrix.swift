@@ -47,21 +47,19 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// codes[d] = clamp(round(x[d] / scales[d]), -127, 127); 0 where the scale is 0.
     public static func quantize(_ x: UnsafePointer<Float>, scales: [Float], into codes: UnsafeMutablePointer<Int8>) {
-        for d in 0..<scales.count {
-            let s = scales[d]
-            let q = s > 0 ? (x[d] / s).rounded(.toNearestOrEven) : 0
-            codes[d] = Int8(Swift.min(127, Swift.max(-127, q.isNaN ? 0 : q)))
-        }
+        for d in 0..<scales.count { codes[d] = code(x[d], scale: scales[d]) }
+    }
+
+    @inline(__always)
+    static func code(_ x: Float, scale: Float) -> Int8 {
+        let q = scale > 0 ? (x / scale).rounded(.toNearestOrEven) : 0
+        return Int8(Swift.min(127, Swift.max(-127, q.isNaN ? 0 : q)))
     }
 
     /// The codes of `vector` (dimension values) under `scales`.
     public static func quantize(_ vector: [Float], scales: [Float]) -> [Int8] {
         precondition(vector.count == scales.count, "vector of \(vector.count) values for \(scales.count) scales")
-        var out = [Int8](repeating: 0, count: vector.count)
-        vector.withUnsafeBufferPointer { v in
-            out.withUnsafeMutableBufferPointer { quantize(v.baseAddress!, scales: scales, into: $0.baseAddress!) }
-        }
-        return out
+        return (0..<vector.count).map { d in code(vector[d], scale: scales[d]) }
     }
 
     @inlinable

@@ -24,7 +24,10 @@ public enum TopK {
 
     public static func search(query: [Float], matrix: VectorMatrix, k: Int, threads: Int = 1) -> [Hit] {
         precondition(query.count == matrix.dimension, "query has \(query.count) values, matrix \(matrix.dimension)")
-        return query.withUnsafeBufferPointer { search(query: $0.baseAddress!, matrix: matrix, k: k, threads: threads) }
+        return query.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return [] }  // dimension > 0, so never empty
+            return search(query: base, matrix: matrix, k: k, threads: threads)
+        }
     }
 
     /// Scans the int8 codes for the best `candidates` rows (default max(10 k, 100)) by approximate

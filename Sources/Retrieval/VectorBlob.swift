@@ -24,9 +24,10 @@ enum VectorBlob {
     }
 
     static func decode(_ blob: Data, count: Int) -> [Float]? {
-        var out = [Float](repeating: 0, count: count)
-        let ok = out.withUnsafeMutableBufferPointer { decode(blob, count: count, into: $0.baseAddress!) }
-        return ok ? out : nil
+        guard blob.count == count * 4 else { return nil }
+        return blob.withUnsafeBytes { raw in
+            (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        }
     }
 
     static func encode(int8 codes: [Int8]) -> Data { codes.withUnsafeBytes { Data($0) } }
@@ -34,7 +35,7 @@ enum VectorBlob {
     static func decode(int8 blob: Data, count: Int, into destination: UnsafeMutablePointer<Int8>) -> Bool {
         guard blob.count == count else { return false }
         blob.withUnsafeBytes { raw in
-            UnsafeMutableRawPointer(destination).copyMemory(from: raw.baseAddress!, byteCount: count)
+            for i in 0..<count { destination[i] = raw.load(fromByteOffset: i, as: Int8.self) }
         }
         return true
     }

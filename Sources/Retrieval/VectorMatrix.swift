@@ -45,7 +45,8 @@ public final class VectorMatrix: @unchecked Sendable {
         self.init(count: vectors.count, dimension: dimension, ids: ids)
         for (i, v) in vectors.enumerated() {
             precondition(v.count == dimension, "vector \(i) has \(v.count) values, not \(dimension)")
-            v.withUnsafeBufferPointer { (data + i * stride).update(from: $0.baseAddress!, count: dimension) }
+            let r = data + i * stride
+            for (d, x) in v.enumerated() { r[d] = x }
         }
         updateNorms()
     }

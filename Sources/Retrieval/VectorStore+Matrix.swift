@@ -127,7 +127,9 @@ extension VectorStore {
     private func decodeRow(_ row: Row, into vector: inout [Float], dimension: Int) throws {
         let ok = try row.withUnsafeData(atIndex: 1) { blob in
             guard let blob else { return false }
-            return vector.withUnsafeMutableBufferPointer { VectorBlob.decode(blob, count: dimension, into: $0.baseAddress!) }
+            guard let decoded = VectorBlob.decode(blob, count: dimension) else { return false }
+            vector = decoded
+            return true
         }
         if !ok {
             let bytes = try row.withUnsafeData(atIndex: 1) { $0?.count ?? 0 }
