@@ -1,2 +1,196 @@
-import Encoder
+import Foundation
 import GRDB
+
+/// The SQLite file that holds documents and their vectors; the one owner of its GRDB `DatabasePool`.
+///
+/// The pool runs in WAL mode: readers (`loadMatrix`, `documents`) see the last committed snapshot
+/// while a writer (`upsert`) commits batches beside them. Every write method is one transaction.
+/// Schema: `StoreSchema`. Vectors of one model only: `bind(model:)` records the model's fingerprint
+/// and refuses another.
+public final class VectorStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (and, when writable, creates and migrates) the store at `path`.
+    /// A read-only open requires a store already migrated to this version.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        var config = Configuration()
+        config.readonly = readOnly
+        config.busyMode = .timeout(30)
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            let migrator = StoreSchema.migrator
+            if readOnly {
+                try pool.read { db in
+                    if try migrator.hasBeenSuperseded(db) {
+                        throw StoreError.cannotOpen(path: path, reason: "written by a newer schema than this program knows")
+                    }
+                    if try !migrator.hasCompletedMigrations(db) {
+                        throw StoreError.cannotOpen(path: path, reason: "not an embedtune vector store of this version")
+                    }
+                }
+            } else {
+                try migrator.migrate(pool)
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// Runs `body`, turning SQLite errors into `StoreError.database` naming this file.
+    func guarded<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            throw StoreError.database(path: path, reason: String(describing: error))
+        }
+    }
+
+    // MARK: - model
+
+    /// Records `model` the first time. Later calls: an equal fingerprint is accepted (and the model
+    /// and adapter paths are updated, so a moved model directory can be recorded); a different one
+    /// throws `StoreError.fingerprintMismatch`.
+    public func bind(model: StoreModelInfo) throws {
+        try guarded {
+            try pool.write { db in
+                if let stored = try VectorStore.readModel(db, path: path) {
+                    guard stored.fingerprint == model.fingerprint else {
+                        throw StoreError.fingerprintMismatch(stored: stored.fingerprint, given: model.fingerprint, path: path)
+                    }
+                    try VectorStore.setMeta(db, StoreSchema.Key.modelPath, model.modelPath)
+                    try VectorStore.setMeta(db, StoreSchema.Key.adapterPath, model.adapterPath)
+                    return
+                }
+                typealias K = StoreSchema.Key
+                try VectorStore.setMeta(db, K.fingerprint, model.fingerprint)
+                try VectorStore.setMeta(db, K.dimension, String(model.dimension))
+                try VectorStore.setMeta(db, K.modelPath, model.modelPath)
+                try VectorStore.setMeta(db, K.adapterPath, model.adapterPath)
+                try VectorStore.setMeta(db, K.maxLength, String(model.maxLength))
+                try VectorStore.setMeta(db, K.pooling, model.pooling)
+                try VectorStore.setMeta(db, K.normalize, model.normalize ? "true" : "false")
+            }
+        }
+    }
+
+    /// The model recorded by `bind`, or nil for a new store.
+    public func storedModel() throws -> StoreModelInfo? {
+        try guarded { try pool.read { db in try VectorStore.readModel(db, path: path) } }
+    }
+
+    static func setMeta(_ db: Database, _ key: String, _ value: String?) throws {
+        try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                       arguments: [key, value])
+    }
+
+    static func readModel(_ db: Database, path: String) throws -> StoreModelInfo? {
+        var meta: [String: String?] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta") { meta[row[0]] = row[1] as String? }
+        typealias K = StoreSchema.Key
+        guard let fingerprintValue = meta[K.fingerprint], let fingerprint = fingerprintValue else { return nil }
+        func text(_ key: String) throws -> String {
+            guard let v = meta[key], let v else { throw StoreError.corruptMeta(key: key, value: nil, path: path) }
+            return v
+        }
+        func int(_ key: String) throws -> Int {
+            let v = try text(key)
+            guard let i = Int(v), i > 0 else { throw StoreError.corruptMeta(key: key, value: v, path: path) }
+            return i
+        }
+        let normalize = try text(K.normalize)
+        guard normalize == "true" || normalize == "false" else {
+            throw StoreError.corruptMeta(key: K.normalize, value: normalize, path: path)
+        }
+        return StoreModelInfo(
+            fingerprint: fingerprint, modelPath: try text(K.modelPath), adapterPath: meta[K.adapterPath] ?? nil,
+            dimension: try int(K.dimension), maxLength: try int(K.maxLength), pooling: try text(K.pooling),
+            normalize: normalize == "true")
+    }
+
+    /// The recorded dimension; `modelNotBound` before `bind`.
+    static func dimension(_ db: Database, path: String) throws -> Int {
+        guard let model = try readModel(db, path: path) else { throw StoreError.modelNotBound(path: path) }
+        return model.dimension
+    }
+
+    // MARK: - documents
+
+    /// Content hashes of those `ids` that are stored (for resuming: skip a document whose hash matches).
+    public func existingHashes(ids: [String]) throws -> [String: String] {
+        try guarded {
+            try pool.read { db in
+                var out: [String: String] = [:]
+                for start in Swift.stride(from: 0, to: ids.count, by: 500) {
+                    let chunk = Array(ids[start..<Swift.min(ids.count, start + 500)])
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                    let rows = try Row.fetchAll(db, sql: "SELECT id, content_hash FROM documents WHERE id IN (\(marks))",
+                                                arguments: StatementArguments(chunk))
+                    for row in rows { out[row[0]] = row[1] }
+                }
+                return out
+            }
+        }
+    }
+
+    /// Inserts or replaces (same id: same rowid, new fields) `docs` in one transaction. When the
+    /// store is quantized, each vector's int8 codes are written too (values beyond the stored scale
+    /// clamp to ±127; `quantize()` recomputes the scales).
+    public func upsert(_ docs: [StoredDocument]) throws {
+        try guarded {
+            try pool.write { db in
+                let dimension = try VectorStore.dimension(db, path: path)
+                let scales = try VectorStore.readScales(db, dimension: dimension, path: path)
+                let statement = try db.cachedStatement(sql: """
+                    INSERT INTO documents(id, title, text, content_hash, embedding, embedding_int8)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET title = excluded.title, text = excluded.text,
+                        content_hash = excluded.content_hash, embedding = excluded.embedding,
+                        embedding_int8 = excluded.embedding_int8
+                    """)
+                for doc in docs {
+                    guard doc.embedding.count == dimension else {
+                        throw StoreError.dimensionMismatch(id: doc.id, expected: dimension, got: doc.embedding.count, path: path)
+                    }
+                    let codes = scales.map { VectorBlob.encode(int8: QuantizedMatrix.quantize(doc.embedding, scales: $0)) }
+                    try statement.execute(arguments: [
+                        doc.id, doc.title, doc.text, doc.contentHash, VectorBlob.encode(doc.embedding), codes,
+                    ])
+                }
+            }
+        }
+    }
+
+    public func count() throws -> Int {
+        try guarded { try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0 } }
+    }
+
+    /// The stored documents among `ids`, in the order asked (missing ids are left out).
+    public func documents(ids: [String]) throws -> [StoredDocument] {
+        try guarded {
+            try pool.read { db in
+                let dimension = try VectorStore.dimension(db, path: path)
+                var found: [String: StoredDocument] = [:]
+                for start in Swift.stride(from: 0, to: ids.count, by: 500) {
+                    let chunk = Array(ids[start..<Swift.min(ids.count, start + 500)])
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                    let rows = try Row.fetchCursor(
+                        db, sql: "SELECT id, title, text, content_hash, embedding FROM documents WHERE id IN (\(marks))",
+                        arguments: StatementArguments(chunk))
+                    while let row = try rows.next() {
+                        let id: String = row[0]
+                        let blob: Data = row[4]
+                        guard let embedding = VectorBlob.decode(blob, count: dimension) else {
+                            throw StoreError.corruptVector(id: id, column: "embedding", bytes: blob.count, path: path)
+                        }
+                        found[id] = StoredDocument(id: id, title: row[1], text: row[2], contentHash: row[3], embedding: embedding)
+                    }
+                }
+                return ids.compactMap { found[$0] }
+            }
+        }
+    }
+}

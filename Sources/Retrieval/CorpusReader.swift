@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One document to encode, with the input line it came from.
+public struct CorpusDocument: Sendable, Equatable {
+    public var id: String
+    public var title: String?
+    public var text: String
+    /// 1-based line of the input file.
+    public var line: Int
+
+    public init(id: String, title: String?, text: String, line: Int) {
+        self.id = id
+        self.title = title
+        self.text = text
+        self.line = line
+    }
+}
+
+/// The input layouts `embedtune encode` reads (see DESIGN.md, "Corpus to encode").
+public enum CorpusFormat: Sendable, Equatable {
+    /// One JSON object per line: BEIR `corpus.jsonl` (`_id`, `title`, `text`) or `id`/`text`
+    /// with an optional `title`.
+    case jsonl
+    /// One document per line; its id is the line number (from 1).
+    case plainText
+
+    /// `.jsonl` for names ending in .jsonl, .ndjson or .json; `.plainText` otherwise.
+    public static func detect(path: String) -> CorpusFormat {
+        let lower = path.lowercased()
+        return [".jsonl", ".ndjson", ".json"].contains { lower.hasSuffix($0) } ? .jsonl : .plainText
+    }
+}
+
+/// Streams documents from a corpus file without loading it whole.
+///
+/// Blank lines are skipped (line numbers still count them). A bad line — invalid JSON or UTF-8, a
+/// missing or mistyped id or text, an id seen on an earlier line — throws a `CorpusError` naming
+/// the file and line; with `skipInvalid` the error goes to `onInvalid` instead and the line is
+/// skipped (for a repeated id, the first occurrence is kept).
+public final class CorpusReader {
+    public let path: String
+    public let format: CorpusFormat
+    public let skipInvalid: Bool
+    private let onInvalid: (CorpusError) -> Void
+    private let lines: LineReader
+    /// id → line of its first occurrence.
+    private var seen: [String: Int] = [:]
+
+    public init(
+        path: String, format: CorpusFormat? = nil, skipInvalid: Bool = false,
+        onInvalid: @escaping (CorpusError) -> Void = { _ in }
+    ) throws {
+        guard let lines = LineReader(path: path) else {
+            throw CorpusError.cannotOpen(file: path, reason: String(cString: strerror(errno)))
+        }
+        self.path = path
+        self.format = format ?? CorpusFormat.detect(path: path)
+        self.skipInvalid = skipInvalid
+        self.onInvalid = onInvalid
+        self.lines = lines
+    }
+
+    /// The next valid document, or nil at the end of the file.
+    public func next() throws -> CorpusDocument? {
+        while let bytes = lines.next() {
+            let line = lines.lineNumber
+            if JSONLRecord.isBlank(bytes) { continue }
+            do {
+                let doc = try parse(bytes, line: line)
+                if let first = seen[doc.id] {
+                    throw CorpusError.repeatedID(file: path, line: line, id: doc.id, firstLine: first)
+                }
+                seen[doc.id] = line
+                return doc
+            } catch let error as CorpusError {
+                guard skipInvalid else { throw error }
+                onInvalid(error)
+            }
+        }
+        return nil
+    }
+
+    /// Up to `count` further documents (fewer only at the end of the file).
+    public func next(batch count: Int) throws -> [CorpusDocument] {
+        var out: [CorpusDocument] = []
+        while out.count < count, let doc = try next() { out.append(doc) }
+        return out
+    }
+
+    /// Every remaining document.
+    public func readAll() throws -> [CorpusDocument] {
+        var out: [CorpusDocument] = []
+        while let doc = try next() { out.append(doc) }
+        return out
+    }
+
+    private func parse(_ bytes: [UInt8], line: Int) throws -> CorpusDocument {
+        switch format {
+        case .jsonl:
+            let r = try JSONLRecord.parse(bytes, file: path, line: line)
+            return CorpusDocument(id: r.id, title: r.title, text: r.text, line: line)
+        case .plainText:
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw CorpusError.invalidUTF8(file: path, line: line)
+            }
+            return CorpusDocument(id: String(line), title: nil, text: text, line: line)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// Errors of the vector store; each names the database file and what is at fault.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// The database holds vectors of another model; vectors of two models never mix.
+    case fingerprintMismatch(stored: String, given: String, path: String)
+    /// A write before `bind(model:)` recorded which model the vectors come from.
+    case modelNotBound(path: String)
+    /// A vector whose length is not the recorded dimension.
+    case dimensionMismatch(id: String, expected: Int, got: Int, path: String)
+    /// A stored blob whose byte length does not hold `dimension` values of its element type.
+    case corruptVector(id: String, column: String, bytes: Int, path: String)
+    /// A `meta` value that cannot be read.
+    case corruptMeta(key: String, value: String?, path: String)
+    /// int8 search asked for before `quantize()` computed the per-dimension scales.
+    case notQuantized(path: String)
+    /// The file could not be opened or migrated (wraps SQLite's message).
+    case cannotOpen(path: String, reason: String)
+    /// SQLite refused a statement (wraps its message).
+    case database(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .fingerprintMismatch(stored, given, path):
+            return "\(path): the database holds vectors of model fingerprint \(stored), not \(given); "
+                + "vectors of two models never mix — use another --db, or the model it was written with"
+        case let .modelNotBound(path):
+            return "\(path): no model recorded in meta; bind a model before writing vectors"
+        case let .dimensionMismatch(id, expected, got, path):
+            return "\(path): document \"\(id)\" has a \(got)-dimensional vector, the database holds \(expected)"
+        case let .corruptVector(id, column, bytes, path):
+            return "\(path): document \"\(id)\" column \(column) has \(bytes) bytes, not a whole vector"
+        case let .corruptMeta(key, value, path):
+            return "\(path): meta key \(key) has unreadable value \(value.map { "\"\($0)\"" } ?? "NULL")"
+        case let .notQuantized(path):
+            return "\(path): no int8 scales stored; quantize the database first"
+        case let .cannotOpen(path, reason):
+            return "\(path): cannot open vector store: \(reason)"
+        case let .database(path, reason):
+            return "\(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// What a vector store records about the model that wrote its vectors (the `meta` table).
+///
+/// `fingerprint` identifies the vectors' meaning: a hash of the base weights, the adapter, pooling,
+/// normalisation and maximum length, computed by the encoder side. Two databases with different
+/// fingerprints hold vectors that must never be compared, so a store refuses a second model.
+public struct StoreModelInfo: Codable, Sendable, Equatable {
+    public var fingerprint: String
+    /// Model directory (Hugging Face layout) the vectors were encoded with; `search` loads it from here.
+    public var modelPath: String
+    /// PEFT adapter directory merged into the model, if any.
+    public var adapterPath: String?
+    /// Length of every stored vector.
+    public var dimension: Int
+    public var maxLength: Int
+    /// Pooling mode name as in sentence-transformers' `1_Pooling/config.json` ("mean", "cls", ...).
+    public var pooling: String
+    /// Whether the model L2-normalises its outputs (stored vectors then have unit norm).
+    public var normalize: Bool
+
+    public init(
+        fingerprint: String, modelPath: String, adapterPath: String?, dimension: Int, maxLength: Int,
+        pooling: String, normalize: Bool
+    ) {
+        self.fingerprint = fingerprint
+        self.modelPath = modelPath
+        self.adapterPath = adapterPath
+        self.dimension = dimension
+        self.maxLength = maxLength
+        self.pooling = pooling
+        self.normalize = normalize
+    }
+}

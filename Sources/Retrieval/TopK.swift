@@ -1,0 +1,163 @@
+import Tensor
+
+/// Exact top-k by cosine similarity over a `VectorMatrix`, and the int8 variant that rescores its
+/// candidates exactly.
+///
+/// Score of row i for query q: `(dot(q, x_i) * inverseNorm_i) * inverseNorm_q`, where an inverse
+/// norm within `VectorMatrix.unitTolerance` of 1 is taken as exactly 1 — so on normalised vectors
+/// (what normalising models store) the score is the plain dot product, as in faiss `IndexFlatIP`.
+/// Results are best first; equal scores rank the lower row index first, whatever the thread count.
+public enum TopK {
+    public typealias Hit = (index: Int, score: Float)
+
+    /// The k best rows for one query of `matrix.dimension` floats; fewer when k > count.
+    /// Rows are split into `threads` contiguous ranges, each kept in its own heap, then merged.
+    public static func search(query: UnsafePointer<Float>, matrix: VectorMatrix, k: Int, threads: Int = 1) -> [Hit] {
+        precondition(k >= 0, "k must be >= 0")
+        let q = PaddedQuery(query, dimension: matrix.dimension, stride: matrix.stride)
+        defer { q.deallocate() }
+        let heap = scanParallel(count: matrix.count, k: Swift.min(k, matrix.count), threads: threads) { lo, hi, heap in
+            scanFloat(q, matrix, lo, hi, &heap)
+        }
+        return heap.sorted()
+    }
+
+    public static func search(query: [Float], matrix: VectorMatrix, k: Int, threads: Int = 1) -> [Hit] {
+        precondition(query.count == matrix.dimension, "query has \(query.count) values, matrix \(matrix.dimension)")
+        return query.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return [] }  // dimension > 0, so never empty
+            return search(query: base, matrix: matrix, k: k, threads: threads)
+        }
+    }
+
+    /// Scans the int8 codes for the best `candidates` rows (default max(10 k, 100)) by approximate
+    /// score, then rescores those with the float32 rows and returns the k best: scores are exact,
+    /// only a true neighbour missed by the int8 pass can be lost.
+    public static func searchQuantized(
+        query: UnsafePointer<Float>, matrix: VectorMatrix, quantized: QuantizedMatrix, k: Int,
+        candidates: Int? = nil, threads: Int = 1
+    ) -> [Hit] {
+        precondition(k >= 0, "k must be >= 0")
+        precondition(quantized.count == matrix.count && quantized.dimension == matrix.dimension,
+                     "quantized matrix does not match the float matrix")
+        let q = PaddedQuery(query, dimension: matrix.dimension, stride: matrix.stride)
+        defer { q.deallocate() }
+        let q16 = Int8Query(query: query, scales: quantized.scales, stride: quantized.stride)
+        defer { q16.deallocate() }
+        let c = Swift.min(Swift.max(candidates ?? Swift.max(10 * k, 100), k), matrix.count)
+        let coarse = scanParallel(count: matrix.count, k: c, threads: threads) { lo, hi, heap in
+            scanInt8(q16, quantized, matrix, lo, hi, &heap)
+        }
+        var heap = TopKHeap(capacity: Swift.min(k, matrix.count))
+        for hit in coarse.sorted() {
+            let dot = ScanKernels.dot1(UnsafeRawPointer(q.values), UnsafeRawPointer(matrix.row(hit.index)), matrix.stride)
+            heap.push(score(dot, hit.index, matrix, q.inverseNorm), hit.index)
+        }
+        return heap.sorted()
+    }
+
+    /// Top-k for many queries at once: scores = Q @ D^T computed by `gemm` in blocks of
+    /// `blockRows` rows, each block's scores pushed into one heap per query. `queries` is
+    /// (queryCount, dimension) row-major. Scores equal `search`'s up to float rounding (gemm sums
+    /// in another order). OpenBLAS runs with `threads` threads during the call; heaps fill in parallel.
+    public static func searchBatch(
+        queries: UnsafePointer<Float>, queryCount: Int, matrix: VectorMatrix, k: Int, threads: Int = 1,
+        blockRows: Int = 4096
+    ) -> [[Hit]] {
+        precondition(k >= 0 && queryCount >= 0 && blockRows > 0, "bad batch search arguments")
+        let d = matrix.dimension
+        let inverseQueryNorms = (0..<queryCount).map { i -> Float in
+            inverseNorm(VectorOps.dot(queries + i * d, queries + i * d, d).squareRoot())
+        }
+        var heaps = [TopKHeap](repeating: TopKHeap(capacity: Swift.min(k, matrix.count)), count: queryCount)
+        let block = Tensor(zeros: [queryCount, blockRows])  // (Q, B) scores of one block of rows
+        let previousThreads = BLASThreads.current
+        BLASThreads.set(Swift.max(1, threads))
+        defer { BLASThreads.set(previousThreads) }
+        var start = 0
+        while start < matrix.count {
+            let rows = Swift.min(blockRows, matrix.count - start)
+            gemm(.none, .transposed, m: queryCount, n: rows, k: d,
+                 a: queries, lda: d, b: matrix.row(start), ldb: matrix.stride, c: block.pointer, ldc: blockRows)
+            heaps.withUnsafeMutableBufferPointer { hs in
+                parallelFor(queryCount, threads: threads) { qi in
+                    let s = block.pointer + qi * blockRows
+                    for j in 0..<rows {
+                        let sc = score(s[j], start + j, matrix, inverseQueryNorms[qi])
+                        if sc >= hs[qi].threshold { hs[qi].push(sc, start + j) }
+                    }
+                }
+            }
+            start += rows
+        }
+        return heaps.map { $0.sorted() }
+    }
+
+    // MARK: - internals
+
+    @inline(__always)
+    static func inverseNorm(_ norm: Float) -> Float {
+        if abs(norm - 1) <= VectorMatrix.unitTolerance { return 1 }
+        return norm > 0 ? 1 / norm : 0
+    }
+
+    @inline(__always)
+    static func score(_ dot: Float, _ i: Int, _ m: VectorMatrix, _ inverseQueryNorm: Float) -> Float {
+        (m.isUnitNorm ? dot : dot * m.inverseNorms[i]) * inverseQueryNorm
+    }
+
+    /// The query copied into a zero-padded, aligned (stride) buffer, with its inverse norm.
+    struct PaddedQuery {
+        let values: UnsafeMutablePointer<Float>
+        let inverseNorm: Float
+        init(_ query: UnsafePointer<Float>, dimension: Int, stride: Int) {
+            values = UnsafeMutableRawPointer.allocate(byteCount: stride * 4, alignment: 64)
+                .bindMemory(to: Float.self, capacity: stride)
+            values.initialize(repeating: 0, count: stride)
+            values.update(from: query, count: dimension)
+            inverseNorm = TopK.inverseNorm(VectorOps.dot(query, query, dimension).squareRoot())
+        }
+        func deallocate() { values.deallocate() }
+    }
+
+    /// Runs `body(lo, hi, &heap)` on `threads` contiguous row ranges (multiples of 4 rows) and
+    /// merges the heaps.
+    static func scanParallel(
+        count: Int, k: Int, threads: Int, _ body: (Int, Int, inout TopKHeap) -> Void
+    ) -> TopKHeap {
+        let parts = Swift.max(1, Swift.min(threads, count / 1024))
+        let chunk = ((count + parts - 1) / parts + 3) / 4 * 4
+        var heaps = [TopKHeap](repeating: TopKHeap(capacity: k), count: parts)
+        heaps.withUnsafeMutableBufferPointer { hs in
+            parallelFor(parts, threads: parts) { p in
+                let lo = Swift.min(count, p * chunk), hi = Swift.min(count, lo + chunk)
+                body(lo, hi, &hs[p])
+            }
+        }
+        var merged = heaps[0]
+        for p in 1..<parts { merged.merge(heaps[p]) }
+        return merged
+    }
+
+    static func scanFloat(_ q: PaddedQuery, _ m: VectorMatrix, _ lo: Int, _ hi: Int, _ heap: inout TopKHeap) {
+        let query = UnsafeRawPointer(q.values)
+        for i in lo..<hi {
+            let s = score(ScanKernels.dot1(query, UnsafeRawPointer(m.data + i * m.stride), m.stride), i, m, q.inverseNorm)
+            if s >= heap.threshold { heap.push(s, i) }
+        }
+    }
+
+    /// Approximate scores: the int8 dot divided by the query factor, times the row's inverse norm
+    /// (the query norm is a common factor).
+    static func scanInt8(
+        _ q: Int8Query, _ qm: QuantizedMatrix, _ m: VectorMatrix, _ lo: Int, _ hi: Int, _ heap: inout TopKHeap
+    ) {
+        let query = UnsafeRawPointer(q.values)
+        let inverseFactor = 1 / q.factor
+        for i in lo..<hi {
+            let dot = Float(Int8Dot.dot(query, UnsafeRawPointer(qm.codes + i * qm.stride), qm.stride)) * inverseFactor
+            let s = m.isUnitNorm ? dot : dot * m.inverseNorms[i]
+            if s >= heap.threshold { heap.push(s, i) }
+        }
+    }
+}

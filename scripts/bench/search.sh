@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Search benchmark: median latency of 100 top-10 queries over N random unit 384-dim vectors,
+# EmbedTune (exact float32 SIMD scan, int8 scan + float32 rescoring, 1 and 2 threads, and a gemm
+# batch) next to ../shared/bench/search_sqlitevec.py (numpy, faiss IndexFlatIP, sqlite-vec) in
+# the same run. Prints each program's JSON line, then a table of ratios.
+#
+#   scripts/bench/search.sh                 # N = 100000 and 1000000
+#   SIZES="100000" scripts/bench/search.sh
+#   PYTHON=/path/to/venv/bin/python SCRATCH=.build-h scripts/bench/search.sh
+#
+# Our vectors come from a seeded SplitMix64 and are written once to a vector store under
+# ${BENCH_DIR:-/tmp/embedtune-bench} (1M rows: ~2 GB); the peers draw theirs from numpy's seeded
+# generator — same distribution, not the same numbers. sqlite-vec is skipped above 100k
+# (~70 ms per query at 100k already; set SQLITE_VEC_ALL=1 to run it anyway).
+# These machines are shared and noisy: compare within one run, and look at the minima too.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+python=${PYTHON:-python3}
+scratch=${SCRATCH:-.build}
+sizes=${SIZES:-"100000 1000000"}
+bench_dir=${BENCH_DIR:-/tmp/embedtune-bench}
+peer="$root/../shared/bench/search_sqlitevec.py"
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+swift build -c release --scratch-path "$scratch" --product embedtune-bench-search >&2
+bin="$scratch/release/embedtune-bench-search"
+mkdir -p "$bench_dir"
+
+for n in $sizes; do
+    echo "search.sh: n=$n embedtune" >&2
+    "$bin" --n "$n" --db "$bench_dir/search_${n}_384_7.db" | tee -a "$out"
+    if [ -f "$peer" ]; then
+        skip=()
+        if [ "$n" -gt 100000 ] && [ -z "${SQLITE_VEC_ALL:-}" ]; then skip=(--skip-sqlite); fi
+        for t in 1 2; do
+            echo "search.sh: n=$n peers, $t thread(s)" >&2
+            extra=("${skip[@]}")
+            [ "$t" -eq 2 ] && extra=(--skip-sqlite)
+            "$python" "$peer" --n "$n" --threads "$t" "${extra[@]}" | tee -a "$out"
+        done
+    else
+        echo "search.sh: $peer not found; peers skipped" >&2
+    fi
+done
+
+"$python" - "$out" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+ours = {r["n"]: r for r in rows if "exact_1t_median_ms" in r}
+peers = {}
+for r in rows:
+    if "numpy_single" in r:
+        peers[(r["n"], r["threads"])] = r
+print()
+print(f"{'n':>8} {'threads':>7}  {'program':<34} {'median ms':>10} {'min ms':>8} {'recall@10':>9} {'vs exact f32':>12}")
+for n, o in sorted(ours.items()):
+    for t in (1, 2):
+        base = o[f"exact_{t}t_median_ms"]
+        line = lambda name, med, mn="", rec="": print(
+            f"{n:>8} {t:>7}  {name:<34} {med:>10.3f} {mn if mn == '' else format(mn, '.3f'):>8} {rec if rec == '' else format(rec, '.4f'):>9} {med / base:>11.2f}x")
+        line("embedtune exact float32", base, o[f"exact_{t}t_min_ms"], 1.0)
+        line("embedtune int8 + rescore", o[f"quantized_{t}t_median_ms"], o[f"quantized_{t}t_min_ms"], o["quantized_recall_at_k"])
+        line("embedtune gemm batch (per query)", o[f"batch_{t}t_per_query_ms"], "", o[f"batch_{t}t_recall_at_k"])
+        p = peers.get((n, t))
+        if p:
+            line("numpy X @ q", p["numpy_single"]["median_ms"], p["numpy_single"]["min_ms"])
+            line("numpy batch (per query)", p["numpy_batch100"]["per_query_ms"])
+            if "faiss_flatip_single" in p:
+                f = p["faiss_flatip_single"]
+                line("faiss IndexFlatIP", f["median_ms"], f["min_ms"], f["recall"])
+                line("faiss batch (per query)", p["faiss_flatip_batch100"]["per_query_ms"])
+            if "sqlitevec_knn" in p:
+                s = p["sqlitevec_knn"]
+                line("sqlite-vec vec0", s["median_ms"], s["min_ms"], s["recall"])
+print("\n'vs exact f32' = median / embedtune exact float32 median at the same n and threads (< 1: faster than ours).")
+PY
