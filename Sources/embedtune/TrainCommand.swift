@@ -90,7 +90,7 @@ struct TrainCommand: ParsableCommand {
         let trainer = try Trainer(
             directory: directory, parameters: try directory.loadParameters(), pairs: pairs,
             configuration: configurationFromOptions(), output: URL(fileURLWithPath: output))
-        let evaluate = try evalData.map { path in try RetrievalEvaluation.evaluator(directory: path, split: evalSplit, threads: threads) }
+        let evaluate = try evalData.map { path in try TrainingEvaluation.evaluator(directory: path, split: evalSplit, threads: threads) }
         let display = ProgressDisplay(label: "train")
         var lastEval = ""
         try trainer.run(resume: resume, threads: threads, evaluate: evaluate) { event in

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Encoder
+import Foundation
+import Retrieval
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Retrieval quality of a model on a BEIR dataset (nDCG@10, MRR@10, recall@10/100, MAP@100).",
+        discussion: """
+            Encodes the corpus (title + " " + text) and the queries, runs exact cosine search, and computes
+            trec_eval / pytrec_eval metrics over the queries of qrels/<split>.tsv; a document whose id
+            equals the query's id is ignored, as BEIR does.
+            """)
+
+    @OptionGroup var model: ModelOptions
+    @Option(help: "BEIR directory: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.") var data: String
+    @Option(help: "qrels split.") var split: String = "test"
+    @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let encoder = try model.loadEncoder()
+        var evaluation = try RetrievalEvaluation(directory: URL(fileURLWithPath: data), split: split)
+        evaluation.batchSize = batchSize
+        let display = ProgressDisplay(label: "encode corpus")
+        let report = evaluation.evaluate(encoder, threads: model.threads) { p in
+            display.update(done: p.completed, total: p.total, unit: "docs")
+        }
+        let names = IRMetric.standard.map(\.name)
+        if json {
+            let body = names.map { "\"\($0)\":\(report.means[$0] ?? 0)" }.joined(separator: ",")
+            print("{\(body)}")
+        } else {
+            print("\(report.queryCount) queries, \(evaluation.dataset.corpus.count) documents")
+            for name in names { print(String(format: "%-11@ %.4f", name, report.means[name] ?? 0)) }
+        }
+    }
+}
+
+/// The evaluation `train --eval-data` runs at its evaluation steps.
+enum TrainingEvaluation {
+    static func evaluator(directory: String, split: String, threads: Int) throws -> (SentenceEncoder) throws -> [String: Double] {
+        let evaluation = try RetrievalEvaluation(directory: URL(fileURLWithPath: directory), split: split)
+        return { encoder in evaluation.evaluate(encoder, threads: threads).means }
+    }
+}
