@@ -45,5 +45,6 @@ let package = Package(
         .testTarget(name: "EncoderTests", dependencies: ["Encoder"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"], exclude: ["Fixtures"]),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests"),
     ]
 )

@@ -63,7 +63,12 @@ public struct BertConfig: Codable, Sendable, Equatable {
         numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
         numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
         intermediateSize = try c.decode(Int.self, forKey: .intermediateSize)
-        hiddenAct = try c.decodeIfPresent(HiddenAct.self, forKey: .hiddenAct) ?? .gelu
+        let act = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? HiddenAct.gelu.rawValue
+        guard let hiddenAct = HiddenAct(rawValue: act) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .hiddenAct, in: c, debugDescription: "\"\(act)\" is not supported (only \"gelu\" is)")
+        }
+        self.hiddenAct = hiddenAct
         hiddenDropoutProb = try c.decodeIfPresent(Float.self, forKey: .hiddenDropoutProb) ?? 0.1
         attentionProbsDropoutProb = try c.decodeIfPresent(Float.self, forKey: .attentionProbsDropoutProb) ?? 0.1
         maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? 512

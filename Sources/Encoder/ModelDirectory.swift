@@ -38,7 +38,13 @@ public struct ModelDirectory: Sendable {
                     if !module.path.isEmpty { bertSubdirectory = url.appendingPathComponent(module.path) }
                 case "Pooling":
                     let poolingURL = url.appendingPathComponent(module.path).appendingPathComponent("config.json")
-                    pooling = try decodeJSONFile(PoolingConfig.self, at: poolingURL).mode(file: poolingURL.path)
+                    let poolingConfig = try decodeJSONFile(PoolingConfig.self, at: poolingURL)
+                    pooling = try poolingConfig.mode(file: poolingURL.path)
+                    if let d = poolingConfig.wordEmbeddingDimension, d != config.hiddenSize {
+                        throw ModelLoadingError.invalidField(
+                            file: poolingURL.path, field: "word_embedding_dimension",
+                            reason: "is \(d) but config.json's hidden_size is \(config.hiddenSize)")
+                    }
                 case "Normalize":
                     normalize = true
                 default:
@@ -56,20 +62,35 @@ public struct ModelDirectory: Sendable {
         self.pooling = pooling
         self.normalize = normalize
 
-        let tokenizer = try BertTokenizer.load(modelDirectory: url)
-        var maxLength = tokenizer.maxLength
+        // sentence_bert_config.json is read before the tokenizer (which also looks at it) so that a
+        // malformed file is reported here, as a ModelLoadingError.
         let stConfigURL = url.appendingPathComponent("sentence_bert_config.json")
-        if FileManager.default.fileExists(atPath: stConfigURL.path),
-            let stMax = try decodeJSONFile(SentenceBertConfig.self, at: stConfigURL).maxSeqLength
-        {
-            guard stMax >= 2 else {
+        var stMax: Int?
+        if FileManager.default.fileExists(atPath: stConfigURL.path) {
+            stMax = try decodeJSONFile(SentenceBertConfig.self, at: stConfigURL).maxSeqLength
+            if let stMax, stMax < 2 {
                 throw ModelLoadingError.invalidField(
                     file: stConfigURL.path, field: "max_seq_length", reason: "must be at least 2")
             }
-            maxLength = stMax
         }
+        let tokenizer = try BertTokenizer.load(modelDirectory: url)
+        try ModelDirectory.checkVocabulary(of: tokenizer, fits: config, directory: url, configFile: configURL.path)
+        let maxLength = stMax ?? tokenizer.maxLength
         maxSequenceLength = min(maxLength, config.maxPositionEmbeddings)
         self.tokenizer = tokenizer.withMaxLength(maxSequenceLength)
+    }
+
+    /// Every token id the tokenizer can produce must index the word-embedding table of `config.json`
+    /// (transformers raises an IndexError at run time otherwise); a smaller vocabulary is allowed.
+    static func checkVocabulary(of tokenizer: BertTokenizer, fits config: BertConfig, directory: URL, configFile: String) throws {
+        let largestId = max(tokenizer.vocabSize - 1, tokenizer.addedTokens.tokens.map { Int($0.id) }.max() ?? -1)
+        guard largestId < config.vocabSize else {
+            let source = FileManager.default.fileExists(atPath: directory.appendingPathComponent("tokenizer.json").path)
+                ? "tokenizer.json" : "vocab.txt"
+            throw ModelLoadingError.invalidField(
+                file: configFile, field: "vocab_size",
+                reason: "is \(config.vocabSize) but \(source) has token ids up to \(largestId)")
+        }
     }
 
     mutating func overrideMaxLength(_ n: Int) {
@@ -85,7 +106,9 @@ public struct ModelDirectory: Sendable {
             let bin = url.appendingPathComponent("pytorch_model.bin")
             if FileManager.default.fileExists(atPath: bin.path) {
                 throw ModelLoadingError.malformedFile(
-                    file: bin.path, reason: "PyTorch pickles are not read; save the model with safetensors")
+                    file: bin.path,
+                    reason: "PyTorch pickles are not read and model.safetensors is missing; "
+                        + "save the model with safetensors (save_pretrained(..., safe_serialization=True))")
             }
             throw ModelLoadingError.missingFile(weightsURL.path)
         }

@@ -38,15 +38,18 @@ public struct PoolingConfig: Codable, Sendable, Equatable {
     /// The one pooling mode this config selects. sentence-transformers can concatenate several modes;
     /// EmbedTune supports exactly one, and says so naming the file.
     public func mode(file: String) throws -> PoolingMode {
-        var modes: [PoolingMode] = []
-        if poolingModeClsToken { modes.append(.cls) }
-        if poolingModeMeanTokens { modes.append(.mean) }
-        if poolingModeMaxTokens { modes.append(.max) }
-        if poolingModeMeanSqrtLenTokens { modes.append(.meanSqrtLength) }
-        guard modes.count == 1, let mode = modes.first else {
+        let flags: [(key: CodingKeys, set: Bool, mode: PoolingMode)] = [
+            (.poolingModeClsToken, poolingModeClsToken, .cls),
+            (.poolingModeMeanTokens, poolingModeMeanTokens, .mean),
+            (.poolingModeMaxTokens, poolingModeMaxTokens, .max),
+            (.poolingModeMeanSqrtLenTokens, poolingModeMeanSqrtLenTokens, .meanSqrtLength),
+        ]
+        let selected = flags.filter(\.set)
+        guard selected.count == 1, let mode = selected.first?.mode else {
+            let found = selected.isEmpty ? "none" : selected.map(\.key.stringValue).joined(separator: ", ")
             throw ModelLoadingError.invalidField(
                 file: file, field: "pooling_mode_*",
-                reason: "must select exactly one pooling mode (found \(modes.count))")
+                reason: "must select exactly one pooling mode (found: \(found))")
         }
         return mode
     }
@@ -70,7 +73,8 @@ public struct SentenceBertConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// Reads and decodes a JSON file; a missing or malformed file is an error naming it.
+/// Reads and decodes a JSON file; a missing or malformed file is an error naming it, and a missing or
+/// ill-typed field is an `invalidField` naming the field (as a dotted path, array indices in brackets).
 func decodeJSONFile<T: Decodable>(_ type: T.Type, at url: URL) throws -> T {
     guard FileManager.default.fileExists(atPath: url.path) else {
         throw ModelLoadingError.missingFile(url.path)
@@ -80,21 +84,46 @@ func decodeJSONFile<T: Decodable>(_ type: T.Type, at url: URL) throws -> T {
         throw ModelLoadingError.malformedFile(file: url.path, reason: "cannot be read: \(error.localizedDescription)")
     }
     do { return try JSONDecoder().decode(T.self, from: data) } catch let error as DecodingError {
-        throw ModelLoadingError.malformedFile(file: url.path, reason: describe(error))
+        throw loadingError(error, file: url.path, syntaxError: { syntaxErrorDetail(data) })
     } catch {
         throw ModelLoadingError.malformedFile(file: url.path, reason: "\(error)")
     }
 }
 
-private func describe(_ error: DecodingError) -> String {
-    func path(_ c: DecodingError.Context) -> String {
-        let p = c.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-        return p.isEmpty ? "" : "field \"\(p)\": "
+/// Where JSON text is malformed, as `JSONSerialization` explains it ("Invalid value around character 0."):
+/// `JSONDecoder`'s own message does not say.
+private func syntaxErrorDetail(_ data: Data) -> String? {
+    do {
+        _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        return nil
+    } catch {
+        return (error as NSError).userInfo["NSDebugDescription"] as? String
+    }
+}
+
+private func loadingError(_ error: DecodingError, file: String, syntaxError: () -> String?) -> ModelLoadingError {
+    func path(_ keys: [CodingKey]) -> String {
+        var text = ""
+        for key in keys {
+            if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
+        }
+        return text
+    }
+    func field(_ c: DecodingError.Context, _ reason: String) -> ModelLoadingError {
+        let p = path(c.codingPath)
+        return p.isEmpty ? .malformedFile(file: file, reason: reason) : .invalidField(file: file, field: p, reason: reason)
     }
     switch error {
-    case .keyNotFound(let key, let c): return "\(path(c))missing field \"\(key.stringValue)\""
-    case .typeMismatch(_, let c), .valueNotFound(_, let c): return "\(path(c))\(c.debugDescription)"
-    case .dataCorrupted(let c): return "\(path(c))invalid JSON: \(c.underlyingError.map { "\($0)" } ?? c.debugDescription)"
-    @unknown default: return "\(error)"
+    case .keyNotFound(let key, let c):
+        return .invalidField(file: file, field: path(c.codingPath + [key]), reason: "is missing")
+    case .typeMismatch(_, let c), .valueNotFound(_, let c):
+        return field(c, "is invalid: \(c.debugDescription)")
+    case .dataCorrupted(let c) where c.codingPath.isEmpty:
+        let detail = syntaxError() ?? c.underlyingError.map { "\($0)" } ?? c.debugDescription
+        return .malformedFile(file: file, reason: "is not valid JSON: \(detail)")
+    case .dataCorrupted(let c):
+        return field(c, "is invalid: \(c.debugDescription)")
+    @unknown default:
+        return .malformedFile(file: file, reason: "\(error)")
     }
 }

@@ -24,7 +24,7 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         let encoder = try model.loadEncoder()
-        let lines = StandardInput.readLines()
+        let lines = try StandardInput.readLines()
         if benchmarkRepeats > 0 {
             try Benchmark.encode(encoder, lines, batchSize: batchSize, threads: model.threads, repeats: benchmarkRepeats)
             return
@@ -36,17 +36,18 @@ struct EmbedCommand: ParsableCommand {
                                     to: URL(fileURLWithPath: output))
             }
         } else {
-            let out = BufferedOutput(fd: 1)
+            var out = OutputBuffer(fileDescriptor: 1)
             let d = encoder.dimension
             for i in lines.indices {
-                out.write("{\"embedding\":[")
+                out.append("{\"embedding\":[")
                 for j in 0..<d {
-                    if j > 0 { out.write(",") }
-                    out.write(embeddings[i * d + j].description)
+                    if j > 0 { out.append(UInt8(ascii: ",")) }
+                    out.append(float: embeddings[i * d + j])
                 }
-                out.write("]}\n")
+                out.append("]}\n")
+                try out.flushIfFull()
             }
-            out.flush()
+            try out.flush()
         }
     }
 }
