@@ -22,7 +22,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Output directory: the adapter, or the full model with --full.") var output: String
     @Option(help: "LoRA rank r.") var loraRank: Int = 8
     @Option(help: "LoRA alpha (scale alpha / r).") var loraAlpha: Float = 16
-    @Option(help: "Dropout on the LoRA input.") var loraDropout: Float = 0.1
+    @Option(help: "Dropout on the LoRA input (peft's default 0).") var loraDropout: Float = 0
     @Option(help: "Comma-separated Linear names LoRA adapts (peft target_modules).") var loraTargets: String = "query,key,value,dense"
     @Flag(help: "Rank-stabilised LoRA: scale alpha / sqrt(r).") var rslora = false
     @Flag(help: "Fine-tune every weight instead of training a LoRA adapter.") var full = false
