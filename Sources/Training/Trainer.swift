@@ -78,11 +78,12 @@ public final class Trainer {
     }
 
     /// Trains to the end (or from the last checkpoint with `resume`), writes the adapter or the full
-    /// model directory into `output`, and returns the last step's report.
+    /// model directory into `output`, and returns the last step's report. `stopAfterStep` ends the run
+    /// early, as an interruption would: nothing is written beyond the checkpoints already saved.
     @discardableResult
     public func run(
         resume: Bool, threads: Int, evaluate: ((SentenceEncoder) throws -> [String: Double])? = nil,
-        progress: (TrainingEvent) -> Void = { _ in }
+        stopAfterStep: Int? = nil, progress: (TrainingEvent) -> Void = { _ in }
     ) throws -> StepReport? {
         let fm = FileManager.default
         try fm.createDirectory(at: output, withIntermediateDirectories: true)
@@ -113,7 +114,7 @@ public final class Trainer {
         var pairsDone = 0
         var last: StepReport?
         var plan: BatchPlan?
-        var lastCheckpoint: String?
+        var lastCheckpoint: String? = globalStep > 0 ? Checkpoint.directory(in: output).path : nil
         while globalStep < total {
             let epoch = globalStep / perEpoch, index = globalStep % perEpoch
             if plan?.epoch != epoch {
@@ -156,6 +157,7 @@ public final class Trainer {
                 lastCheckpoint = Checkpoint.directory(in: output).path
                 progress(.checkpoint(step: globalStep, path: Checkpoint.directory(in: output).path))
             }
+            if let stopAfterStep, globalStep >= stopAfterStep, globalStep < total { return last }
             if let evaluate, let every = configuration.evalEvery, globalStep % every == 0, globalStep < total {
                 let metrics = try evaluate(try inferenceEncoder())
                 try log.append(evaluation: metrics, step: globalStep)
