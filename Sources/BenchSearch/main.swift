@@ -95,11 +95,11 @@ do {
 
     func series(_ name: String, _ search: (UnsafePointer<Float>) -> [TopK.Hit]) -> (Double, [[Int]]) {
         queries.withUnsafeBufferPointer { q in
-            for i in 0..<Swift.min(3, nq) { _ = search(q.baseAddress! + i * dim) }
+            for i in 0..<Swift.min(3, nq) { _ = search(q.start + i * dim) }
             var times: [Double] = [], hits: [[Int]] = []
             for i in 0..<nq {
                 let t0 = now()
-                let r = search(q.baseAddress! + i * dim)
+                let r = search(q.start + i * dim)
                 times.append(now() - t0)
                 hits.append(r.map(\.index))
             }
@@ -123,7 +123,7 @@ do {
     for threads in [1, 2] {
         t = now()
         let batch = queries.withUnsafeBufferPointer {
-            TopK.searchBatch(queries: $0.baseAddress!, queryCount: nq, matrix: matrix, k: k, threads: threads)
+            TopK.searchBatch(queries: $0.start, queryCount: nq, matrix: matrix, k: k, threads: threads)
         }
         let total = now() - t
         result["batch_\(threads)t_per_query_ms"] = ms(total / Double(nq))

@@ -22,7 +22,7 @@ public final class Tensor: @unchecked Sendable {
     public convenience init(shape: [Int], values: [Float]) {
         precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
         self.init(zeros: shape)
-        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
+        values.withUnsafeBufferPointer { pointer.update(from: $0.start, count: values.count) }
     }
 
     deinit { pointer.deallocate() }

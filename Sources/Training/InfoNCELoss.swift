@@ -74,8 +74,8 @@ public struct InfoNCELoss: Sendable {
         anchors.withUnsafeBufferPointer { inp in
             anchorsNormalized.withUnsafeMutableBufferPointer { out in
                 anchorNorms.withUnsafeMutableBufferPointer { norms in
-                    RowNormalization.forward(out: out.baseAddress!, norms: norms.baseAddress!,
-                                             inp: inp.baseAddress!, rows: b, dimension: dimension)
+                    RowNormalization.forward(out: out.start, norms: norms.start,
+                                             inp: inp.start, rows: b, dimension: dimension)
                 }
             }
         }
@@ -85,8 +85,8 @@ public struct InfoNCELoss: Sendable {
             candidateNorms.withUnsafeMutableBufferPointer { norms in
                 for (c, column) in candidates.enumerated() {
                     column.withUnsafeBufferPointer { inp in
-                        RowNormalization.forward(out: out.baseAddress! + c * b * dimension, norms: norms.baseAddress! + c * b,
-                                                 inp: inp.baseAddress!, rows: b, dimension: dimension)
+                        RowNormalization.forward(out: out.start + c * b * dimension, norms: norms.start + c * b,
+                                                 inp: inp.start, rows: b, dimension: dimension)
                     }
                 }
             }
@@ -98,7 +98,7 @@ public struct InfoNCELoss: Sendable {
             candidatesNormalized.withUnsafeBufferPointer { c in
                 scores.withUnsafeMutableBufferPointer { s in
                     gemm(.none, .transposed, m: b, n: m, k: dimension, alpha: scale,
-                         a: a.baseAddress!, b: c.baseAddress!, c: s.baseAddress!)
+                         a: a.start, b: c.start, c: s.start)
                 }
             }
         }
@@ -164,19 +164,19 @@ public struct InfoNCELoss: Sendable {
         dScores.withUnsafeBufferPointer { g in
             forward.candidatesNormalized.withUnsafeBufferPointer { c in
                 dAnchorsNormalized.withUnsafeMutableBufferPointer { out in
-                    gemm(.none, .none, m: b, n: d, k: m, alpha: scale, a: g.baseAddress!, b: c.baseAddress!, c: out.baseAddress!)
+                    gemm(.none, .none, m: b, n: d, k: m, alpha: scale, a: g.start, b: c.start, c: out.start)
                 }
             }
             forward.anchorsNormalized.withUnsafeBufferPointer { a in
                 dCandidatesNormalized.withUnsafeMutableBufferPointer { out in
-                    gemm(.transposed, .none, m: m, n: d, k: b, alpha: scale, a: g.baseAddress!, b: a.baseAddress!, c: out.baseAddress!)
+                    gemm(.transposed, .none, m: m, n: d, k: b, alpha: scale, a: g.start, b: a.start, c: out.start)
                 }
             }
         }
         // through the row normalisations
         var dAnchors = [Float](repeating: 0, count: b * d)
         dAnchors.withUnsafeMutableBufferPointer { dx in
-            RowNormalization.backward(dinp: dx.baseAddress!, dout: dAnchorsNormalized, out: forward.anchorsNormalized,
+            RowNormalization.backward(dinp: dx.start, dout: dAnchorsNormalized, out: forward.anchorsNormalized,
                                       norms: forward.anchorNorms, rows: b, dimension: d)
         }
         var dCandidates: [[Float]] = []
@@ -187,8 +187,8 @@ public struct InfoNCELoss: Sendable {
                 dCandidatesNormalized.withUnsafeBufferPointer { g in
                     forward.candidatesNormalized.withUnsafeBufferPointer { y in
                         forward.candidateNorms.withUnsafeBufferPointer { n in
-                            RowNormalization.backward(dinp: dx.baseAddress!, dout: g.baseAddress! + c * b * d,
-                                                      out: y.baseAddress! + c * b * d, norms: n.baseAddress! + c * b,
+                            RowNormalization.backward(dinp: dx.start, dout: g.start + c * b * d,
+                                                      out: y.start + c * b * d, norms: n.start + c * b,
                                                       rows: b, dimension: d)
                         }
                     }
