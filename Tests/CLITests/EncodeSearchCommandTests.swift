@@ -243,3 +243,13 @@ func jsonObject(_ line: String) throws -> [String: Any] {
         #expect(!FileManager.default.fileExists(atPath: missing), "search never creates a database")
     }
 }
+
+@Suite struct EncodeSearchHelpTests {
+    @Test(arguments: [("encode", ["--model", "--db", "--input", "--batch-size", "--skip-invalid", "--quantize", "--shard"]),
+                      ("search", ["--db", "-k", "--json", "--quantized", "<query>"])])
+    func helpListsTheOptions(_ command: String, _ options: [String]) throws {
+        let result = try runEmbedTune([command, "--help"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for option in options { #expect(result.stdoutText.contains(option), "\(command) --help lacks \(option)") }
+    }
+}
