@@ -1,0 +1,92 @@
+import ArgumentParser
+import Encoder
+import Foundation
+import Retrieval
+
+struct EncodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode",
+        abstract: "Encode a corpus into a SQLite vector store (resumable).",
+        discussion: """
+            --input is a BEIR corpus.jsonl (_id, title, text; embedded as title + " " + text), JSONL with id and
+            text, or plain text with one document per line (id = line number); .jsonl/.ndjson/.json names are
+            read as JSONL, anything else as text (or say --format). The whole input is validated first: a bad
+            line (invalid JSON, missing id or text, an id repeated) stops the run naming file:line before the
+            database is touched; --skip-invalid reports such lines and skips them.
+            The database records the model's fingerprint and refuses vectors of any other model. Documents
+            already stored with the same content are skipped, changed ones re-encoded, the rest encoded
+            --chunk-size at a time, each chunk committed in one transaction: a run killed at any moment is
+            resumed by running the same command again. The int8 copy for `search --quantized` is recomputed
+            with --quantize, and automatically when the database already had one and this run wrote vectors.
+            """)
+
+    @OptionGroup var model: ModelOptions
+    @Option(help: "The SQLite vector store (created if missing).") var db: String
+    @Option(help: "The corpus file.") var input: String
+    @Option(help: "Input format: jsonl or text (default: from the file name).") var format: String?
+    @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
+    @Option(help: "Documents per transaction.") var chunkSize: Int = 1024
+    @Flag(help: "Report invalid input lines on standard error and skip them.") var skipInvalid = false
+    @Flag(help: "Recompute the int8 copy used by `search --quantized`.") var quantize = false
+    @Option(help: "Encode only the documents whose 0-based input position is i modulo n (\"i/n\").") var shard: String?
+    @Flag(help: "Print the summary as one JSON object.") var json = false
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
+        if let format, format != "jsonl" && format != "text" { throw ValidationError("--format must be jsonl or text") }
+        if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard must be i/n with 0 <= i < n") }
+    }
+
+    func run() throws {
+        let encoder = try model.loadEncoder()
+        var job = EncodeJob(
+            encoder: encoder, model: StoreModelInfo(encoder: encoder, modelPath: model.model, adapterPath: model.adapter),
+            inputPath: input, databasePath: db)
+        job.format = format.map { $0 == "jsonl" ? .jsonl : .plainText }
+        job.batchSize = batchSize
+        job.chunkSize = chunkSize
+        job.threads = model.threads
+        job.skipInvalid = skipInvalid
+        job.shard = shard.flatMap(Shard.init(parsing:))
+        job.quantize = quantize
+
+        let display = ProgressDisplay(label: "encode")
+        var encodeStart = 0.0
+        let summary = try job.run { event in
+            switch event {
+            case .invalidLine(let error):
+                ProgressDisplay.write("skipped \(error)\n")
+            case .planned(let plan):
+                encodeStart = display.elapsed
+                ProgressDisplay.write(
+                    "encode: \(plan.toEncode) to encode (\(plan.new) new, \(plan.updated) updated), "
+                        + "\(plan.unchanged) unchanged\(plan.skippedInvalid > 0 ? ", \(plan.skippedInvalid) invalid lines skipped" : "")\n")
+            case .committed(let done, let total):
+                display.update(done: done, total: total, unit: "docs")
+            case .quantizing(let rows):
+                ProgressDisplay.write("encode: computing the int8 copy of \(rows) vectors\n")
+            }
+        }
+        let seconds = display.elapsed
+        let rate = Double(summary.committed) / max(seconds, 1e-9)  // validation and commits included
+        if json {
+            let record: [String: Any] = [
+                "new": summary.new, "updated": summary.updated, "unchanged": summary.unchanged,
+                "skipped_invalid": summary.skippedInvalid, "other_shards": summary.otherShards,
+                "encoded": summary.committed, "stored": summary.stored, "quantized": summary.quantized,
+                "seconds": seconds, "encode_seconds": seconds - encodeStart, "docs_per_s": rate,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(
+                "\(db): \(summary.new) new, \(summary.updated) updated, \(summary.unchanged) unchanged, "
+                    + "\(summary.skippedInvalid) skipped-invalid"
+                    + (summary.otherShards > 0 ? ", \(summary.otherShards) in other shards" : "")
+                    + "; \(summary.stored) documents stored"
+                    + String(format: "; %.1f s, %.1f docs/s", seconds, rate)
+                    + (summary.quantized ? "; int8 copy updated" : ""))
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Retrieval
+
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Semantic search over a vector store written by `encode`.",
+        discussion: """
+            The query is encoded with the model recorded in the database (its directory, adapter and maximum
+            length); if that directory is gone or now holds another model, the search is refused. Every stored
+            vector is scored by cosine similarity (exact); --quantized scans the int8 copy and rescores the best
+            candidates in float32 (run `encode --quantize` first).
+            With QUERY: rank, id, score and a snippet per hit, or with --json one object
+            {"query":...,"results":[{"id","score","text"}]}. Without QUERY: one query per line of standard
+            input, one such JSON object per line.
+            """)
+
+    @Option(help: "The SQLite vector store.") var db: String
+    @Option(name: .shortAndLong, help: "Results per query.") var k: Int = 10
+    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Scan the int8 copy, rescore the candidates in float32.") var quantized = false
+    @Option(help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Argument(help: "The query (omit it to read one query per standard-input line).") var query: String?
+
+    func validate() throws {
+        guard k > 0 else { throw ValidationError("-k must be positive") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+    }
+
+    func run() throws {
+        let searcher = try Searcher(databasePath: db, quantized: quantized)
+        var out = OutputBuffer(fileDescriptor: 1)
+        if let query {
+            let results = try searcher.search(query, k: k, threads: threads)
+            if json {
+                Self.appendJSON(query: query, results: results, to: &out)
+            } else {
+                let width = results.map(\.id.count).max() ?? 0
+                for r in results {
+                    let id = r.id.padding(toLength: max(width, r.id.count), withPad: " ", startingAt: 0)
+                    out.append(String(format: "%2d  ", r.rank) + id + String(format: "  %.4f  ", r.score))
+                    out.append(Self.snippet(title: r.title, text: r.text) + "\n")
+                }
+            }
+            try out.flush()
+            return
+        }
+        // One JSON line per input line, flushed at once so the command also serves a pipe interactively.
+        var lines = LineReader(fileDescriptor: 0)
+        while let line = try lines.next() {
+            Self.appendJSON(query: line, results: try searcher.search(line, k: k, threads: threads), to: &out)
+            try out.flush()
+        }
+    }
+
+    /// {"query":...,"results":[{"id":...,"score":...,"text":...}]} and a newline.
+    static func appendJSON(query: String, results: [SearchResult], to out: inout OutputBuffer) {
+        out.append("{\"query\":")
+        out.append(jsonString: query)
+        out.append(",\"results\":[")
+        for (i, r) in results.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append("{\"id\":")
+            out.append(jsonString: r.id)
+            out.append(",\"score\":")
+            out.append(float: r.score)
+            out.append(",\"text\":")
+            out.append(jsonString: r.text)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append("]}\n")
+    }
+
+    /// Title and text on one line, runs of whitespace collapsed, cut to `limit` characters with "…".
+    static func snippet(title: String?, text: String, limit: Int = 80) -> String {
+        let whole = [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " — ")
+        let words = whole.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return words.count <= limit ? words : String(words.prefix(limit - 1)) + "…"
+    }
+}
