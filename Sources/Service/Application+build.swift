@@ -12,8 +12,8 @@ public func buildApplication(
     configuration: ServiceConfiguration, batcher: EmbeddingBatcher, index: SearchIndex?
 ) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: ErrorAndMetricsMiddleware(metrics: batcher.metrics))
     let routes = ServiceRoutes(configuration: configuration, batcher: batcher, index: index)
+    router.add(middleware: ErrorAndMetricsMiddleware(metrics: batcher.metrics, routes: ServiceRoutes.paths))
     routes.register(on: router)
     return Application(
         router: router,

@@ -51,7 +51,7 @@ public struct EmbeddingsRequest: Sendable, Equatable, Decodable {
         } else {
             encodingFormat = .float
         }
-        dimensions = try c.decodeIfPresent(Int.self, forKey: .dimensions)
+        dimensions = try RequestDecoding.integer(c, .dimensions)
     }
 
     /// Parses and checks a body: at least one input, at most `maxInputs`, `dimensions` (when

@@ -4,6 +4,8 @@ import Hummingbird
 /// each request's route, status and latency in `ServiceMetrics`.
 struct ErrorAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServiceMetrics
+    /// Route patterns registered on the router; anything else is labelled `unmatched`.
+    let routes: Set<String>
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -19,8 +21,8 @@ struct ErrorAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             response = apiError.response
             errorType = apiError.kind.rawValue
         }
-        // A matched route's pattern, never the raw path: label values stay few.
-        let route = context.endpointPath ?? "unmatched"
+        // A registered route's pattern, never the raw path: label values stay few.
+        let route = context.endpointPath.flatMap { routes.contains($0) ? $0 : nil } ?? "unmatched"
         metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code,
                               errorType: errorType, seconds: start.duration(to: .now).seconds)
         return response

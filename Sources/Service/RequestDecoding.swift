@@ -12,7 +12,7 @@ enum RequestDecoding {
         } catch let error as APIError {
             throw error
         } catch let error as DecodingError {
-            throw describe(error)
+            throw describe(error, bytes)
         } catch {
             throw APIError.invalid("request body is not valid JSON")
         }
@@ -30,7 +30,30 @@ enum RequestDecoding {
         return out
     }
 
-    private static func describe(_ error: DecodingError) -> APIError {
+    /// Where `JSONSerialization` finds the body malformed (`JSONDecoder` on Linux does not say), as
+    /// ": reason", or "" when it parses.
+    private static func syntaxProblem(_ bytes: [UInt8]) -> String {
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+            return ""
+        } catch {
+            let reason = (error as NSError).userInfo["NSDebugDescription"] as? String
+            return reason.map { ": \($0)" } ?? ""
+        }
+    }
+
+    /// An optional integer field, with a message naming it when the value is not a JSON integer
+    /// that fits in `Int` (`JSONDecoder` on Linux reports those without the field's path).
+    static func integer<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> Int? {
+        guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
+        do {
+            return try c.decode(Int.self, forKey: key)
+        } catch {
+            throw APIError.invalid("'\(key.stringValue)' must be an integer", param: key.stringValue)
+        }
+    }
+
+    private static func describe(_ error: DecodingError, _ bytes: [UInt8]) -> APIError {
         switch error {
         case let .keyNotFound(key, context):
             let field = path(context.codingPath + [key])
@@ -44,7 +67,7 @@ enum RequestDecoding {
             return .invalid("'\(field)' must be \(name(of: type))", param: field)
         case let .dataCorrupted(context):
             let field = path(context.codingPath)
-            if field.isEmpty { return .invalid("request body is not valid JSON") }
+            if field.isEmpty { return .invalid("request body is not valid JSON\(syntaxProblem(bytes))") }
             return .invalid("'\(field)' has an invalid value: \(context.debugDescription)", param: field)
         @unknown default:
             return .invalid("request body could not be decoded")

@@ -13,7 +13,7 @@ public struct SearchRequest: Sendable, Equatable, Decodable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         query = try c.decode(String.self, forKey: .query)
-        k = try c.decodeIfPresent(Int.self, forKey: .k) ?? 10
+        k = try RequestDecoding.integer(c, .k) ?? 10
     }
 
     /// Parses and checks a body: k in 1...maxK.

@@ -11,6 +11,8 @@ struct ServiceRoutes: Sendable {
 
     var encoder: SentenceEncoder { batcher.encoder }
 
+    static let paths: Set<String> = ["/v1/embeddings", "/search", "/health", "/metrics"]
+
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/embeddings") { request, _ in try await embeddings(request) }
         router.post("/search") { request, _ in try await search(request) }

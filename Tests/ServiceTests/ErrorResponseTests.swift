@@ -31,13 +31,16 @@ struct ErrorResponseTests {
         Case(name: "unknown encoding", uri: "/v1/embeddings", body: #"{"input": "a", "encoding_format": "int8"}"#, status: .badRequest, message: "encoding_format"),
         Case(name: "model not a string", uri: "/v1/embeddings", body: #"{"input": "a", "model": 3}"#, status: .badRequest, message: "'model' must be a string"),
         Case(name: "wrong dimensions", uri: "/v1/embeddings", body: #"{"input": "a", "dimensions": 7}"#, status: .badRequest, message: "dimensions"),
-        Case(name: "huge dimensions", uri: "/v1/embeddings", body: #"{"input": "a", "dimensions": 1e400}"#, status: .badRequest, message: "dimensions"),
+        Case(name: "huge dimensions", uri: "/v1/embeddings", body: #"{"input": "a", "dimensions": 1e400}"#, status: .badRequest, message: "'dimensions' must be an integer"),
+        Case(name: "dimensions fractional", uri: "/v1/embeddings", body: #"{"input": "a", "dimensions": 3.5}"#, status: .badRequest, message: "'dimensions' must be an integer"),
+        Case(name: "deeply nested", uri: "/v1/embeddings", body: "{\"input\": " + String(repeating: "[", count: 10_000) + "}", status: .badRequest, message: "not valid JSON"),
+        Case(name: "lone surrogate", uri: "/v1/embeddings", body: #"{"input": "\ud800"}"#, status: .badRequest, message: "'input'"),
         Case(name: "search without query", uri: "/search", body: #"{"k": 3}"#, status: .badRequest, message: "'query'"),
         Case(name: "k a string", uri: "/search", body: #"{"query": "a", "k": "3"}"#, status: .badRequest, message: "'k' must be an integer"),
         Case(name: "k zero", uri: "/search", body: #"{"query": "a", "k": 0}"#, status: .badRequest, message: "between 1 and"),
         Case(name: "k too large", uri: "/search", body: #"{"query": "a", "k": 1001}"#, status: .badRequest, message: "between 1 and 1000"),
-        Case(name: "k fractional", uri: "/search", body: #"{"query": "a", "k": 2.5}"#, status: .badRequest, message: "'k'"),
-        Case(name: "k huge", uri: "/search", body: #"{"query": "a", "k": 123456789012345678901234567890}"#, status: .badRequest, message: "'k'"),
+        Case(name: "k fractional", uri: "/search", body: #"{"query": "a", "k": 2.5}"#, status: .badRequest, message: "'k' must be an integer"),
+        Case(name: "k huge", uri: "/search", body: #"{"query": "a", "k": 123456789012345678901234567890}"#, status: .badRequest, message: "'k' must be an integer"),
     ]
 
     @Test(arguments: cases) func badRequestGetsJSONError(_ c: Case) async throws {

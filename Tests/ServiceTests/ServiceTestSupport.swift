@@ -53,9 +53,11 @@ func embeddings(in response: [String: Any]) throws -> [[Float]] {
         if let values = item["embedding"] as? [NSNumber] {
             rows[index] = values.map { $0.floatValue }
         } else if let text = item["embedding"] as? String, let bytes = Data(base64Encoded: text) {
-            rows[index] = stride(from: 0, to: bytes.count, by: 4).map { i in
-                Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16
-                    | UInt32(bytes[i + 3]) << 24)
+            let raw = [UInt8](bytes)
+            rows[index] = stride(from: 0, to: raw.count, by: 4).map { i -> Float in
+                var bits: UInt32 = 0
+                for b in 0..<4 { bits |= UInt32(raw[i + b]) << UInt32(8 * b) }
+                return Float(bitPattern: bits)
             }
         } else {
             throw TestFailure("embedding \(index) is neither a float array nor base64")
