@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -31,10 +32,14 @@ let package = Package(
             name: "Retrieval",
             dependencies: ["Encoder", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: optimised),
+        .target(
+            name: "Service",
+            dependencies: ["Retrieval", "Encoder", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: optimised),
         .executableTarget(
             name: "embedtune",
             dependencies: [
-                "Encoder", "Tokenizer", "Training", "Retrieval",
+                "Encoder", "Tokenizer", "Training", "Retrieval", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimised),
@@ -45,6 +50,13 @@ let package = Package(
         .testTarget(name: "EncoderTests", dependencies: ["Encoder"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"], exclude: ["Fixtures"]),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: [
+                "Service", "Encoder", "Retrieval", "Tensor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(name: "CLITests"),
     ]
 )

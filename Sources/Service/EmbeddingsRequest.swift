@@ -1,0 +1,74 @@
+/// The body of `POST /v1/embeddings`, as OpenAI's embeddings API defines it
+/// (https://platform.openai.com/docs/api-reference/embeddings/create): `input` a string or an
+/// array of strings, `model` echoed back, `encoding_format` `float` (default) or `base64`,
+/// `dimensions` accepted only when it equals the model's, `user` ignored.
+public struct EmbeddingsRequest: Sendable, Equatable, Decodable {
+    public enum EncodingFormat: String, Sendable, Decodable {
+        case float
+        case base64
+    }
+
+    public var inputs: [String]
+    public var model: String?
+    public var encodingFormat: EncodingFormat
+    public var dimensions: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case input, model, dimensions, user
+        case encodingFormat = "encoding_format"
+    }
+
+    public init(inputs: [String], model: String? = nil, encodingFormat: EncodingFormat = .float, dimensions: Int? = nil) {
+        self.inputs = inputs
+        self.model = model
+        self.encodingFormat = encodingFormat
+        self.dimensions = dimensions
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard c.contains(.input) else {
+            throw APIError.invalid("missing required field 'input'", param: "input")
+        }
+        if let single = try? c.decode(String.self, forKey: .input) {
+            inputs = [single]
+        } else if let many = try? c.decode([String].self, forKey: .input) {
+            inputs = many
+        } else if (try? c.decode([Int].self, forKey: .input)) != nil || (try? c.decode([[Int]].self, forKey: .input)) != nil {
+            throw APIError.invalid("token-id input is not supported; send 'input' as a string or an array of strings",
+                                   param: "input")
+        } else {
+            throw APIError.invalid("'input' must be a string or an array of strings", param: "input")
+        }
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        if c.contains(.encodingFormat), try !c.decodeNil(forKey: .encodingFormat) {
+            let name = try c.decode(String.self, forKey: .encodingFormat)
+            guard let format = EncodingFormat(rawValue: name) else {
+                throw APIError.invalid("'encoding_format' must be \"float\" or \"base64\", not \"\(name)\"",
+                                       param: "encoding_format")
+            }
+            encodingFormat = format
+        } else {
+            encodingFormat = .float
+        }
+        dimensions = try RequestDecoding.integer(c, .dimensions)
+    }
+
+    /// Parses and checks a body: at least one input, at most `maxInputs`, `dimensions` (when
+    /// given) equal to the model's.
+    public static func parse(_ body: [UInt8], maxInputs: Int, dimension: Int) throws(APIError) -> EmbeddingsRequest {
+        let request = try RequestDecoding.decode(EmbeddingsRequest.self, from: body)
+        if request.inputs.isEmpty {
+            throw APIError.invalid("'input' must not be an empty array", param: "input")
+        }
+        if request.inputs.count > maxInputs {
+            throw APIError.invalid("'input' has \(request.inputs.count) items; at most \(maxInputs) per request",
+                                   param: "input")
+        }
+        if let dimensions = request.dimensions, dimensions != dimension {
+            throw APIError.invalid("'dimensions' is \(dimensions) but this model produces \(dimension)-dimensional embeddings",
+                                   param: "dimensions")
+        }
+        return request
+    }
+}

@@ -1,0 +1,41 @@
+import Encoder
+import Foundation
+import Retrieval
+
+/// The frozen encoder and, with a database, its search index: what `embedtune serve` loads once
+/// and shares read-only between all requests.
+public struct ServiceResources: Sendable {
+    public var encoder: SentenceEncoder
+    public var index: SearchIndex?
+
+    public init(encoder: SentenceEncoder, index: SearchIndex?) {
+        self.encoder = encoder
+        self.index = index
+    }
+
+    /// With `database`: the model recorded in it (or `model`/`adapter` when given, truncating at
+    /// the recorded length), which must have the recorded fingerprint. Without: `model` alone,
+    /// and no search.
+    public static func load(database: String?, model: String?, adapter: String?) throws -> ServiceResources {
+        guard let database else {
+            guard let model else { throw ServiceSetupError.nothingToServe }
+            return ServiceResources(encoder: try loadEncoder(model: model, adapter: adapter, maxLength: nil), index: nil)
+        }
+        let store = try VectorStore(path: database, readOnly: true)
+        guard let recorded = try store.storedModel() else { throw ServiceSetupError.noModelRecorded(database: database) }
+        let encoder = try loadEncoder(
+            model: model ?? recorded.modelPath, adapter: model == nil ? recorded.adapterPath : adapter,
+            maxLength: recorded.maxLength)
+        return ServiceResources(encoder: encoder, index: try SearchIndex(store: store, fingerprint: encoder.fingerprint))
+    }
+
+    private static func loadEncoder(model: String, adapter: String?, maxLength: Int?) throws -> SentenceEncoder {
+        do {
+            return try SentenceEncoder(
+                modelDirectory: URL(fileURLWithPath: model), adapterDirectory: adapter.map { URL(fileURLWithPath: $0) },
+                maxLength: maxLength)
+        } catch {
+            throw ServiceSetupError.modelUnavailable(model: model, reason: String(describing: error))
+        }
+    }
+}

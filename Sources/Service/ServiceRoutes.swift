@@ -1,0 +1,81 @@
+import Encoder
+import Foundation
+import Hummingbird
+
+/// The request handlers. Parsing and tokenization run on the request's task; the forward pass on
+/// the batcher's thread; the top-k scan and the SQLite read on a Dispatch worker.
+struct ServiceRoutes: Sendable {
+    let configuration: ServiceConfiguration
+    let batcher: EmbeddingBatcher
+    let index: SearchIndex?
+
+    var encoder: SentenceEncoder { batcher.encoder }
+
+    static let paths: Set<String> = ["/v1/embeddings", "/search", "/health", "/metrics"]
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/embeddings") { request, _ in try await embeddings(request) }
+        router.post("/search") { request, _ in try await search(request) }
+        router.get("/health") { _, _ in ResponseBodies.json(ByteBuffer(string: "{\"status\":\"ok\"}")) }
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = PrometheusText.contentType
+            return Response(status: .ok, headers: headers,
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: batcher.metrics.exposition())))
+        }
+    }
+
+    func embeddings(_ request: Request) async throws -> Response {
+        let body = try await collectBody(request)
+        let parsed = try EmbeddingsRequest.parse(body, maxInputs: configuration.maxInputsPerRequest,
+                                                 dimension: encoder.dimension)
+        let tokens = encoder.tokenize(parsed.inputs)
+        let vectors = try await batcher.embed(tokenIDs: tokens)
+        try requireFinite(vectors)
+        return ResponseBodies.json(ResponseBodies.embeddings(
+            vectors: vectors, count: parsed.inputs.count, dimension: encoder.dimension, format: parsed.encodingFormat,
+            model: parsed.model ?? configuration.modelName, promptTokens: tokens.reduce(0) { $0 + $1.count }))
+    }
+
+    func search(_ request: Request) async throws -> Response {
+        guard let index else {
+            throw APIError(.notFound, .notFound, "this server has no vector database; start it with --db FILE to search")
+        }
+        let parsed = try SearchRequest.parse(try await collectBody(request), maxK: configuration.maxK)
+        let vector = try await batcher.embed(tokenIDs: encoder.tokenize([parsed.query]))
+        try requireFinite(vector)
+        let threads = configuration.searchThreads
+        let hits = try await offload { try index.search(vector: vector, k: parsed.k, threads: threads) }
+        try requireFinite(hits.map(\.score))
+        return ResponseBodies.json(ResponseBodies.search(query: parsed.query, hits: hits))
+    }
+
+    /// The whole body, refused with 413 beyond `maxBodyBytes` (by its Content-Length before reading
+    /// anything, or while reading).
+    func collectBody(_ request: Request) async throws -> [UInt8] {
+        let limit = configuration.maxBodyBytes
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw APIError(.contentTooLarge, .tooLarge, "request body of \(declared) bytes exceeds the limit of \(limit)")
+        }
+        do {
+            var buffer = try await request.body.collect(upTo: limit)
+            return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, .tooLarge, "request body exceeds the limit of \(limit) bytes")
+        }
+    }
+
+    private func requireFinite(_ values: [Float]) throws {
+        guard values.allSatisfy(\.isFinite) else {
+            throw APIError(.internalServerError, .server, "the model produced a non-finite value")
+        }
+    }
+}
+
+/// Runs blocking work (a memory-bound scan, a SQLite read) on a Dispatch worker rather than a
+/// cooperative-pool thread.
+func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Service
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve embeddings (OpenAI-compatible) and search over HTTP.",
+        discussion: """
+            Routes: POST /v1/embeddings {"input": string | [string], "model", "encoding_format": "float" | "base64"};
+            POST /search {"query": string, "k": int} → {"query":...,"results":[{"id","score","text"}]} (with --db);
+            GET /health; GET /metrics (Prometheus text format).
+            With --db the model is the one recorded in the database (or --model/--adapter, which must give the
+            same fingerprint); with only --model the server answers embeddings and no search.
+            Concurrent requests are batched into one forward pass: a pass starts when --batch-window-ms has passed
+            since the oldest queued request arrived, or when --max-batch-inputs / --max-batch-tokens are queued.
+            SIGTERM or SIGINT stops accepting connections, finishes the requests in flight, then exits.
+            """)
+
+    @Option(help: "The SQLite vector store to search (its recorded model is served).") var db: String?
+    @Option(help: "A model directory (default with --db: the one recorded in the database).") var model: String?
+    @Option(help: "A peft LoRA adapter directory, merged into --model at load.") var adapter: String?
+    @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
+    @Option(help: "Port to listen on (0: any free port).") var port: Int = 8080
+    @Option(help: "CPU threads of one forward pass (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Longest a request waits for others to share its forward pass, in milliseconds.")
+    var batchWindowMs: Double = 2
+    @Option(help: "Most sequences in one forward pass.") var maxBatchInputs: Int = 256
+    @Option(help: "Most tokens in one forward pass.") var maxBatchTokens: Int = 8192
+    @Option(help: "Most inputs in one embeddings request.") var maxInputs: Int = 2048
+    @Option(help: "Largest request body in bytes.") var maxBodyBytes: Int = 2 << 20
+
+    func validate() throws {
+        if db == nil && model == nil { throw ValidationError("give --db FILE, or --model DIR to serve embeddings only") }
+        if adapter != nil && model == nil { throw ValidationError("--adapter needs --model") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard batchWindowMs >= 0, batchWindowMs <= 10_000 else {
+            throw ValidationError("--batch-window-ms must be in 0...10000")
+        }
+        guard maxBatchInputs > 0, maxBatchTokens > 0, maxInputs > 0, maxBodyBytes > 0 else {
+            throw ValidationError("--max-batch-inputs, --max-batch-tokens, --max-inputs and --max-body-bytes must be positive")
+        }
+    }
+
+    func run() throws {
+        let resources = try ServiceResources.load(database: db, model: model, adapter: adapter)
+        let policy = BatchingPolicy(
+            window: .microseconds(Int64((batchWindowMs * 1000).rounded())), maxInputs: maxBatchInputs,
+            maxTokens: maxBatchTokens, threads: threads)
+        let configuration = ServiceConfiguration(
+            host: host, port: port, maxBodyBytes: maxBodyBytes, maxInputsPerRequest: maxInputs,
+            modelName: resources.encoder.directory.url.standardizedFileURL.lastPathComponent, batching: policy,
+            searchThreads: threads)
+        let encoder = resources.encoder
+        var summary = "embedtune serve: \(configuration.modelName) (\(encoder.dimension) dimensions, "
+            + "max \(encoder.maxLength) tokens)"
+        if let index = resources.index { summary += ", \(index.count) documents from \(index.store.path)" }
+        FileHandle.standardError.write(Data((summary + "\n").utf8))
+        try BlockingTask.run {
+            let batcher = EmbeddingBatcher(encoder: resources.encoder, policy: policy, metrics: ServiceMetrics())
+            let app = buildApplication(configuration: configuration, batcher: batcher, index: resources.index)
+            do {
+                try await app.runService()
+            } catch {
+                await batcher.shutdown()
+                throw error
+            }
+            await batcher.shutdown()
+        }
+    }
+}
+
+/// Runs async work to completion from a synchronous command (the root command is synchronous),
+/// blocking the calling thread, which is not one of the cooperative pool's.
+enum BlockingTask {
+    private final class Outcome: @unchecked Sendable {
+        var result: Result<Void, any Error> = .success(())
+    }
+
+    static func run(_ body: @escaping @Sendable () async throws -> Void) throws {
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { try await body() } catch { outcome.result = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        try outcome.result.get()
+    }
+}

@@ -1,0 +1,82 @@
+import Encoder
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Retrieval
+import Testing
+@testable import Service
+
+struct SearchEndpointTests {
+    @Test func searchRanksLikeTopKOverTheStoredVectors() async throws {
+        let encoder = try TinyModel.encoder()
+        let database = try TestDatabase(encoder: encoder)
+        defer { database.remove() }
+        let index = try database.index(fingerprint: encoder.fingerprint)
+        let query = "the stone bridge and the ship"
+        let expected = TopK.search(query: encoder.encode([query]), matrix: index.matrix, k: 3)
+        try await withService(index: index, encoder: encoder) { client, _ in
+            let body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["query": query, "k": 3]))
+            let response = try await client.execute(uri: "/search", method: .post, body: body)
+            #expect(response.status == .ok)
+            let json = try jsonObject(response.body)
+            #expect(json["query"] as? String == query)
+            let results = try #require(json["results"] as? [[String: Any]])
+            #expect(results.count == 3)
+            for (result, hit) in zip(results, expected) {
+                let id = index.matrix.ids[hit.index]
+                #expect(result["id"] as? String == id)
+                #expect(abs(((result["score"] as? NSNumber)?.floatValue ?? -9) - hit.score) <= 1e-5)
+                #expect(result["text"] as? String == database.texts[Int(id.dropFirst()) ?? -1])
+            }
+        }
+    }
+
+    @Test func aStoredTextFindsItselfFirstAndKDefaultsToTen() async throws {
+        let encoder = try TinyModel.encoder()
+        let database = try TestDatabase(encoder: encoder)
+        defer { database.remove() }
+        let index = try database.index(fingerprint: encoder.fingerprint)
+        try await withService(index: index, encoder: encoder) { client, _ in
+            let body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["query": sampleTexts[5]]))
+            let response = try await client.execute(uri: "/search", method: .post, body: body)
+            #expect(response.status == .ok)
+            let results = try #require(try jsonObject(response.body)["results"] as? [[String: Any]])
+            #expect(results.count == sampleTexts.count)  // k = 10 > 8 documents
+            #expect(results.first?["id"] as? String == "d5")
+            #expect(abs(((results.first?["score"] as? NSNumber)?.floatValue ?? 0) - 1) <= 1e-4)
+        }
+    }
+
+    @Test func searchWithoutADatabaseIsNotFoundWithAJSONError() async throws {
+        try await withService { client, _ in
+            let body = ByteBuffer(string: #"{"query":"x"}"#)
+            let response = try await client.execute(uri: "/search", method: .post, body: body)
+            #expect(response.status == .notFound)
+            let error = try #require(try jsonObject(response.body)["error"] as? [String: Any])
+            #expect((error["message"] as? String)?.contains("--db") == true)
+        }
+    }
+
+    @Test func anIndexRefusesAnotherModelsDatabase() throws {
+        let encoder = try TinyModel.encoder()
+        let database = try TestDatabase(encoder: encoder)
+        defer { database.remove() }
+        var other = encoder.fingerprint
+        other.maxLength += 1
+        #expect(throws: ServiceSetupError.self) { try database.index(fingerprint: other) }
+    }
+
+    @Test func resourcesLoadTheModelRecordedInTheDatabase() throws {
+        let encoder = try TinyModel.encoder()
+        let database = try TestDatabase(encoder: encoder)
+        defer { database.remove() }
+        let resources = try ServiceResources.load(database: database.path, model: nil, adapter: nil)
+        #expect(resources.encoder.fingerprint == encoder.fingerprint)
+        #expect(resources.index?.count == sampleTexts.count)
+        let modelOnly = try ServiceResources.load(database: nil, model: TinyModel.url.path, adapter: nil)
+        #expect(modelOnly.index == nil)
+        #expect(throws: ServiceSetupError.nothingToServe) {
+            try ServiceResources.load(database: nil, model: nil, adapter: nil)
+        }
+    }
+}
