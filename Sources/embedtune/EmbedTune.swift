@@ -5,5 +5,6 @@ struct EmbedTune: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embedtune",
         abstract: "Contrastive fine-tuning of text-embedding models, and semantic search over SQLite.",
-        subcommands: [TokenizeCommand.self, EmbedCommand.self, TrainCommand.self, MergeCommand.self, EvalCommand.self])
+        subcommands: [TokenizeCommand.self, EmbedCommand.self, TrainCommand.self, MergeCommand.self, EvalCommand.self,
+                      PlotCommand.self, GradcheckCommand.self])
 }
