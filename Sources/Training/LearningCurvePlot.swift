@@ -49,7 +49,7 @@ public struct LearningCurvePlot: Sendable {
 
         let panels = makePanels(runs)
         let maxStep = runs.flatMap { $0.steps.map(\.step) + $0.evaluations.map(\.step) }.max() ?? 1
-        let xScale = NiceScale(low: 0, high: Double(max(maxStep, 1)))
+        let xScale = NiceScale(low: 0, high: Double(max(maxStep, 1)), count: 8)
         let top = 80.0, gap = 20.0
         let panelWidth = (width - 3 * gap) / 2, panelHeight = (height - top - 2 * gap) / 2
         for (i, panel) in panels.enumerated() {

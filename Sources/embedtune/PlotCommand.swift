@@ -25,7 +25,10 @@ struct PlotCommand: ParsableCommand {
     }
 
     func run() throws {
-        let metrics = try runs.map { try RunMetrics.load(runDirectory: URL(fileURLWithPath: $0)) }
+        var metrics = try runs.map { try RunMetrics.load(runDirectory: URL(fileURLWithPath: $0)) }
+        // Legend names are directory names; where two runs share one, show the paths as given.
+        let names = metrics.map(\.name)
+        for i in metrics.indices where names.filter({ $0 == names[i] }).count > 1 { metrics[i].name = runs[i] }
         var plot = LearningCurvePlot()
         plot.smoothing = smoothing
         plot.title = title
