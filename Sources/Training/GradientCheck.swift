@@ -17,7 +17,8 @@ import Tokenizer
 /// - the loss is taken in Double from the pooled embeddings (`preciseLoss`);
 /// - each tensor's entries are drawn at random (seeded), eight candidates per sample, and the ones with
 ///   the largest analytic gradient are checked, so that the differences stand above the rounding;
-/// - relative error per entry is |a − n| / max(|a| + |n|, floor) with floor = 300 ε|L|/h unless set:
+/// - relative error per entry is |a − n| / max(|a| + |n|, floor) with floor = 300 ε|L|/h unless set
+///   (the rounding of the loss scales with the loss: a peaked softmax damps the scores' rounding):
 ///   gradients below it are compared in absolute terms instead of reporting rounding as error.
 public enum GradientCheck {
     public struct Options: Sendable {
@@ -39,6 +40,7 @@ public enum GradientCheck {
         public var index: Int  // flat index within the tensor
         public var analytic: Float
         public var numeric: Float
+        public var floor: Float  // denominator floor of this entry's relative error
         public var relativeError: Float
     }
 
@@ -129,9 +131,9 @@ public enum GradientCheck {
                 }
                 let coarse = difference(h), fine = difference(h / 2)
                 let numeric = Float(fine + (fine - coarse) / 3)
-                let floor = options.floor ?? 300 * Float.ulpOfOne * max(abs(baseLoss), 1) / h
+                let floor = max(options.floor ?? 300 * Float.ulpOfOne * abs(baseLoss) / h, .leastNormalMagnitude)
                 let error = abs(analytic - numeric) / max(abs(analytic) + abs(numeric), floor)
-                samples.append(Sample(index: index, analytic: analytic, numeric: numeric, relativeError: error))
+                samples.append(Sample(index: index, analytic: analytic, numeric: numeric, floor: floor, relativeError: error))
             }
             let result = TensorResult(name: entry.name, samples: samples)
             progress(result)

@@ -71,7 +71,7 @@ struct GradcheckCommand: ParsableCommand {
             let worst = r.samples.max { $0.relativeError < $1.relativeError }
             let verdict = r.maxRelativeError > threshold ? "FAIL" : "ok"
             print(String(format: "%-4@ %.2e  %@", verdict, r.maxRelativeError, r.name)
-                + (worst.map { String(format: "  (analytic %.4e, numeric %.4e)", $0.analytic, $0.numeric) } ?? ""))
+                + (worst.map { String(format: "  (analytic %.4e, numeric %.4e, floor %.1e)", $0.analytic, $0.numeric, $0.floor) } ?? ""))
             if r.maxRelativeError > threshold { failures += 1 }
         }
         let worst = results.map(\.maxRelativeError).max() ?? 0
