@@ -31,14 +31,15 @@ public enum GELU {
         count: Int
     ) {
         precondition(count >= 0, "GELU.backward: negative count")
+        let fault = KernelFaults.scaleGELUBackward  // 1 except in tests (KernelFaults)
         var i = 0
         while i + 16 <= count {
-            dinp.store(dinp.vector(at: i).addingProduct(dout.vector(at: i), derivative(inp.vector(at: i))), at: i)
+            dinp.store(dinp.vector(at: i).addingProduct(dout.vector(at: i), derivative(inp.vector(at: i)) * fault), at: i)
             i += 16
         }
         if i < count {
             let r = count - i
-            let d = dinp.tail(at: i, count: r).addingProduct(dout.tail(at: i, count: r), derivative(inp.tail(at: i, count: r)))
+            let d = dinp.tail(at: i, count: r).addingProduct(dout.tail(at: i, count: r), derivative(inp.tail(at: i, count: r)) * fault)
             dinp.storeTail(d, at: i, count: r)
         }
     }

@@ -18,6 +18,8 @@ final class MetricsLog {
             "type": "step", "step": report.step, "epoch": report.epoch, "loss": Double(report.loss),
             "learning_rate": report.learningRate, "grad_norm": Double(report.gradientNorm),
             "pairs_per_second": report.pairsPerSecond, "elapsed_s": report.elapsedSeconds,
+            "layer_grad_norms": Dictionary(
+                report.layerGradientNorms.map { ($0.layer, Double($0.norm)) }, uniquingKeysWith: { a, _ in a }),
         ]
         try write(record)
     }

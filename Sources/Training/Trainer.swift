@@ -8,6 +8,8 @@ public enum TrainingEvent: Sendable {
     case step(StepReport)
     case evaluation(step: Int, metrics: [String: Double])
     case checkpoint(step: Int, path: String)
+    /// An early warning (TrainingMonitor): a stalled loss, a vanishing or exploding gradient.
+    case warning(TrainingWarning)
 }
 
 public struct StepReport: Sendable, Codable {
@@ -17,6 +19,7 @@ public struct StepReport: Sendable, Codable {
     public var loss: Float
     public var learningRate: Double
     public var gradientNorm: Float  // before clipping
+    public var layerGradientNorms: [LayerGradientNorm] = []  // before clipping, in block order
     public var pairsPerSecond: Double
     public var elapsedSeconds: Double
 }
@@ -115,6 +118,9 @@ public final class Trainer {
         var last: StepReport?
         var plan: BatchPlan?
         var lastCheckpoint: String? = globalStep > 0 ? Checkpoint.directory(in: output).path : nil
+        let layerGroups = LayerGradientNorms(block: gradients)
+        var monitor = TrainingMonitor()
+        let checksAtEvaluations = evaluate != nil && configuration.evalEvery != nil
         while globalStep < total {
             let epoch = globalStep / perEpoch, index = globalStep % perEpoch
             if plan?.epoch != epoch {
@@ -134,6 +140,7 @@ public final class Trainer {
             guard value.isFinite else {
                 throw TrainingError.nonFiniteLoss(step: globalStep + 1, loss: value, checkpoint: lastCheckpoint)
             }
+            let layerNorms = layerGroups.norms(gradients)
             let norm = GradientClipping.clip(gradients.storage.buffer, maxNorm: configuration.maxGradNorm)
             let rate = schedule.learningRate(atStep: globalStep)
             optimizer.step(
@@ -144,10 +151,18 @@ public final class Trainer {
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let report = StepReport(
                 step: globalStep, totalSteps: total, epoch: epoch, loss: value, learningRate: rate,
-                gradientNorm: norm, pairsPerSecond: Double(pairsDone) / max(elapsed, 1e-9), elapsedSeconds: elapsed)
+                gradientNorm: norm, layerGradientNorms: layerNorms,
+                pairsPerSecond: Double(pairsDone) / max(elapsed, 1e-9), elapsedSeconds: elapsed)
             last = report
-            if globalStep % configuration.logEvery == 0 || globalStep == total { try log.append(report) }
+            let logged = globalStep % configuration.logEvery == 0 || globalStep == total
+            if logged { try log.append(report) }
             progress(.step(report))
+            monitor.observe(loss: value)
+            if let warning = monitor.check(gradientNorm: norm, layers: layerNorms, step: globalStep) {
+                progress(.warning(warning))
+            }
+            let checkPoint = checksAtEvaluations ? configuration.evalEvery.map { globalStep % $0 == 0 } ?? false : logged
+            if checkPoint, let warning = monitor.closeWindow(step: globalStep) { progress(.warning(warning)) }
             let epochEnd = globalStep % perEpoch == 0
             if epochEnd || (configuration.saveEvery.map { globalStep % $0 == 0 } ?? false) || globalStep == total {
                 try Checkpoint.save(

@@ -108,6 +108,8 @@ struct TrainCommand: ParsableCommand {
                     .map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: " ") + "\n")
             case .checkpoint:
                 break
+            case .warning(let warning):
+                ProgressDisplay.write("\nwarning: \(warning)\n")
             }
         }
         ProgressDisplay.write(String(format: "train: wrote %@ in %.1f s; peak memory %.0f MiB\n",
