@@ -17,7 +17,7 @@ import Tokenizer
 /// - the loss is taken in Double from the pooled embeddings (`preciseLoss`);
 /// - each tensor's entries are drawn at random (seeded), eight candidates per sample, and the ones with
 ///   the largest analytic gradient are checked, so that the differences stand above the rounding;
-/// - relative error per entry is |a − n| / max(|a| + |n|, floor) with floor = 300 ε|L|/h unless set
+/// - relative error per entry is |a − n| / max(|a| + |n|, floor) with floor = 1000 ε|L|/h unless set
 ///   (the rounding of the loss scales with the loss: a peaked softmax damps the scores' rounding):
 ///   gradients below it are compared in absolute terms instead of reporting rounding as error.
 public enum GradientCheck {
@@ -30,7 +30,7 @@ public enum GradientCheck {
         public var lossChange: Float = 1e-3
         public var minimumStep: Float = 1e-4
         public var maximumStep: Float = 0.05
-        /// Denominator floor of the relative error; nil: 300 ε|L|/h (Float32 resolution of the quotient).
+        /// Denominator floor of the relative error; nil: 1000 ε|L|/h (Float32 resolution of the quotient).
         public var floor: Float?
         public var seed: UInt64 = 0
         public init() {}
@@ -131,7 +131,7 @@ public enum GradientCheck {
                 }
                 let coarse = difference(h), fine = difference(h / 2)
                 let numeric = Float(fine + (fine - coarse) / 3)
-                let floor = max(options.floor ?? 300 * Float.ulpOfOne * abs(baseLoss) / h, .leastNormalMagnitude)
+                let floor = max(options.floor ?? 1000 * Float.ulpOfOne * abs(baseLoss) / h, .leastNormalMagnitude)
                 let error = abs(analytic - numeric) / max(abs(analytic) + abs(numeric), floor)
                 samples.append(Sample(index: index, analytic: analytic, numeric: numeric, floor: floor, relativeError: error))
             }

@@ -26,7 +26,7 @@ struct GradcheckCommand: ParsableCommand {
     @Option(help: "With --full, check at most this many tensors (a seeded subset).") var tensors: Int = 24
     @Option(help: "Fail when a tensor's largest relative error exceeds this.") var threshold: Float = 1e-2
     @Option(help: "Largest finite-difference step h (h moves the loss by about 1e-3).") var maxStep: Float = 0.05
-    @Option(help: "Denominator floor of the relative error (default: 300 ε|L|/h, Float32's resolution).") var floor: Float?
+    @Option(help: "Denominator floor of the relative error (default: 1000 ε|L|/h, Float32's resolution).") var floor: Float?
     @Option(help: "Truncate texts at N tokens.") var maxLength: Int = 32
     @Option(help: "LoRA rank of a fresh adapter.") var loraRank: Int = 8
     @Option(help: "Similarity scale of the loss.") var scale: Float = 20
