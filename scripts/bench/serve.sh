@@ -4,7 +4,7 @@
 # the same server running all-MiniLM-L6-v2 (--model only, no database). Prints requests/s, p50/p99
 # latency and errors of both runs, the batch sizes the server ran, and the throughput ratio
 # (target: >= 3x with zero errors). Stops the server at the end.
-#   scripts/bench/serve.sh                     # MODEL=dir PORT=18080 DURATION=30s CONNECTIONS=50 to change
+#   scripts/bench/serve.sh     # env: MODEL=dir PORT=18080 DURATION=30s CONNECTIONS=50 SERVE_ARGS="--threads 1"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MODEL=${MODEL:-models/all-MiniLM-L6-v2}
@@ -18,7 +18,8 @@ BIN="$SCRATCH/release/embedtune"
 URL="http://127.0.0.1:$PORT"
 LOG=$(mktemp)
 
-"$BIN" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" 2>"$LOG" &
+# shellcheck disable=SC2086  # SERVE_ARGS: extra serve options, e.g. "--threads 1 --batch-window-ms 0"
+"$BIN" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" ${SERVE_ARGS:-} 2>"$LOG" &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do
@@ -34,6 +35,7 @@ batches() {  # "passes inputs" from the batch-size histogram
     curl -fs "$URL/metrics" | awk '/^embedtune_batch_inputs_count /{c=$2} /^embedtune_batch_inputs_sum /{s=$2} END{print c+0, s+0}'
 }
 run() {  # threads connections → the RESULT line, plus the mean batch size of the run
+    sleep 2  # let requests still in flight from the previous run finish before counting passes
     read -r c0 s0 < <(batches)
     local line
     line=$(wrk -t"$1" -c"$2" -d"$DURATION" --latency -s scripts/bench/serve.lua "$URL" | grep '^RESULT')
