@@ -58,6 +58,17 @@ for pair in "$CONNECTIONS:$MANY" "1:$ONE"; do
 done
 ratio=$(awk -v a="$(field "$MANY" rps)" -v b="$(field "$ONE" rps)" 'BEGIN{printf "%.2f", a / b}')
 echo "throughput ratio ($CONNECTIONS clients / 1 client): ${ratio}x (target >= 3x, zero errors)"
+# Graceful shutdown: SIGTERM while a 512-input request is in flight; it must still get its 200.
+python3 -c 'import json; print(json.dumps({"input": ["in-flight sentence number %d of the drain check" % i for i in range(512)]}))' > "$LOG.body"
+queued() { curl -fs "$URL/metrics" | awk '/^embedtune_batch_queue_seconds_count /{print $2}'; }
+q0=$(queued)
+curl -s -o "$LOG.out" -w '%{http_code}' "$URL/v1/embeddings" --data-binary @"$LOG.body" > "$LOG.status" &
+CLIENT=$!
+for _ in $(seq 1 200); do [ "$(queued)" != "$q0" ] && break; sleep 0.05; done  # its first pass has begun
 kill -TERM $SERVER
-wait $SERVER && echo "server drained and exited cleanly" || echo "server exit status $?"
+wait $CLIENT || true
+status=0; wait $SERVER || status=$?
+echo "SIGTERM with a request in flight: request answered $(cat "$LOG.status") with" \
+    "$(grep -o '"index"' "$LOG.out" | wc -l) embeddings; server exit status $status"
 trap - EXIT
+rm -f "$LOG" "$LOG.body" "$LOG.out" "$LOG.status"
