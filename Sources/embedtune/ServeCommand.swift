@@ -7,14 +7,16 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve embeddings (OpenAI-compatible) and search over HTTP.",
         discussion: """
-            Routes: POST /v1/embeddings {"input": string | [string], "model", "encoding_format": "float" | "base64"};
-            POST /search {"query": string, "k": int} → {"query":...,"results":[{"id","score","text"}]} (with --db);
-            GET /health; GET /metrics (Prometheus text format).
-            With --db the model is the one recorded in the database (or --model/--adapter, which must give the
+            Routes: POST /v1/embeddings {"input": string | [string], "model", "encoding_format": "float" | \
+            "base64"} (OpenAI-compatible); POST /search {"query": string, "k": int} → \
+            {"query":...,"results":[{"id","score","text"}]} (with --db); GET /health; GET /metrics (Prometheus).
+
+            With --db the model is the one recorded in the database (or --model/--adapter, which must give the \
             same fingerprint); with only --model the server answers embeddings and no search.
-            Concurrent requests are batched into one forward pass: a pass starts when --batch-window-ms has passed
-            since the oldest queued request arrived, or when --max-batch-inputs / --max-batch-tokens are queued.
-            SIGTERM or SIGINT stops accepting connections, finishes the requests in flight, then exits.
+
+            Concurrent requests are batched into one forward pass: a pass starts when --batch-window-ms has \
+            passed since the oldest queued request arrived, or when --max-batch-inputs / --max-batch-tokens are \
+            queued. SIGTERM or SIGINT stops accepting connections, finishes the requests in flight, then exits.
             """)
 
     @Option(help: "The SQLite vector store to search (its recorded model is served).") var db: String?
