@@ -97,7 +97,7 @@ import Testing
 
     /// A reader on its own connection, while `EncodeJob` commits chunks, only ever sees whole chunks:
     /// a prefix of the final rows, bit for bit.
-    @Test func searchesDuringAnEncodeSeeConsistentSnapshots() async throws {
+    @Test func searchesDuringAnEncodeSeeConsistentSnapshots() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }
         let corpus = generatedCorpus(800)
@@ -109,14 +109,17 @@ import Testing
         _ = try encodeJob(try dir.write("empty.jsonl", ""), path).run()
 
         let texts = Dictionary(uniqueKeysWithValues: corpus.map { ($0.id, $0.text) })
-        let finished = Locked(false)
-        let writer = Task.detached {
-            defer { finished.withLock { $0 = true } }
-            return try job.run()
+        // The writer gets a thread of its own: a Task could wait forever for a cooperative-pool thread
+        // while this loop and other tests hold them all.
+        let outcome = Locked<Result<EncodeSummary, any Error>?>(nil)
+        let writer = Thread {
+            let result = Result { try job.run() }
+            outcome.withLock { $0 = result }
         }
+        writer.start()
         var snapshots: [(ids: [String], bits: [[UInt32]])] = []
         var searches = 0
-        while !finished.withLock({ $0 }) {
+        while outcome.withLock({ $0 == nil }) {
             let store = try VectorStore(path: path, readOnly: true)
             let matrix = try store.loadMatrix()
             snapshots.append((matrix.ids, (0..<matrix.count).map { matrix.vector($0).map(\.bitPattern) }))
@@ -127,8 +130,9 @@ import Testing
                 #expect(results.allSatisfy { texts[$0.id] == $0.text })
                 searches += 1
             }
+            usleep(2000)
         }
-        let summary = try await writer.value
+        let summary = try #require(outcome.withLock { $0 }).get()
         #expect(summary.committed == 800)
         let final = try StoreDump(path: path)
         #expect(snapshots.count > 1 && searches > 0)
