@@ -92,7 +92,9 @@ import Testing
     }
 
     /// A reader loading while a writer commits batches sees whole batches only, each row intact.
-    @Test func readersSeeConsistentSnapshotsWhileAWriterWrites() async throws {
+    /// The writer runs on a Thread of its own: a busy reader loop on the cooperative pool must not be
+    /// able to starve it.
+    @Test func readersSeeConsistentSnapshotsWhileAWriterWrites() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }
         let path = dir.path("v.db")
@@ -100,29 +102,38 @@ import Testing
         let store = try VectorStore(path: path)
         try store.bind(model: modelInfo(dimension: dimension, normalize: false))
         // Row i holds [i, i, ..., i]: a torn row would show mixed values.
-        func docs(_ b: Int) -> [StoredDocument] {
+        @Sendable func docs(_ b: Int) -> [StoredDocument] {
             (0..<batch).map { j in
                 let i = b * batch + j
                 return StoredDocument(id: "d\(i)", title: nil, text: "t", embedding: [Float](repeating: Float(i), count: dimension))
             }
         }
         try store.upsert(docs(0))
-        let writer = Task.detached {
-            for b in 1..<batches { try store.upsert(docs(b)) }
+        final class Outcome: @unchecked Sendable {
+            let lock = NSLock()
+            var finished = false
+            var error: Error?
         }
+        let outcome = Outcome()
+        let writer = Thread {
+            var failure: Error?
+            do { for b in 1..<batches { try store.upsert(docs(b)) } } catch { failure = error }
+            outcome.lock.withLock { outcome.finished = true; outcome.error = failure }
+        }
+        writer.start()
         let reader = try VectorStore(path: path, readOnly: true)
         var sizes: Set<Int> = []
         while true {
-            let done = try reader.count() == batch * batches
+            let writerDone = outcome.lock.withLock { outcome.finished }
             let m = try reader.loadMatrix()
             #expect(m.count % batch == 0)
             for i in 0..<m.count {
                 #expect(m.ids[i] == "d\(i)" && m.vector(i) == [Float](repeating: Float(i), count: dimension))
             }
             sizes.insert(m.count)
-            if done { break }
+            if writerDone { break }
         }
-        try await writer.value
+        #expect(outcome.lock.withLock { outcome.error } == nil)
         #expect(sizes.contains(batch * batches))
         #expect(try reader.count() == batch * batches)
     }
