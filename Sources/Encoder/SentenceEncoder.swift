@@ -56,6 +56,9 @@ public final class SentenceEncoder: @unchecked Sendable {
         encode(tokenIDs: tokenize(texts), batchSize: batchSize, threads: threads, progress: progress)
     }
 
+    /// With `threads` > 1 and more than one batch, each thread encodes whole batches on its own
+    /// (one BLAS thread each, its own workspace): small matrix products scale better side by side
+    /// than split across threads. A single batch uses all threads inside its matrix products.
     public func encode(
         tokenIDs: [[Int32]], batchSize: Int = 32, threads: Int = 1,
         progress: ((EncodingProgress) -> Void)? = nil
@@ -63,28 +66,65 @@ public final class SentenceEncoder: @unchecked Sendable {
         precondition(batchSize > 0, "batch size must be positive")
         let d = dimension
         var result = [Float](repeating: 0, count: tokenIDs.count * d)
-        let order = tokenIDs.indices.sorted { tokenIDs[$0].count < tokenIDs[$1].count || (tokenIDs[$0].count == tokenIDs[$1].count && $0 < $1) }
-        let workspace = InferenceWorkspace()
-        let batchOutput = Tensor(zeros: [batchSize, d])
-        BLASThreads.set(threads)
-        var done = 0
+        let order = tokenIDs.indices.sorted {
+            tokenIDs[$0].count < tokenIDs[$1].count || (tokenIDs[$0].count == tokenIDs[$1].count && $0 < $1)
+        }
+        let batchCount = (order.count + batchSize - 1) / batchSize
+        let workers = max(1, min(threads, batchCount))
+        let previousBLASThreads = BLASThreads.current
+        BLASThreads.set(workers > 1 ? 1 : threads)
+        defer { BLASThreads.set(previousBLASThreads) }
+        let counter = ProgressCounter(total: order.count, report: progress)
         result.withUnsafeMutableBufferPointer { out in
-            guard let outBase = out.baseAddress else { return }
-            var start = 0
-            while start < order.count {
-                let end = min(start + batchSize, order.count)
-                var batch = PackedBatch()
-                for i in order[start..<end] { batch.append(tokenIDs[i]) }
-                model.encode(batch, into: batchOutput.pointer, workspace: workspace, threads: threads)
-                for (row, i) in order[start..<end].enumerated() {
-                    (outBase + i * d).update(from: batchOutput.pointer + row * d, count: d)
+            guard let base = out.baseAddress else { return }
+            nonisolated(unsafe) let outBase = base
+            // Batches are sorted by length, so dealing them out in turn balances the workers.
+            let work: (Int) -> Void = { worker in
+                let workspace = InferenceWorkspace()
+                let batchOutput = Tensor(zeros: [batchSize, d])  // (B, C)
+                for index in stride(from: worker, to: batchCount, by: workers) {
+                    let rows = order[(index * batchSize)..<min((index + 1) * batchSize, order.count)]
+                    var batch = PackedBatch()
+                    for i in rows { batch.append(tokenIDs[i]) }
+                    self.model.encode(
+                        batch, into: batchOutput.pointer, workspace: workspace, threads: workers > 1 ? 1 : threads)
+                    for (row, i) in rows.enumerated() {
+                        (outBase + i * d).update(from: batchOutput.pointer + row * d, count: d)
+                    }
+                    counter.add(rows.count)
                 }
-                done += end - start
-                progress?(EncodingProgress(completed: done, total: order.count))
-                start = end
+            }
+            if workers == 1 {
+                work(0)
+            } else {
+                withoutActuallyEscaping(work) { work in
+                    nonisolated(unsafe) let work = work
+                    DispatchQueue.concurrentPerform(iterations: workers) { work($0) }
+                }
             }
         }
         return result
+    }
+}
+
+/// Completed-sequence count shared by the encoding workers; reports under a lock, so the callback
+/// never runs twice at once.
+private final class ProgressCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = 0
+    private let total: Int
+    private let report: ((EncodingProgress) -> Void)?
+
+    init(total: Int, report: ((EncodingProgress) -> Void)?) {
+        self.total = total
+        self.report = report
+    }
+
+    func add(_ count: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        done += count
+        report?(EncodingProgress(completed: done, total: total))
     }
 }
 

@@ -14,10 +14,14 @@ public enum Linear {
         n: Int, c: Int, oc: Int
     ) {
         precondition(n >= 0 && c > 0 && oc > 0, "Linear.forward: bad sizes n \(n), c \(c), oc \(oc)")
-        gemm(.none, .transposed, m: n, n: oc, k: c, a: inp, b: weight, c: out)
-        if let bias {
-            for row in 0..<n { VectorOps.add(bias, into: out + row * oc, oc) }
+        guard let bias else {
+            gemm(.none, .transposed, m: n, n: oc, k: c, a: inp, b: weight, c: out)
+            return
         }
+        // Rows start as the bias and the product accumulates onto them (beta 1): one pass over
+        // `out` fewer than zeroing, multiplying, then adding.
+        for row in 0..<n { (out + row * oc).update(from: bias, count: oc) }
+        gemm(.none, .transposed, m: n, n: oc, k: c, a: inp, b: weight, beta: 1, c: out)
     }
 
     /// Gradients of `forward`, ACCUMULATED (+=) into every non-nil gradient buffer; pass nil for a

@@ -1,6 +1,7 @@
 import Encoder
 import Foundation
 import Hummingbird
+import Retrieval
 
 /// The HTTP application of `embedtune serve`, kept apart from the command so tests drive its
 /// router in process (HummingbirdTesting `.router`) or over a loopback socket (`.live`).
@@ -9,7 +10,7 @@ import Hummingbird
 /// `GET /metrics`. The caller owns `batcher` and calls `batcher.shutdown()` once the
 /// application has returned (after its graceful shutdown has drained in-flight requests).
 public func buildApplication(
-    configuration: ServiceConfiguration, batcher: EmbeddingBatcher, index: SearchIndex?
+    configuration: ServiceConfiguration, batcher: EmbeddingBatcher, index: Searcher?
 ) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
     let routes = ServiceRoutes(configuration: configuration, batcher: batcher, index: index)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Retrieval
 
 /// The JSON bodies this service answers with.
 enum ResponseBodies {
@@ -45,7 +46,7 @@ enum ResponseBodies {
     }
 
     /// `{"query":...,"results":[{"id":...,"score":...,"text":...}]}`, as `embedtune search --json`.
-    static func search(query: String, hits: [SearchHit]) -> ByteBuffer {
+    static func search(query: String, hits: [SearchResult]) -> ByteBuffer {
         var json = JSONWriter()
         json.raw("{\"query\":")
         json.string(query)

@@ -2,13 +2,14 @@ import Encoder
 import Foundation
 import Retrieval
 
-/// The frozen encoder and, with a database, its search index: what `embedtune serve` loads once
-/// and shares read-only between all requests.
+/// The frozen encoder and, with a database, its `Searcher` (the vectors loaded once, the same
+/// search as `embedtune search`): what `embedtune serve` loads once and shares read-only between
+/// all requests.
 public struct ServiceResources: Sendable {
     public var encoder: SentenceEncoder
-    public var index: SearchIndex?
+    public var index: Searcher?
 
-    public init(encoder: SentenceEncoder, index: SearchIndex?) {
+    public init(encoder: SentenceEncoder, index: Searcher?) {
         self.encoder = encoder
         self.index = index
     }
@@ -26,7 +27,11 @@ public struct ServiceResources: Sendable {
         let encoder = try loadEncoder(
             model: model ?? recorded.modelPath, adapter: model == nil ? recorded.adapterPath : adapter,
             maxLength: recorded.maxLength)
-        return ServiceResources(encoder: encoder, index: try SearchIndex(store: store, fingerprint: encoder.fingerprint))
+        do {
+            return ServiceResources(encoder: encoder, index: try Searcher(store: store, encoder: encoder))
+        } catch SearchError.modelChanged(_, _, let recorded, let found) {
+            throw ServiceSetupError.fingerprintMismatch(database: database, recorded: recorded, given: found)
+        }
     }
 
     private static func loadEncoder(model: String, adapter: String?, maxLength: Int?) throws -> SentenceEncoder {

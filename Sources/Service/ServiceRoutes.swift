@@ -1,13 +1,14 @@
 import Encoder
 import Foundation
 import Hummingbird
+import Retrieval
 
 /// The request handlers. Parsing and tokenization run on the request's task; the forward pass on
 /// the batcher's thread; the top-k scan and the SQLite read on a Dispatch worker.
 struct ServiceRoutes: Sendable {
     let configuration: ServiceConfiguration
     let batcher: EmbeddingBatcher
-    let index: SearchIndex?
+    let index: Searcher?
 
     var encoder: SentenceEncoder { batcher.encoder }
 

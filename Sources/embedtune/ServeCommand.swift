@@ -58,7 +58,7 @@ struct ServeCommand: ParsableCommand {
         let encoder = resources.encoder
         var summary = "embedtune serve: \(configuration.modelName) (\(encoder.dimension) dimensions, "
             + "max \(encoder.maxLength) tokens)"
-        if let index = resources.index { summary += ", \(index.count) documents from \(index.store.path)" }
+        if let index = resources.index { summary += ", \(index.count) documents from \(index.databasePath)" }
         FileHandle.standardError.write(Data((summary + "\n").utf8))
         try BlockingTask.run {
             let batcher = EmbeddingBatcher(encoder: resources.encoder, policy: policy, metrics: ServiceMetrics())

@@ -47,7 +47,7 @@ struct ErrorResponseTests {
         let encoder = try TinyModel.encoder()
         let database = try TestDatabase(encoder: encoder)
         defer { database.remove() }
-        let index = try database.index(fingerprint: encoder.fingerprint)
+        let index = try database.index(encoder: encoder)
         try await withService(index: index, encoder: encoder) { client, _ in
             let response = try await client.execute(uri: c.uri, method: .post, body: ByteBuffer(string: c.body))
             #expect(response.status == c.status)

@@ -100,7 +100,7 @@ struct FuzzTests {
         let encoder = try TinyModel.encoder()
         let database = try TestDatabase(encoder: encoder)
         defer { database.remove() }
-        let index = try database.index(fingerprint: encoder.fingerprint)
+        let index = try database.index(encoder: encoder)
         let configuration = ServiceConfiguration(port: 0, maxBodyBytes: 4096, batching: BatchingPolicy(window: .zero))
         try await withService(index: index, encoder: encoder, configuration: configuration) { client, _ in
             var generator = Generator(rng: SplitMix64(seed: 20_251_123), limit: configuration.maxBodyBytes)

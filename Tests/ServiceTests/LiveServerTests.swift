@@ -11,7 +11,7 @@ struct LiveServerTests {
         let encoder = try TinyModel.encoder()
         let database = try TestDatabase(encoder: encoder)
         defer { database.remove() }
-        let index = try database.index(fingerprint: encoder.fingerprint)
+        let index = try database.index(encoder: encoder)
         let expected = encoder.encode(sampleTexts)
         let d = encoder.dimension
         try await withService(index: index, encoder: encoder, setup: .live) { client, _ in

@@ -11,7 +11,7 @@ struct SearchEndpointTests {
         let encoder = try TinyModel.encoder()
         let database = try TestDatabase(encoder: encoder)
         defer { database.remove() }
-        let index = try database.index(fingerprint: encoder.fingerprint)
+        let index = try database.index(encoder: encoder)
         let query = "the stone bridge and the ship"
         let expected = TopK.search(query: encoder.encode([query]), matrix: index.matrix, k: 3)
         try await withService(index: index, encoder: encoder) { client, _ in
@@ -35,7 +35,7 @@ struct SearchEndpointTests {
         let encoder = try TinyModel.encoder()
         let database = try TestDatabase(encoder: encoder)
         defer { database.remove() }
-        let index = try database.index(fingerprint: encoder.fingerprint)
+        let index = try database.index(encoder: encoder)
         try await withService(index: index, encoder: encoder) { client, _ in
             let body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["query": sampleTexts[5]]))
             let response = try await client.execute(uri: "/search", method: .post, body: body)
@@ -61,9 +61,8 @@ struct SearchEndpointTests {
         let encoder = try TinyModel.encoder()
         let database = try TestDatabase(encoder: encoder)
         defer { database.remove() }
-        var other = encoder.fingerprint
-        other.maxLength += 1
-        #expect(throws: ServiceSetupError.self) { try database.index(fingerprint: other) }
+        let other = try SentenceEncoder(modelDirectory: TinyModel.url, maxLength: encoder.maxLength - 1)
+        #expect(throws: SearchError.self) { try database.index(encoder: other) }
     }
 
     @Test func resourcesLoadTheModelRecordedInTheDatabase() throws {

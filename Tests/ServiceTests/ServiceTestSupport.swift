@@ -77,7 +77,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
 
 /// A service around the tiny model; the batcher is shut down when `body` returns.
 func withService<T>(
-    index: SearchIndex? = nil, encoder: SentenceEncoder? = nil,
+    index: Searcher? = nil, encoder: SentenceEncoder? = nil,
     configuration: ServiceConfiguration = ServiceConfiguration(port: 0), setup: TestingSetup = .router,
     _ body: @Sendable (any TestClientProtocol, EmbeddingBatcher) async throws -> T
 ) async throws -> T {
@@ -118,8 +118,8 @@ struct TestDatabase {
         })
     }
 
-    func index(fingerprint: ModelFingerprint) throws -> SearchIndex {
-        try SearchIndex(store: VectorStore(path: path, readOnly: true), fingerprint: fingerprint)
+    func index(encoder: SentenceEncoder) throws -> Searcher {
+        try Searcher(store: VectorStore(path: path, readOnly: true), encoder: encoder)
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
