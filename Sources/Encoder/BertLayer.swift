@@ -18,10 +18,12 @@ public enum BertLayer {
         linear(0, out: acts.q.pointer, inp: input, w.query, acts, layer, &options, n)
         linear(1, out: acts.k.pointer, inp: input, w.key, acts, layer, &options, n)
         linear(2, out: acts.v.pointer, inp: input, w.value, acts, layer, &options, n)
+        acts.attentionDropout = acts.keepsStatistics && options.attentionDropout > 0
+            ? AttentionDropout(p: options.attentionDropout, seed: options.rng.next()) : .none
         Attention.forward(
             out: acts.context.pointer, probs: acts.keepsStatistics ? acts.probs.pointer : nil,
             q: acts.q.pointer, k: acts.k.pointer, v: acts.v.pointer, offsets: offsets,
-            b: b, nh: config.numAttentionHeads, c: c, threads: threads)
+            b: b, nh: config.numAttentionHeads, c: c, threads: threads, dropout: acts.attentionDropout)
         // BertSelfOutput: LayerNorm(dropout(dense(context)) + x)
         linear(3, out: acts.attentionSum.pointer, inp: acts.context.pointer, w.attentionOutput, acts, layer, &options, n)
         if p > 0 {
@@ -99,7 +101,8 @@ public enum BertLayer {
         Attention.backward(
             dq: s.dq.pointer, dk: s.dk.pointer, dv: s.dv.pointer, dout: s.dContext.pointer,
             q: acts.q.pointer, k: acts.k.pointer, v: acts.v.pointer, probs: acts.probs.pointer,
-            offsets: offsets, b: b, nh: config.numAttentionHeads, c: c, threads: threads)
+            offsets: offsets, b: b, nh: config.numAttentionHeads, c: c, threads: threads,
+            dropout: acts.attentionDropout)
         // q, k, v = Linear(x)
         linearBackward(0, dinp: dInput, dout: s.dq.pointer, inp: input, w.query, g?.query, acts, adapter, loraGrads, layer, n)
         linearBackward(1, dinp: dInput, dout: s.dk.pointer, inp: input, w.key, g?.key, acts, adapter, loraGrads, layer, n)

@@ -1,3 +1,4 @@
+import Kernels
 import Tensor
 
 /// The buffers one `BertLayer` writes in its forward pass, for N packed tokens.
@@ -25,6 +26,8 @@ public final class LayerActivations: @unchecked Sendable {
     // Training only:
     public let attentionDropMask = Tensor(zeros: [0])  // (N, C) hidden dropout after attention.output.dense
     public let outputDropMask = Tensor(zeros: [0])  // (N, C) hidden dropout after output.dense
+    /// The attention-probability dropout of the last forward (its masks are drawn again in backward).
+    public var attentionDropout = AttentionDropout.none
     public let loraXA = (0..<6).map { _ in Tensor(zeros: [0]) }  // 6 × (N, R), per Linear of the layer
     public let loraDropped = (0..<6).map { _ in Tensor(zeros: [0]) }  // 6 × (N, C_in) when LoRA dropout > 0
 

@@ -12,6 +12,8 @@ public final class TrainableBert: @unchecked Sendable {
     public let adapter: LoRAAdapter?
     public let pooling: PoolingMode
     public var hiddenDropout: Float
+    /// Dropout on the attention probabilities (attention_probs_dropout_prob).
+    public var attentionDropout: Float
     /// Gradients, laid out like the trainable block: `loraGrads` with an adapter, `weightGrads` without.
     public let weightGrads: BertParameters?
     public let loraGrads: LoRAAdapter?
@@ -30,11 +32,15 @@ public final class TrainableBert: @unchecked Sendable {
     private var batch = PackedBatch()
 
     /// LoRA training when `adapter` is given (base weights frozen), full fine-tuning otherwise.
-    public init(parameters: BertParameters, adapter: LoRAAdapter?, pooling: PoolingMode, hiddenDropout: Float) {
+    public init(
+        parameters: BertParameters, adapter: LoRAAdapter?, pooling: PoolingMode, hiddenDropout: Float,
+        attentionDropout: Float = 0
+    ) {
         self.parameters = parameters
         self.adapter = adapter
         self.pooling = pooling
         self.hiddenDropout = hiddenDropout
+        self.attentionDropout = attentionDropout
         if let adapter {
             loraGrads = adapter.zerosLike(bert: parameters)
             weightGrads = nil
@@ -57,7 +63,8 @@ public final class TrainableBert: @unchecked Sendable {
         self.batch = batch
         let n = batch.tokenCount, b = batch.batchSize, c = config.hiddenSize
         precondition(b > 0 && n >= b, "every sequence needs at least one token")
-        var options = TrainingOptions(adapter: adapter, hiddenDropout: hiddenDropout, seed: seed)
+        var options = TrainingOptions(
+            adapter: adapter, hiddenDropout: hiddenDropout, attentionDropout: attentionDropout, seed: seed)
         for t in [embeddingSum, embeddingOut, embeddingMask] { t.reshape([n, c]) }
         embeddingMean.reshape([n])
         embeddingRstd.reshape([n])

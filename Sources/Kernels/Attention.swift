@@ -4,8 +4,8 @@ import Tensor
 /// `BertSelfAttention` (eager path): for sequence b and head h,
 /// P = softmax(Q_h K_h^T / sqrt(HS)), out_h = P V_h.
 /// Attention stays within each sequence, which equals BERT's padded attention with the additive
-/// padding mask, restricted to the real tokens. Dropout on P is not applied (eval semantics; BERT's
-/// attention_probs_dropout is the only thing this omits in training).
+/// padding mask, restricted to the real tokens. In training, `AttentionDropout` drops entries of P
+/// before the product with V (BERT's attention_probs_dropout); P itself is what forward saves.
 ///
 /// Sizes: B sequences with lengths L_b packed one after another into N = sum L_b rows
 /// (`offsets` (B+1): offsets[0] = 0, offsets[B] = N); C channels; NH heads of HS = C / NH channels,
@@ -29,7 +29,8 @@ public enum Attention {
     /// Computes `out` (overwritten). When `probs` is non-nil the attention probabilities are saved
     /// there for backward, laid out per sequence, then head: sequence b's block starts after the
     /// blocks of sequences 0..<b, head h's (L_b, L_b) matrix at h * L_b * L_b within it.
-    /// When nil (inference) each worker thread uses its own scratch.
+    /// When nil (inference) each worker thread uses its own scratch. With `dropout` active,
+    /// out_h = (P · mask) V_h and `probs` must be given (training).
     public static func forward(
         out: UnsafeMutablePointer<Float>,  // (N, C)
         probs: UnsafeMutablePointer<Float>?,  // (sum_b NH * L_b * L_b) saved for backward
@@ -37,12 +38,14 @@ public enum Attention {
         k: UnsafePointer<Float>,  // (N, C)
         v: UnsafePointer<Float>,  // (N, C)
         offsets: UnsafePointer<Int>,  // (B + 1)
-        b: Int, nh: Int, c: Int, threads: Int
+        b: Int, nh: Int, c: Int, threads: Int, dropout: AttentionDropout = .none
     ) {
+        precondition(!dropout.isActive || probs != nil, "Attention.forward: dropout needs saved probabilities")
         let layout = Layout(offsets: offsets, b: b, nh: nh, c: c)
         let hs = c / nh
         let scale = 1 / Float(hs).squareRoot()
-        let scratchPerWorker = probs == nil ? layout.maxLength * layout.maxLength : 0
+        let square = layout.maxLength * layout.maxLength
+        let scratchPerWorker = probs == nil || dropout.isActive ? square : 0
         layout.run(threads: threads, scratchPerWorker: scratchPerWorker) { item, scratch in
             let (s, h) = (item / nh, item % nh)
             let start = offsets[s], l = offsets[s + 1] - start
@@ -53,14 +56,22 @@ public enum Attention {
             gemm(.none, .transposed, m: l, n: l, k: hs, alpha: scale,
                  a: q + column, lda: c, b: k + column, ldb: c, c: p, ldc: l)
             Softmax.forward(out: p, inp: p, rows: l, cols: l)
-            // out_h = P V_h
-            gemm(.none, .none, m: l, n: hs, k: l, a: p, lda: l, b: v + column, ldb: c,
+            // P' = P · mask (training), else P itself
+            var used = UnsafePointer(p)
+            if dropout.isActive {
+                dropout.mask(into: scratch, item: item, count: l * l)
+                VectorOps.multiply(p, into: scratch, l * l)
+                used = UnsafePointer(scratch)
+            }
+            // out_h = P' V_h
+            gemm(.none, .none, m: l, n: hs, k: l, a: used, lda: l, b: v + column, ldb: c,
                  c: out + column, ldc: c)
         }
     }
 
     /// Gradients of `forward`, ACCUMULATED (+=) into `dq`, `dk` and `dv`. `probs` is what forward
-    /// saved. Each worker uses an (L, L) scratch for dP.
+    /// saved; `dropout` must be the forward's (its masks are drawn again). Each worker uses an (L, L)
+    /// scratch for dP, and another for the dropout mask.
     public static func backward(
         dq: UnsafeMutablePointer<Float>,  // (N, C)
         dk: UnsafeMutablePointer<Float>,  // (N, C)
@@ -71,22 +82,33 @@ public enum Attention {
         v: UnsafePointer<Float>,  // (N, C)
         probs: UnsafePointer<Float>,  // (sum_b NH * L_b * L_b)
         offsets: UnsafePointer<Int>,  // (B + 1)
-        b: Int, nh: Int, c: Int, threads: Int
+        b: Int, nh: Int, c: Int, threads: Int, dropout: AttentionDropout = .none
     ) {
         let layout = Layout(offsets: offsets, b: b, nh: nh, c: c)
         let hs = c / nh
         let scale = 1 / Float(hs).squareRoot()
-        layout.run(threads: threads, scratchPerWorker: layout.maxLength * layout.maxLength) { item, dp in
+        let square = layout.maxLength * layout.maxLength
+        layout.run(threads: threads, scratchPerWorker: dropout.isActive ? 2 * square : square) { item, dp in
             let (s, h) = (item / nh, item % nh)
             let start = offsets[s], l = offsets[s + 1] - start
             guard l > 0 else { return }
             let p = probs + layout.probsStart[s] + h * l * l  // (L, L)
             let column = start * c + h * hs
-            // out_h = P V_h  =>  dV_h += P^T dout_h ;  dP = dout_h V_h^T
-            gemm(.transposed, .none, m: l, n: hs, k: l, a: p, lda: l, b: dout + column, ldb: c,
+            let mask = dp + square  // (L, L), with dropout only
+            // out_h = P' V_h  =>  dV_h += P'^T dout_h, with P' = P · mask (dP as scratch for P')
+            var used = p
+            if dropout.isActive {
+                dropout.mask(into: mask, item: item, count: l * l)
+                dp.update(from: p, count: l * l)
+                VectorOps.multiply(mask, into: dp, l * l)
+                used = UnsafePointer(dp)
+            }
+            gemm(.transposed, .none, m: l, n: hs, k: l, a: used, lda: l, b: dout + column, ldb: c,
                  beta: 1, c: dv + column, ldc: c)
+            // dP' = dout_h V_h^T ;  dP = dP' · mask
             gemm(.none, .transposed, m: l, n: l, k: hs, a: dout + column, lda: c, b: v + column, ldb: c,
                  c: dp, ldc: l)
+            if dropout.isActive { VectorOps.multiply(mask, into: dp, l * l) }
             // P = softmax(S)  =>  dS = P * (dP - rowsum(P * dP)), in place
             Softmax.backwardInPlace(grad: dp, out: p, rows: l, cols: l)
             // S = Q_h K_h^T * scale  =>  dQ_h += scale dS K_h ;  dK_h += scale dS^T Q_h

@@ -73,6 +73,20 @@ public enum VectorOps {
         while i < n { y[i] += x[i]; i += 1 }
     }
 
+    /// y[i] *= x[i]
+    @inlinable
+    public static func multiply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        let xs = UnsafeRawPointer(x), ys = UnsafeMutableRawPointer(y)
+        while i + 16 <= n {
+            let v = ys.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                * xs.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            ys.storeBytes(of: v, toByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < n { y[i] *= x[i]; i += 1 }
+    }
+
     /// x[i] *= alpha
     @inlinable
     public static func scale(_ x: UnsafeMutablePointer<Float>, _ alpha: Float, _ n: Int) {

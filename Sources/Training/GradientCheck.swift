@@ -96,7 +96,7 @@ public enum GradientCheck {
         model: TrainableBert, batch: ContrastiveBatch, loss: InfoNCELoss, options: Options = Options(),
         progress: (TensorResult) -> Void = { _ in }
     ) -> [TensorResult] {
-        precondition(model.hiddenDropout == 0 && (model.adapter?.config.loraDropout ?? 0) == 0,
+        precondition(model.hiddenDropout == 0 && model.attentionDropout == 0 && (model.adapter?.config.loraDropout ?? 0) == 0,
                      "gradient checks need a model without dropout")
         precondition(options.samplesPerTensor > 0, "samplesPerTensor must be positive")
         model.zeroGradients()

@@ -54,7 +54,8 @@ public final class Trainer {
         let adapter = configuration.lora.map { LoRAAdapter.initialised(config: $0, bert: parameters, rng: &rng) }
         model = TrainableBert(
             parameters: parameters, adapter: adapter, pooling: directory.pooling,
-            hiddenDropout: configuration.dropout ?? parameters.config.hiddenDropoutProb)
+            hiddenDropout: configuration.dropout ?? parameters.config.hiddenDropoutProb,
+            attentionDropout: configuration.dropout ?? parameters.config.attentionProbsDropoutProb)
         let tokenizer = directory.tokenizer
         let length = min(configuration.maxLength, directory.config.maxPositionEmbeddings)
         func ids(_ text: String) -> [Int32] { tokenizer.encodeIDs(text, maxLength: length) }

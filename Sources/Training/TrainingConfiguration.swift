@@ -18,7 +18,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var symmetric = false
     public var maxLength = 128
     public var seed: UInt64 = 42
-    /// Hidden dropout during training; nil takes the model config's hidden_dropout_prob.
+    /// Hidden and attention-probability dropout during training; nil takes the model config's
+    /// hidden_dropout_prob and attention_probs_dropout_prob.
     public var dropout: Float?
     public var saveEvery: Int?
     public var evalEvery: Int?

@@ -41,7 +41,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Add the positive→anchor direction to the loss.") var symmetric = false
     @Option(help: "Truncate texts at N tokens.") var maxLength: Int = 128
     @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 42
-    @Option(help: "Hidden dropout in training (default: the model config's).") var dropout: Float?
+    @Option(help: "Hidden and attention dropout in training (default: the model config's).") var dropout: Float?
     @Option(help: "BEIR directory to evaluate retrieval on.") var evalData: String?
     @Option(help: "qrels split of --eval-data.") var evalSplit: String = "dev"
     @Option(help: "Evaluate every N steps (and always at the end).") var evalEvery: Int?

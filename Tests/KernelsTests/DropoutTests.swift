@@ -87,3 +87,92 @@ import Testing
         #expect(b.array.allSatisfy { $0 == 0 })
     }
 }
+
+/// Dropout on the attention probabilities: masks drawn per (sequence, head) from the seed, the
+/// same in forward and backward and on any number of threads.
+@Suite struct AttentionDropoutTests {
+    static let dropout = AttentionDropout(p: 0.3, seed: 99)
+
+    @Test func masksZeroAboutPAndScaleSurvivors() {
+        let count = 20_000
+        let mask = Tensor(zeros: [count])
+        Self.dropout.mask(into: mask.pointer, item: 5, count: count)
+        let dropped = mask.array.filter { $0 == 0 }.count
+        #expect(abs(Float(dropped) / Float(count) - 0.3) < 0.01)
+        #expect(mask.array.allSatisfy { $0 == 0 || $0 == 1 / (1 - Float(0.3)) })
+        let other = Tensor(zeros: [count])
+        Self.dropout.mask(into: other.pointer, item: 6, count: count)
+        #expect(other.array != mask.array)
+    }
+
+    /// out_h = (P · mask) V_h, with P the saved (undropped) probabilities, computed here by hand.
+    @Test func forwardMultipliesTheSavedProbabilitiesByTheMask() {
+        let f = KernelFixtures.shared["attention"]
+        let (b, nh, c) = (f.int("b"), f.int("nh"), f.int("c"))
+        let lengths = f.ints("lengths")
+        let offsets = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let hs = c / nh
+        let layer = LayerHarness.attention(f, dropout: Self.dropout)
+        let out = layer.forward()
+        let probsCount = offsets.withUnsafeBufferPointer { Attention.probabilitiesCount(offsets: $0.baseAddress!, b: b, nh: nh) }
+        let probs = Tensor(zeros: [probsCount])
+        let plain = Tensor(zeros: [offsets.last!, c])
+        let q = f.tensor("q"), k = f.tensor("k"), v = f.tensor("v")
+        withExtendedLifetime((q, k, v)) {
+            offsets.withUnsafeBufferPointer {
+                Attention.forward(out: plain.pointer, probs: probs.pointer, q: q.pointer, k: k.pointer, v: v.pointer,
+                                  offsets: $0.baseAddress!, b: b, nh: nh, c: c, threads: 1)
+            }
+        }
+        var expected = [Float](repeating: 0, count: offsets.last! * c)
+        var block = 0
+        for s in 0..<b {
+            let l = lengths[s]
+            for h in 0..<nh {
+                let mask = Tensor(zeros: [l * l])
+                Self.dropout.mask(into: mask.pointer, item: s * nh + h, count: l * l)
+                for i in 0..<l {
+                    for d in 0..<hs {
+                        var sum: Float = 0
+                        for j in 0..<l {
+                            sum += probs[block + h * l * l + i * l + j] * mask[i * l + j] * v[(offsets[s] + j) * c + h * hs + d]
+                        }
+                        expected[(offsets[s] + i) * c + h * hs + d] = sum
+                    }
+                }
+            }
+            block += nh * l * l
+        }
+        #expect(maxAbsDifference(out, expected) < 1e-5)
+        #expect(maxAbsDifference(out, plain.array) > 1e-3)
+    }
+
+    @Test func gradientsMatchFiniteDifferencesWithTheSeedFixed() {
+        let f = KernelFixtures.shared["attention"]
+        let layer = LayerHarness.attention(f, dropout: Self.dropout)
+        let dout = f.tensor("dout")
+        let gradients = layer.zeroGradients()
+        layer.backward(dout, gradients)
+        for name in layer.differentiable {
+            let numeric = FiniteDifference.gradient(of: layer.parameters[name]!, h: layer.step) {
+                FiniteDifference.dotLoss(layer.forward(), dout)
+            }
+            let mismatch = FiniteDifference.mismatch(gradients[name]!.array, numeric, relative: 1e-3, absolute: 1e-4)
+            #expect(mismatch <= 1, "attention with dropout d\(name): worst mismatch \(mismatch) of the tolerance")
+        }
+    }
+
+    @Test func oneAndTwoThreadsDrawTheSameMasks() {
+        let f = KernelFixtures.shared["attention"]
+        var outputs = [[Float]](), results = [[String: [Float]]]()
+        for threads in [1, 2] {
+            let layer = LayerHarness.attention(f, threads: threads, dropout: Self.dropout)
+            outputs.append(layer.forward())
+            let gradients = layer.zeroGradients()
+            layer.backward(f.tensor("dout"), gradients)
+            results.append(gradients.mapValues(\.array))
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(results[0] == results[1])
+    }
+}

@@ -147,7 +147,7 @@ struct LayerHarness {
             })
     }
 
-    static func attention(_ f: KernelFixtures.Case, threads: Int = 2) -> LayerHarness {
+    static func attention(_ f: KernelFixtures.Case, threads: Int = 2, dropout: AttentionDropout = .none) -> LayerHarness {
         let (b, nh, c) = (f.int("b"), f.int("nh"), f.int("c"))
         let offsets = f.ints("lengths").reduce(into: [0]) { $0.append($0.last! + $1) }
         let n = offsets.last!
@@ -157,7 +157,7 @@ struct LayerHarness {
         let forward = { () -> [Float] in
             offsets.withUnsafeBufferPointer {
                 Attention.forward(out: out.pointer, probs: probs.pointer, q: q.pointer, k: k.pointer, v: v.pointer,
-                                  offsets: $0.baseAddress!, b: b, nh: nh, c: c, threads: threads)
+                                  offsets: $0.baseAddress!, b: b, nh: nh, c: c, threads: threads, dropout: dropout)
             }
             return out.array
         }
@@ -168,7 +168,8 @@ struct LayerHarness {
                 offsets.withUnsafeBufferPointer {
                     Attention.backward(dq: g["q"]!.pointer, dk: g["k"]!.pointer, dv: g["v"]!.pointer, dout: dout.pointer,
                                        q: q.pointer, k: k.pointer, v: v.pointer, probs: probs.pointer,
-                                       offsets: $0.baseAddress!, b: b, nh: nh, c: c, threads: threads)
+                                       offsets: $0.baseAddress!, b: b, nh: nh, c: c, threads: threads,
+                                       dropout: dropout)
                 }
             })
     }
