@@ -2,7 +2,8 @@
 # The main job on the built-in default, for a fresh machine: installs what is missing, builds the release binary,
 # makes a BEIR-format dataset from the Linux manual pages (query: a page's NAME description, document: its
 # DESCRIPTION), measures retrieval before fine-tuning, fine-tunes all-MiniLM-L6-v2 with LoRA, measures again,
-# encodes the corpus into a SQLite file under data/ and runs a few searches.
+# encodes the corpus into a SQLite file under data/ and runs a few searches. The learning curves (loss, and nDCG@10 on
+# the test queries every 5 steps, for watching only) go to data/quickstart-curves.svg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*" >&2; }
@@ -29,7 +30,9 @@ $bin eval --model "$MODEL" --data "$DATA" --split test --json | tee data/quickst
 
 step "fine-tune with LoRA (r 8, alpha 16), one epoch on the train split"
 rm -rf "$ADAPTER"
-$bin train --model "$MODEL" --data "$DATA" --split train --output "$ADAPTER" --epochs 1
+$bin train --model "$MODEL" --data "$DATA" --split train --output "$ADAPTER" --epochs 1 \
+    --eval-data "$DATA" --eval-split test --eval-every 5
+$bin plot "$ADAPTER" --output data/quickstart-curves.svg --title "all-MiniLM-L6-v2, LoRA on manual pages"
 
 step "retrieval quality after fine-tuning (test split)"
 $bin eval --model "$MODEL" --adapter "$ADAPTER" --data "$DATA" --split test --json | tee data/quickstart-after.json
