@@ -150,14 +150,7 @@ import Testing
     @Test func gradientsMatchFiniteDifferencesWithTheSeedFixed() {
         let f = KernelFixtures.shared["attention"]
         let layer = LayerHarness.attention(f, dropout: Self.dropout)
-        let dout = f.tensor("dout")
-        let gradients = layer.zeroGradients()
-        layer.backward(dout, gradients)
-        for name in layer.differentiable {
-            let numeric = FiniteDifference.gradient(of: layer.parameters[name]!, h: layer.step) {
-                FiniteDifference.dotLoss(layer.forward(), dout)
-            }
-            let mismatch = FiniteDifference.mismatch(gradients[name]!.array, numeric, relative: 1e-3, absolute: 1e-4)
+        for (name, mismatch) in layer.finiteDifferenceMismatches(dout: f.tensor("dout")) {
             #expect(mismatch <= 1, "attention with dropout d\(name): worst mismatch \(mismatch) of the tolerance")
         }
     }

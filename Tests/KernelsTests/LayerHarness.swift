@@ -18,6 +18,20 @@ struct LayerHarness {
         Dictionary(uniqueKeysWithValues: differentiable.map { ($0, Tensor(zeros: parameters[$0]!.shape)) })
     }
 
+    /// For each differentiable parameter, the worst disagreement of the backward pass with central
+    /// differences of the forward (`FiniteDifference.mismatch`, 1e-3 relative / 1e-4 absolute: at most
+    /// 1 passes), for the scalar loss sum(out * dout).
+    func finiteDifferenceMismatches(dout: Tensor) -> [(name: String, mismatch: Float)] {
+        let gradients = zeroGradients()
+        backward(dout, gradients)
+        return differentiable.map { name in
+            let numeric = FiniteDifference.gradient(of: parameters[name]!, h: step) {
+                FiniteDifference.dotLoss(forward(), dout)
+            }
+            return (name, FiniteDifference.mismatch(gradients[name]!.array, numeric, relative: 1e-3, absolute: 1e-4))
+        }
+    }
+
     static func named(_ caseName: String) -> LayerHarness {
         let f = KernelFixtures.shared[caseName]
         switch caseName {

@@ -33,14 +33,7 @@ import Testing
     @Test(arguments: LayerHarness.allCases)
     func gradientsMatchCentralDifferences(caseName: String) {
         let layer = LayerHarness.named(caseName)
-        let dout = KernelFixtures.shared[caseName].tensor("dout")
-        let gradients = layer.zeroGradients()
-        layer.backward(dout, gradients)
-        for name in layer.differentiable {
-            let numeric = FiniteDifference.gradient(of: layer.parameters[name]!, h: layer.step) {
-                FiniteDifference.dotLoss(layer.forward(), dout)
-            }
-            let mismatch = FiniteDifference.mismatch(gradients[name]!.array, numeric, relative: 1e-3, absolute: 1e-4)
+        for (name, mismatch) in layer.finiteDifferenceMismatches(dout: KernelFixtures.shared[caseName].tensor("dout")) {
             #expect(mismatch <= 1, "\(caseName) d\(name): worst mismatch \(mismatch) of the tolerance")
         }
     }
