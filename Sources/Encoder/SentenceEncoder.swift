@@ -79,7 +79,7 @@ public final class SentenceEncoder: @unchecked Sendable {
             guard let base = out.baseAddress else { return }
             nonisolated(unsafe) let outBase = base
             // Batches are sorted by length, so dealing them out in turn balances the workers.
-            let work: (Int) -> Void = { worker in
+            parallelFor(workers, threads: workers) { worker in
                 let workspace = InferenceWorkspace()
                 let batchOutput = Tensor(zeros: [batchSize, d])  // (B, C)
                 for index in stride(from: worker, to: batchCount, by: workers) {
@@ -92,14 +92,6 @@ public final class SentenceEncoder: @unchecked Sendable {
                         (outBase + i * d).update(from: batchOutput.pointer + row * d, count: d)
                     }
                     counter.add(rows.count)
-                }
-            }
-            if workers == 1 {
-                work(0)
-            } else {
-                withoutActuallyEscaping(work) { work in
-                    nonisolated(unsafe) let work = work
-                    DispatchQueue.concurrentPerform(iterations: workers) { work($0) }
                 }
             }
         }

@@ -68,18 +68,16 @@ public final class ServiceMetrics: @unchecked Sendable {
             for (route, histogram) in latency.sorted(by: { $0.key < $1.key }) {
                 out += histogram.samples(name: duration, labels: PrometheusText.labels([("route", route)]))
             }
-            let inputs = "embedtune_batch_inputs"
-            out += PrometheusText.header(inputs, type: "histogram", help: "Sequences per encoder forward pass.")
-            out += batchInputs.samples(name: inputs, labels: "")
-            let tokens = "embedtune_batch_tokens"
-            out += PrometheusText.header(tokens, type: "histogram", help: "Tokens per encoder forward pass.")
-            out += batchTokens.samples(name: tokens, labels: "")
-            let forward = "embedtune_batch_forward_seconds"
-            out += PrometheusText.header(forward, type: "histogram", help: "Duration of one encoder forward pass.")
-            out += forwardSeconds.samples(name: forward, labels: "")
-            let queue = "embedtune_batch_queue_seconds"
-            out += PrometheusText.header(queue, type: "histogram", help: "Time a request waited in the batch queue before its forward pass began.")
-            out += queueSeconds.samples(name: queue, labels: "")
+            for (name, help, histogram) in [
+                ("embedtune_batch_inputs", "Sequences per encoder forward pass.", batchInputs),
+                ("embedtune_batch_tokens", "Tokens per encoder forward pass.", batchTokens),
+                ("embedtune_batch_forward_seconds", "Duration of one encoder forward pass.", forwardSeconds),
+                ("embedtune_batch_queue_seconds",
+                 "Time a request waited in the batch queue before its forward pass began.", queueSeconds),
+            ] {
+                out += PrometheusText.header(name, type: "histogram", help: help)
+                out += histogram.samples(name: name, labels: "")
+            }
             let embedded = "embedtune_embedded_inputs_total"
             out += PrometheusText.header(embedded, type: "counter", help: "Texts embedded.")
             out += "\(embedded) \(embeddedInputs)\n"
