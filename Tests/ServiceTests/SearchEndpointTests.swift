@@ -65,6 +65,18 @@ struct SearchEndpointTests {
         #expect(throws: SearchError.self) { try database.index(encoder: other) }
     }
 
+    @Test func resourcesRefuseADatabaseWrittenByAnotherModel() throws {
+        let encoder = try TinyModel.encoder()
+        let recorded = "0123456789abcdef-mean-norm-\(encoder.maxLength)-\(encoder.dimension)"
+        let database = try TestDatabase(encoder: encoder, recordedFingerprint: recorded)
+        defer { database.remove() }
+        let expected = ServiceSetupError.fingerprintMismatch(
+            database: database.path, recorded: recorded, given: encoder.fingerprint.description)
+        #expect(throws: expected) { try ServiceResources.load(database: database.path, model: nil, adapter: nil) }
+        #expect(expected.description.contains(database.path))
+        #expect(expected.description.contains(recorded))
+    }
+
     @Test func resourcesLoadTheModelRecordedInTheDatabase() throws {
         let encoder = try TinyModel.encoder()
         let database = try TestDatabase(encoder: encoder)

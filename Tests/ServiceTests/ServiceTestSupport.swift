@@ -95,20 +95,21 @@ func withService<T>(
 }
 
 /// A vector store in a temporary directory holding `texts` (ids "d0", "d1", ...) encoded by
-/// `encoder`, and the search index over it.
+/// `encoder`, and the search index over it. `recordedFingerprint` records another model's
+/// fingerprint instead of the encoder's.
 struct TestDatabase {
     let directory: URL
     let path: String
     let texts: [String]
 
-    init(encoder: SentenceEncoder, texts: [String] = sampleTexts) throws {
+    init(encoder: SentenceEncoder, texts: [String] = sampleTexts, recordedFingerprint: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("service-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent("vectors.sqlite").path
         self.texts = texts
         let store = try VectorStore(path: path)
         try store.bind(model: StoreModelInfo(
-            fingerprint: encoder.fingerprint.description, modelPath: TinyModel.url.path, adapterPath: nil,
+            fingerprint: recordedFingerprint ?? encoder.fingerprint.description, modelPath: TinyModel.url.path, adapterPath: nil,
             dimension: encoder.dimension, maxLength: encoder.maxLength, pooling: encoder.directory.pooling.rawValue,
             normalize: encoder.directory.normalize))
         let vectors = encoder.encode(texts)
