@@ -1,8 +1,9 @@
 // Search benchmark (run by scripts/bench/search.sh): N random unit vectors of dimension 384 from a
 // seeded SplitMix64 (Box–Muller normals, L2-normalised) are written once to a vector store under
 // /tmp, loaded back, and 100 further random unit queries (seed + 1) are timed one at a time:
-// exact float32 top-10 and int8 + float32-rescore top-10, with 1 and 2 threads, plus one gemm batch
-// of all queries. `--probe` adds the time of a plain SIMD sum over the float32 and the int8 bytes
+// exact float32 top-10 (full scan, and bounded: read through the int8 codes with proven error
+// bounds, checked identical to the full scan), int8 + float32-rescore top-10, with 1 and 2
+// threads, plus one gemm batch of all queries. `--probe` adds the time of a plain SIMD sum over the float32 and the int8 bytes
 // (the memory-bandwidth floor of each scan). Prints one JSON line. Usage:
 //   embedtune-bench-search --n 1000000 [--dim 384] [--queries 100] [--k 10] [--seed 7] [--db PATH] [--probe]
 import Foundation
@@ -93,30 +94,46 @@ do {
         result["probe_sink_is_finite"] = sink.isFinite  // keeps the sums from being optimised away
     }
 
-    func series(_ name: String, _ search: (UnsafePointer<Float>) -> [TopK.Hit]) -> (Double, [[Int]]) {
+    func series(_ name: String, _ search: (UnsafePointer<Float>) -> [TopK.Hit]) -> (Double, [[Int]], [[Float]]) {
         queries.withUnsafeBufferPointer { q in
             for i in 0..<Swift.min(3, nq) { _ = search(q.start + i * dim) }
-            var times: [Double] = [], hits: [[Int]] = []
+            var times: [Double] = [], hits: [[Int]] = [], scores: [[Float]] = []
             for i in 0..<nq {
                 let t0 = now()
                 let r = search(q.start + i * dim)
                 times.append(now() - t0)
                 hits.append(r.map(\.index))
+                scores.append(r.map(\.score))
             }
             result[name + "_min_ms"] = ms(times.min() ?? 0)
-            return (ms(median(times)), hits)
+            return (ms(median(times)), hits, scores)
         }
     }
     func recall(_ a: [[Int]], _ ref: [[Int]]) -> Double {
         let hit = zip(a, ref).reduce(0) { $0 + Set($1.0).intersection($1.1).count }
         return (Double(hit) / Double(ref.reduce(0) { $0 + $1.count }) * 1e4).rounded() / 1e4
     }
-    let (exact1, reference) = series("exact_1t") { TopK.search(query: $0, matrix: matrix, k: k, threads: 1) }
-    let (exact2, _) = series("exact_2t") { TopK.search(query: $0, matrix: matrix, k: k, threads: 2) }
-    let (quant1, q1hits) = series("quantized_1t") { TopK.searchQuantized(query: $0, matrix: matrix, quantized: quantized, k: k, threads: 1) }
-    let (quant2, _) = series("quantized_2t") { TopK.searchQuantized(query: $0, matrix: matrix, quantized: quantized, k: k, threads: 2) }
+    let (exact1, reference, referenceScores) = series("exact_1t") { TopK.search(query: $0, matrix: matrix, k: k, threads: 1) }
+    let (exact2, _, _) = series("exact_2t") { TopK.search(query: $0, matrix: matrix, k: k, threads: 2) }
+    var rescored = 0
+    let (bounded1, b1hits, b1scores) = series("bounded_1t") {
+        var r = 0
+        defer { rescored += r }
+        return TopK.searchBounded(query: $0, matrix: matrix, quantized: quantized, k: k, threads: 1, rescored: &r)
+    }
+    let (bounded2, b2hits, b2scores) = series("bounded_2t") {
+        TopK.searchBounded(query: $0, matrix: matrix, quantized: quantized, k: k, threads: 2)
+    }
+    let (quant1, q1hits, _) = series("quantized_1t") { TopK.searchQuantized(query: $0, matrix: matrix, quantized: quantized, k: k, threads: 1) }
+    let (quant2, _, _) = series("quantized_2t") { TopK.searchQuantized(query: $0, matrix: matrix, quantized: quantized, k: k, threads: 2) }
     result["exact_1t_median_ms"] = exact1
     result["exact_2t_median_ms"] = exact2
+    result["bounded_1t_median_ms"] = bounded1
+    result["bounded_2t_median_ms"] = bounded2
+    // The bounded search must return the full scan's answer: same rows, same scores, same order.
+    result["bounded_identical_to_exact"] = b1hits == reference && b1scores == referenceScores
+        && b2hits == reference && b2scores == referenceScores
+    result["bounded_rescored_rows_per_query"] = Double(rescored) / Double(nq + Swift.min(3, nq))
     result["quantized_1t_median_ms"] = quant1
     result["quantized_2t_median_ms"] = quant2
     result["quantized_recall_at_k"] = recall(q1hits, reference)

@@ -1,7 +1,8 @@
 /// int8 copy of a `VectorMatrix` with one symmetric scale per dimension:
 /// `scale[d] = max_i |x[i, d]| / 127`, `code[i, d] = round(x[i, d] / scale[d])` clamped to ±127,
 /// so `x[i, d] ≈ scale[d] * code[i, d]`. A quarter of the float32 bytes to scan; `TopK.searchQuantized`
-/// rescores its best candidates with the float32 rows.
+/// rescores its best candidates with the float32 rows, and `TopK.search` with `quantized` uses each
+/// row's residual norm ||x_i - scale * code_i|| to skip, provably, rows that cannot reach the top k.
 public final class QuantizedMatrix: @unchecked Sendable {
     public let count: Int
     public let dimension: Int
@@ -11,6 +12,16 @@ public final class QuantizedMatrix: @unchecked Sendable {
     public let scales: [Float]
     /// (count, stride) row-major codes, 64-byte aligned.
     public let codes: UnsafeMutablePointer<Int8>
+    /// (count) an upper bound of ||x_i - scale * code_i|| (L2, over the float row it was quantized
+    /// from); +infinity until `updateResidual` has seen the row, which makes any bound use of it
+    /// trivially safe.
+    public let residualNorms: UnsafeMutablePointer<Float>
+    /// The largest residual norm recorded (+infinity while some row has none).
+    public var largestResidual: Float {
+        seenResiduals == count ? largestSeenResidual : .infinity
+    }
+    private var largestSeenResidual: Float = 0
+    private var seenResiduals = 0
 
     /// An all-zero code matrix to be filled through `codes` (or `setRow`).
     public init(count: Int, dimension: Int, scales: [Float]) {
@@ -22,6 +33,8 @@ public final class QuantizedMatrix: @unchecked Sendable {
         let n = Swift.max(1, count * stride)
         codes = HugePageBuffer.allocate(bytes: n).bindMemory(to: Int8.self, capacity: n)
         codes.initialize(repeating: 0, count: n)
+        residualNorms = .allocate(capacity: Swift.max(1, count))
+        residualNorms.initialize(repeating: .infinity, count: Swift.max(1, count))
     }
 
     /// Quantizes every row of `matrix` with `scales` (by default the matrix's own maxima).
@@ -30,10 +43,32 @@ public final class QuantizedMatrix: @unchecked Sendable {
         self.init(count: matrix.count, dimension: matrix.dimension, scales: scales)
         for i in 0..<matrix.count {
             QuantizedMatrix.quantize(matrix.row(i), scales: scales, into: codes + i * stride)
+            updateResidual(row: i, from: matrix.row(i))
         }
     }
 
-    deinit { codes.deallocate() }
+    deinit {
+        codes.deallocate()
+        residualNorms.deallocate()
+    }
+
+    /// Records the residual bound of row `i` against `x` (dimension floats), the vector its codes
+    /// stand for: sqrt(sum_d (x[d] - scale[d] * code[d])^2), summed in Double and rounded up.
+    public func updateResidual(row i: Int, from x: UnsafePointer<Float>) {
+        let c = row(i)
+        var sum: Double = 0
+        for d in 0..<dimension {
+            let r = Double(x[d]) - Double(scales[d]) * Double(c[d])
+            sum += r * r
+        }
+        // Double rounding is far below Float's ulp; one step up makes the Float an upper bound.
+        let norm = Float(sum.squareRoot() * (1 + 1e-12))
+        let bound = norm.isNaN ? .infinity : norm.nextUp
+        if residualNorms[i] == .infinity { seenResiduals += 1 }  // first time for this row
+        if bound == .infinity { seenResiduals -= 1 }
+        residualNorms[i] = bound
+        largestSeenResidual = Swift.max(largestSeenResidual, bound)
+    }
 
     /// Per-dimension scale max_i |x[i, d]| / 127 over every row (0 for an all-zero dimension).
     public static func scales(of matrix: VectorMatrix) -> [Float] {

@@ -38,16 +38,21 @@ public enum SearchError: Error, Equatable, CustomStringConvertible {
 /// Opening loads the recorded model directory (+ adapter, same maximum length), recomputes its
 /// fingerprint and refuses a model that differs from the one that wrote the vectors; then it loads
 /// every stored vector once, from one read snapshot (WAL: an encode may be writing meanwhile).
-/// Queries are exact cosine top-k (`TopK.search`), or with `quantized` the int8 scan rescored in
-/// float32 (`TopK.searchQuantized`; the store must have been quantized).
+/// Queries are exact cosine top-k; when the store has an int8 copy, the exact search reads it with
+/// proven error bounds (`TopK.searchBounded`: the same results as the full float32 scan, about a
+/// quarter of the memory traffic), otherwise every float32 row (`TopK.search`). With `quantized`,
+/// the int8 scan's best candidates are rescored in float32 (`TopK.searchQuantized`: approximate;
+/// the store must have been quantized).
 public final class Searcher: @unchecked Sendable {
     public let databasePath: String
     public let model: StoreModelInfo
     public let encoder: SentenceEncoder
     /// (count, dimension) every stored vector, row order = rowid order.
     public let matrix: VectorMatrix
-    /// The int8 copy, when opened `quantized`.
-    public let quantized: QuantizedMatrix?
+    /// The int8 copy, when the store has one.
+    public let int8Copy: QuantizedMatrix?
+    /// True when opened `quantized`: approximate int8 search with float32 rescoring.
+    public let isQuantized: Bool
     private let store: VectorStore
 
     public convenience init(databasePath: String, quantized: Bool = false) throws {
@@ -77,13 +82,14 @@ public final class Searcher: @unchecked Sendable {
         self.model = model
         self.encoder = encoder
         self.store = store
-        if quantized {
+        self.isQuantized = quantized
+        if try quantized || store.int8Scales() != nil {
             let loaded = try store.loadQuantized()
             matrix = loaded.matrix
-            self.quantized = loaded.quantized
+            int8Copy = loaded.quantized
         } else {
             matrix = try store.loadMatrix()
-            self.quantized = nil
+            int8Copy = nil
         }
     }
 
@@ -100,10 +106,11 @@ public final class Searcher: @unchecked Sendable {
         precondition(vector.count == matrix.dimension, "query has \(vector.count) values, the store \(matrix.dimension)")
         let hits = vector.withUnsafeBufferPointer { q -> [TopK.Hit] in
             guard let base = q.baseAddress else { return [] }
-            if let quantized {
-                return TopK.searchQuantized(query: base, matrix: matrix, quantized: quantized, k: k, threads: threads)
+            guard let int8Copy else { return TopK.search(query: base, matrix: matrix, k: k, threads: threads) }
+            if isQuantized {
+                return TopK.searchQuantized(query: base, matrix: matrix, quantized: int8Copy, k: k, threads: threads)
             }
-            return TopK.search(query: base, matrix: matrix, k: k, threads: threads)
+            return TopK.searchBounded(query: base, matrix: matrix, quantized: int8Copy, k: k, threads: threads)
         }
         let ids = hits.map { matrix.ids[$0.index] }
         let documents = Dictionary(try store.documents(ids: ids).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

@@ -16,7 +16,7 @@ public enum TopK {
         precondition(k >= 0, "k must be >= 0")
         let q = PaddedQuery(query, dimension: matrix.dimension, stride: matrix.stride)
         defer { q.deallocate() }
-        let heap = scanParallel(count: matrix.count, k: Swift.min(k, matrix.count), threads: threads) { lo, hi, heap in
+        let heap = scanParallel(count: matrix.count, k: Swift.min(k, matrix.count), threads: threads) { _, lo, hi, heap in
             scanFloat(q, matrix, lo, hi, &heap)
         }
         return heap.sorted()
@@ -45,7 +45,7 @@ public enum TopK {
         let q16 = Int8Query(query: query, scales: quantized.scales, stride: quantized.stride)
         defer { q16.deallocate() }
         let c = Swift.min(Swift.max(candidates ?? Swift.max(10 * k, 100), k), matrix.count)
-        let coarse = scanParallel(count: matrix.count, k: c, threads: threads) { lo, hi, heap in
+        let coarse = scanParallel(count: matrix.count, k: c, threads: threads) { _, lo, hi, heap in
             scanInt8(q16, quantized, matrix, lo, hi, &heap)
         }
         var heap = TopKHeap(capacity: Swift.min(k, matrix.count))
@@ -120,10 +120,10 @@ public enum TopK {
         func deallocate() { values.deallocate() }
     }
 
-    /// Runs `body(lo, hi, &heap)` on `threads` contiguous row ranges (multiples of 4 rows) and
-    /// merges the heaps.
+    /// Runs `body(part, lo, hi, &heap)` on at most `threads` contiguous row ranges (multiples of 4
+    /// rows), part = 0, 1, ..., and merges the heaps.
     static func scanParallel(
-        count: Int, k: Int, threads: Int, _ body: (Int, Int, inout TopKHeap) -> Void
+        count: Int, k: Int, threads: Int, _ body: (Int, Int, Int, inout TopKHeap) -> Void
     ) -> TopKHeap {
         let parts = Swift.max(1, Swift.min(threads, count / 1024))
         let chunk = ((count + parts - 1) / parts + 3) / 4 * 4
@@ -131,7 +131,7 @@ public enum TopK {
         heaps.withUnsafeMutableBufferPointer { hs in
             parallelFor(parts, threads: parts) { p in
                 let lo = Swift.min(count, p * chunk), hi = Swift.min(count, lo + chunk)
-                body(lo, hi, &hs[p])
+                body(p, lo, hi, &hs[p])
             }
         }
         var merged = heaps[0]
@@ -147,17 +147,34 @@ public enum TopK {
         }
     }
 
+    /// Rows per call of the int8 kernel: the (rows) Int32 dots stay in L1.
+    static let int8Block = 256
+
     /// Approximate scores: the int8 dot divided by the query factor, times the row's inverse norm
     /// (the query norm is a common factor).
     static func scanInt8(
         _ q: Int8Query, _ qm: QuantizedMatrix, _ m: VectorMatrix, _ lo: Int, _ hi: Int, _ heap: inout TopKHeap
     ) {
-        let query = UnsafeRawPointer(q.values)
+        let dots = UnsafeMutablePointer<Int32>.allocate(capacity: int8Block)
+        defer { dots.deallocate() }
         let inverseFactor = 1 / q.factor
-        for i in lo..<hi {
-            let dot = Float(Int8Dot.dot(query, UnsafeRawPointer(qm.codes + i * qm.stride), qm.stride)) * inverseFactor
-            let s = m.isUnitNorm ? dot : dot * m.inverseNorms[i]
-            if s >= heap.threshold { heap.push(s, i) }
+        var start = lo
+        while start < hi {
+            let rows = Swift.min(int8Block, hi - start)
+            q.dots(qm.codes + start * qm.stride, rows: rows, into: dots)
+            // The scores rank like those of a unit query, so 1 stands for the query's inverse norm.
+            var floor = Int8ScoreFloor.floor(threshold: heap.threshold, slack: 0, factor: q.factor,
+                                             inverseQueryNorm: 1, unitRows: m.isUnitNorm)
+            for j in 0..<rows where dots[j] >= floor {
+                let dot = Float(dots[j]) * inverseFactor
+                let s = m.isUnitNorm ? dot : dot * m.inverseNorms[start + j]
+                if s >= heap.threshold {
+                    heap.push(s, start + j)
+                    floor = Int8ScoreFloor.floor(threshold: heap.threshold, slack: 0, factor: q.factor,
+                                                 inverseQueryNorm: 1, unitRows: m.isUnitNorm)
+                }
+            }
+            start += rows
         }
     }
 }

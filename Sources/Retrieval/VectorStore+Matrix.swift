@@ -32,6 +32,7 @@ extension VectorStore {
                         let bytes = try row.withUnsafeData(atIndex: 1) { $0?.count ?? 0 }
                         throw StoreError.corruptVector(id: row[0], column: "embedding_int8", bytes: bytes, path: path)
                     }
+                    quantized.updateResidual(row: i, from: matrix.row(i))
                     i += 1
                 }
                 return (matrix, quantized)

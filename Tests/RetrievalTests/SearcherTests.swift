@@ -45,6 +45,27 @@ import Testing
         }
     }
 
+    /// Once the store has an int8 copy, exact search reads it through error bounds: the results
+    /// must equal the full float32 scan of the same vectors.
+    @Test func exactSearchThroughTheInt8CopyEqualsTheFullScan() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let corpus = generatedCorpus(120)
+        var job = try encodeJob(try dir.write("corpus.jsonl", jsonl(corpus)), dir.path("v.db"))
+        job.quantize = true
+        _ = try job.run()
+        let searcher = try Searcher(databasePath: dir.path("v.db"))
+        let int8Copy = try #require(searcher.int8Copy)
+        #expect(!searcher.isQuantized && int8Copy.largestResidual.isFinite)
+        for doc in corpus.prefix(15) {
+            let q = searcher.encoder.encode([doc.text], batchSize: 1, threads: 1)
+            let full = TopK.search(query: q, matrix: searcher.matrix, k: 7)
+            let got = try searcher.search(vector: q, k: 7)
+            #expect(got.map(\.id) == full.map { searcher.matrix.ids[$0.index] })
+            #expect(got.map(\.score) == full.map(\.score))
+        }
+    }
+
     @Test func aModelThatChangedIsRefusedNamingTheDatabase() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }

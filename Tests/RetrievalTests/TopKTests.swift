@@ -124,26 +124,3 @@ import Testing
         #expect(heap.sorted().map(\.index) == [0, 1, 2])
     }
 }
-
-@Suite struct Int8DotTests {
-    /// Whichever path this build compiled (AVX2 in optimised Linux builds, portable otherwise)
-    /// must give the exact integer sum.
-    @Test(arguments: [16, 48, 64, 400])
-    func equalsTheScalarIntegerSum(stride: Int) {
-        var rng = SplitMix64(seed: UInt64(stride))
-        let codes = (0..<stride).map { _ in Int8(truncatingIfNeeded: Int(rng.next() % 255) - 127) }
-        let query = (0..<stride).map { _ in Int16(truncatingIfNeeded: Int(rng.next() % 20001) - 10000) }
-        let want = zip(codes, query).reduce(0) { $0 + Int($1.0) * Int($1.1) }
-        let got = codes.withUnsafeBytes { c in query.withUnsafeBytes { q in Int8Dot.dot(q.baseAddress!, c.baseAddress!, stride) } }
-        #expect(Int(got) == want)
-    }
-
-    @Test func queryFactorKeepsTheSumInInt32Range() {
-        let scales = [Float](repeating: 1, count: 1024)
-        let query = [Float](repeating: -3, count: 1024)
-        let q = query.withUnsafeBufferPointer { Int8Query(query: $0.baseAddress!, scales: scales, stride: 1024) }
-        defer { q.deallocate() }
-        #expect(127 * 1024 * Int(abs(q.values[0])) <= Int(Int32.max))
-        #expect(abs(Float(q.values[5]) / q.factor - -3) < 1e-3)
-    }
-}
