@@ -8,9 +8,11 @@ struct SearchCommand: ParsableCommand {
         abstract: "Semantic search over a vector store written by `encode`.",
         discussion: """
             The query is encoded with the model recorded in the database (its directory, adapter and maximum
-            length); if that directory is gone or now holds another model, the search is refused. Every stored
-            vector is scored by cosine similarity (exact); --quantized scans the int8 copy and rescores the best
-            candidates in float32 (run `encode --quantize` first).
+            length); if that directory is gone or now holds another model, the search is refused. The results
+            are the exact top k by cosine similarity. When the database has an int8 copy (`encode --quantize`),
+            the exact search reads it first and computes float32 scores only for rows whose error bound could
+            reach the top k: the same results as scoring every float32 vector, about four times less memory
+            to read. --quantized is the approximate variant: the int8 scan's best candidates, rescored in float32.
             With QUERY: rank, id, score and a snippet per hit, or with --json one object
             {"query":...,"results":[{"id","score","text"}]}. Without QUERY: one query per line of standard
             input, one such JSON object per line.
