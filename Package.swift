@@ -23,15 +23,15 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CUtf8proc", path: "Sources/CUtf8proc"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
-        .target(name: "CInt8Dot"),
+        .target(name: "CSIMD"),
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimised),
         .target(name: "Tokenizer", dependencies: ["CUtf8proc"], swiftSettings: optimised),
-        .target(name: "Kernels", dependencies: ["Tensor"], swiftSettings: optimised),
+        .target(name: "Kernels", dependencies: ["Tensor", "CSIMD"], swiftSettings: optimised),
         .target(name: "Encoder", dependencies: ["Kernels", "Tokenizer"], swiftSettings: optimised),
         .target(name: "Training", dependencies: ["Encoder"], swiftSettings: optimised),
         .target(
             name: "Retrieval",
-            dependencies: ["Encoder", "CInt8Dot", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Encoder", "CSIMD", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: optimised),
         .target(
             name: "Service",
@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], exclude: ["Fixtures"]),
         .testTarget(name: "EncoderTests", dependencies: ["Encoder"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"], exclude: ["Fixtures"]),
-        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "CInt8Dot"], exclude: ["Fixtures"]),
+        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "CSIMD"], exclude: ["Fixtures"]),
         .testTarget(
             name: "ServiceTests",
             dependencies: [

@@ -8,16 +8,20 @@ import Tensor
 /// Sizes: N tokens, B sequences, C hidden, I intermediate, NH heads, R LoRA rank.
 public enum BertLayer {
     /// input (N, C) → acts.output (N, C). `input` may be `acts.output` itself (inference reuses one buffer).
+    /// `packed`: the frozen inference path's packed copies of the six linears (Hugging Face order,
+    /// `BertLayerParameters.linears`), used instead of `Linear` for the base products.
     public static func forward(
         acts: LayerActivations, input: UnsafePointer<Float>, weights w: BertLayerParameters, layer: Int,
-        options: inout TrainingOptions, offsets: UnsafePointer<Int>, b: Int, n: Int, config: BertConfig, threads: Int
+        options: inout TrainingOptions, offsets: UnsafePointer<Int>, b: Int, n: Int, config: BertConfig, threads: Int,
+        packed: [PackedLinear]? = nil
     ) {
         let c = config.hiddenSize, i = config.intermediateSize
         let p = options.hiddenDropout
+        let pk = packed.map { PackedLinears(linears: $0, threads: threads) }
         // BertSelfAttention: q, k, v = Linear(x); context = softmax(q k^T / sqrt(HS)) v per head
-        linear(0, out: acts.q.pointer, inp: input, w.query, acts, layer, &options, n)
-        linear(1, out: acts.k.pointer, inp: input, w.key, acts, layer, &options, n)
-        linear(2, out: acts.v.pointer, inp: input, w.value, acts, layer, &options, n)
+        linear(0, out: acts.q.pointer, inp: input, w.query, acts, layer, &options, n, pk)
+        linear(1, out: acts.k.pointer, inp: input, w.key, acts, layer, &options, n, pk)
+        linear(2, out: acts.v.pointer, inp: input, w.value, acts, layer, &options, n, pk)
         acts.attentionDropout = acts.keepsStatistics && options.attentionDropout > 0
             ? AttentionDropout(p: options.attentionDropout, seed: options.rng.next()) : .none
         Attention.forward(
@@ -25,7 +29,7 @@ public enum BertLayer {
             q: acts.q.pointer, k: acts.k.pointer, v: acts.v.pointer, offsets: offsets,
             b: b, nh: config.numAttentionHeads, c: c, threads: threads, dropout: acts.attentionDropout)
         // BertSelfOutput: LayerNorm(dropout(dense(context)) + x)
-        linear(3, out: acts.attentionSum.pointer, inp: acts.context.pointer, w.attentionOutput, acts, layer, &options, n)
+        linear(3, out: acts.attentionSum.pointer, inp: acts.context.pointer, w.attentionOutput, acts, layer, &options, n, pk)
         if p > 0 {
             Dropout.forward(
                 out: acts.attentionSum.pointer, mask: acts.attentionDropMask.pointer, inp: acts.attentionSum.pointer,
@@ -39,10 +43,10 @@ public enum BertLayer {
             inp: acts.attentionSum.pointer, weight: w.attentionLayerNorm.weight, bias: w.attentionLayerNorm.bias,
             n: n, c: c, eps: config.layerNormEps)
         // BertIntermediate: GELU(dense(h))
-        linear(4, out: acts.intermediate.pointer, inp: acts.attentionNormed.pointer, w.intermediate, acts, layer, &options, n)
+        linear(4, out: acts.intermediate.pointer, inp: acts.attentionNormed.pointer, w.intermediate, acts, layer, &options, n, pk)
         GELU.forward(out: acts.activatedPointer, inp: acts.intermediate.pointer, count: n * i)
         // BertOutput: LayerNorm(dropout(dense(a)) + h)
-        linear(5, out: acts.outputSum.pointer, inp: acts.activatedPointer, w.output, acts, layer, &options, n)
+        linear(5, out: acts.outputSum.pointer, inp: acts.activatedPointer, w.output, acts, layer, &options, n, pk)
         if p > 0 {
             Dropout.forward(
                 out: acts.outputSum.pointer, mask: acts.outputDropMask.pointer, inp: acts.outputSum.pointer,
@@ -109,12 +113,23 @@ public enum BertLayer {
         linearBackward(2, dinp: dInput, dout: s.dv.pointer, inp: input, w.value, g?.value, acts, adapter, loraGrads, layer, n)
     }
 
+    /// The packed linears of one layer and the threads their products may use.
+    private struct PackedLinears {
+        let linears: [PackedLinear]
+        let threads: Int
+    }
+
     /// out = x W^T + b (+ scale · dropout(x) A^T B^T when the adapter targets Linear `t` of this layer).
     private static func linear(
         _ t: Int, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, _ w: LinearParameters,
-        _ acts: LayerActivations, _ layer: Int, _ options: inout TrainingOptions, _ n: Int
+        _ acts: LayerActivations, _ layer: Int, _ options: inout TrainingOptions, _ n: Int,
+        _ packed: PackedLinears? = nil
     ) {
-        Linear.forward(out: out, inp: inp, weight: w.weight, bias: w.bias, n: n, c: w.inFeatures, oc: w.outFeatures)
+        if let packed {
+            packed.linears[t].forward(out: out, inp: inp, n: n, threads: packed.threads)
+        } else {
+            Linear.forward(out: out, inp: inp, weight: w.weight, bias: w.bias, n: n, c: w.inFeatures, oc: w.outFeatures)
+        }
         guard let adapter = options.adapter, let pair = adapter.pairs[layer][t] else { return }
         let dropout = adapter.config.loraDropout
         LoRA.forward(

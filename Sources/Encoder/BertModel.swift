@@ -10,10 +10,23 @@ public final class BertModel: @unchecked Sendable {
     public var config: BertConfig { parameters.config }
     public var dimension: Int { config.hiddenSize }
 
+    /// Per layer, its six linears packed for `PackedLinear` (nil where the CPU lacks AVX-512: the
+    /// general `Linear` runs instead). The parameters are frozen from here on.
+    let packedLayers: [[PackedLinear]]?
+
     public init(parameters: BertParameters, pooling: PoolingMode, normalize: Bool) {
         self.parameters = parameters
         self.pooling = pooling
         self.normalize = normalize
+        var packed: [[PackedLinear]]? = []
+        for layer in parameters.layers {
+            let linears = layer.linears.compactMap { w in
+                PackedLinear(weight: w.weight, bias: w.bias, inFeatures: w.inFeatures, outFeatures: w.outFeatures)
+            }
+            guard linears.count == layer.linears.count else { packed = nil; break }
+            packed?.append(linears)
+        }
+        packedLayers = packed
     }
 
     /// The frozen, forward-only path: out (B, C) embeddings of a packed batch. Keeps no activations;
@@ -45,7 +58,7 @@ public final class BertModel: @unchecked Sendable {
             for (l, layer) in parameters.layers.enumerated() {
                 BertLayer.forward(
                     acts: acts, input: acts.output.pointer, weights: layer, layer: l, options: &options,
-                    offsets: offsets, b: b, n: n, config: config, threads: threads)
+                    offsets: offsets, b: b, n: n, config: config, threads: threads, packed: packedLayers?[l])
             }
             if normalize {
                 Pooling.forward(

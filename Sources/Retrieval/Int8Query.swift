@@ -1,4 +1,4 @@
-import CInt8Dot
+import CSIMD
 
 /// A float query prepared for the int8 scan: (stride) Int16 values `round(query[d] * scales[d] * factor)`,
 /// padding zero, and the byte split the VNNI path needs (`embedtune_int8_prepare`).

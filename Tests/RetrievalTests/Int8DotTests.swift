@@ -1,4 +1,4 @@
-import CInt8Dot
+import CSIMD
 import Tensor
 import Testing
 @testable import Retrieval

@@ -1,9 +1,9 @@
 // See include/int8_dot.h. Each SIMD path is compiled for its own target with a function attribute,
 // so the package needs no global CPU flag for it and the binary still runs on CPUs without it.
 #include "int8_dot.h"
+#include "cpu_features.h"
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -19,30 +19,6 @@ static void dots_portable(const int16_t *q16, const int8_t *codes, long stride, 
 }
 
 #if defined(__x86_64__)
-
-// xgetbv without needing the xsave target feature.
-static uint64_t read_xcr0(void) {
-    uint32_t eax, edx;
-    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
-    return ((uint64_t)edx << 32) | eax;
-}
-
-static int detect_paths(void) {
-    int paths = EMBEDTUNE_INT8_PORTABLE;
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return paths;
-    const int osxsave = (c >> 27) & 1;
-    if (!osxsave) return paths;
-    const uint64_t xcr0 = read_xcr0();
-    const int ymm_state = (xcr0 & 0x6) == 0x6;
-    const int zmm_state = (xcr0 & 0xE6) == 0xE6;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return paths;
-    const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1;
-    const int vnni = (c >> 11) & 1;
-    if (ymm_state && avx2) paths |= EMBEDTUNE_INT8_AVX2;
-    if (zmm_state && avx512f && avx512bw && vnni) paths |= EMBEDTUNE_INT8_AVX512_VNNI;
-    return paths;
-}
 
 // 16 codes per step: sign-extend to int16, multiply-add pairs into int32 lanes.
 __attribute__((target("avx2")))
@@ -157,19 +133,12 @@ static void dots_vnni(const uint8_t *hi, const uint8_t *lo, const int8_t *codes,
 
 #endif
 
-static int cached_paths = 0;
-
 int embedtune_int8_available_paths(void) {
-    int p = __atomic_load_n(&cached_paths, __ATOMIC_RELAXED);
-    if (p == 0) {
-#if defined(__x86_64__)
-        p = detect_paths();
-#else
-        p = EMBEDTUNE_INT8_PORTABLE;
-#endif
-        __atomic_store_n(&cached_paths, p, __ATOMIC_RELAXED);
-    }
-    return p;
+    const int cpu = embedtune_cpu_features();
+    int paths = EMBEDTUNE_INT8_PORTABLE;
+    if (cpu & EMBEDTUNE_CPU_AVX2) paths |= EMBEDTUNE_INT8_AVX2;
+    if (cpu & EMBEDTUNE_CPU_AVX512_VNNI) paths |= EMBEDTUNE_INT8_AVX512_VNNI;
+    return paths;
 }
 
 int embedtune_int8_best_path(void) {

@@ -1,0 +1,49 @@
+// See include/cpu_features.h.
+#include "cpu_features.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <stdint.h>
+
+// xgetbv without needing the xsave target feature.
+static uint64_t read_xcr0(void) {
+    uint32_t eax, edx;
+    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+    return ((uint64_t)edx << 32) | eax;
+}
+
+static int detect(void) {
+    int features = 0;
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const int osxsave = (c >> 27) & 1, fma = (c >> 12) & 1;
+    if (!osxsave) return 0;
+    const uint64_t xcr0 = read_xcr0();
+    const int ymm_state = (xcr0 & 0x6) == 0x6;
+    const int zmm_state = (xcr0 & 0xE6) == 0xE6;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
+    const int vnni = (c >> 11) & 1;
+    if (ymm_state && avx2 && fma) features |= EMBEDTUNE_CPU_AVX2;
+    if (zmm_state && avx512f && avx512bw && avx512vl) {
+        features |= EMBEDTUNE_CPU_AVX512;
+        if (vnni) features |= EMBEDTUNE_CPU_AVX512_VNNI;
+    }
+    return features;
+}
+#endif
+
+static int cached = -1;
+
+int embedtune_cpu_features(void) {
+    int f = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (f < 0) {
+#if defined(__x86_64__)
+        f = detect();
+#else
+        f = 0;
+#endif
+        __atomic_store_n(&cached, f, __ATOMIC_RELAXED);
+    }
+    return f;
+}

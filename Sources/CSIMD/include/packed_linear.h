@@ -1,0 +1,30 @@
+// A frozen nn.Linear with its weight re-laid out once for an AVX-512 matrix-product kernel:
+// out (M, N) = inp (M, K) @ weight (N, K)^T + bias (N), the bias added in the kernel.
+// The inference path packs every weight at load; then no product re-packs anything per call.
+#ifndef EMBEDTUNE_PACKED_LINEAR_H
+#define EMBEDTUNE_PACKED_LINEAR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this CPU runs the kernel (AVX-512 F/BW/VL); otherwise callers use their general product.
+int embedtune_packed_linear_available(void);
+
+/// Floats of the packed form of an (n, k) weight: ceil(n / 32) panels of k rows of 32.
+long embedtune_packed_linear_floats(long n, long k);
+
+/// packed[(p * k + kk) * 32 + j] = weight[(p * 32 + j) * k + kk], zero for columns p * 32 + j >= n.
+/// `packed` holds `embedtune_packed_linear_floats(n, k)` floats, 64-byte aligned.
+void embedtune_packed_linear_pack(const float *weight, long n, long k, float *packed);
+
+/// out (m, n) row-major = inp (m, k) row-major @ weight^T + bias (n; NULL for none).
+/// Requires `embedtune_packed_linear_available()`.
+void embedtune_packed_linear_forward(const float *inp, long m, long k, const float *packed, long n,
+                                     const float *bias, float *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
