@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(name: "embedtune-bench-search", dependencies: ["Retrieval"], path: "Sources/BenchSearch", swiftSettings: optimised),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"], exclude: ["Fixtures"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"], exclude: ["Fixtures"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CSIMD"], exclude: ["Fixtures"]),
         .testTarget(name: "EncoderTests", dependencies: ["Encoder"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"], exclude: ["Fixtures"]),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "CSIMD"], exclude: ["Fixtures"]),

@@ -1,3 +1,4 @@
+import CSIMD
 import Tensor
 
 /// Multi-head scaled dot-product self-attention over packed ("varlen") sequences, HF
@@ -45,6 +46,19 @@ public enum Attention {
         let hs = c / nh
         let scale = 1 / Float(hs).squareRoot()
         let square = layout.maxLength * layout.maxLength
+        if probs == nil && !dropout.isActive && embedtune_attention_head_available(hs) != 0 {
+            // Inference on an AVX-512 CPU: one fused kernel per (sequence, head) — scores, softmax
+            // and the product with V in one pass per query row, no probabilities written.
+            let scratchFloats = embedtune_attention_head_scratch_floats(layout.maxLength, hs)
+            layout.run(threads: threads, scratchPerWorker: scratchFloats) { item, scratch in
+                let (s, h) = (item / nh, item % nh)
+                let start = offsets[s], l = offsets[s + 1] - start
+                guard l > 0 else { return }
+                let column = start * c + h * hs
+                embedtune_attention_head(q + column, k + column, v + column, c, l, hs, scale, scratch, out + column)
+            }
+            return
+        }
         let scratchPerWorker = probs == nil || dropout.isActive ? square : 0
         layout.run(threads: threads, scratchPerWorker: scratchPerWorker) { item, scratch in
             let (s, h) = (item / nh, item % nh)

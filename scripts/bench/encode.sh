@@ -6,11 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BENCH=${BENCH:-../shared/bench}
 ./scripts/setup.sh
-swift build -c release --product embedtune >&2
+scratch=${SCRATCH:-.build}
+swift build -c release --scratch-path "$scratch" --product embedtune >&2
 PY=$("$BENCH/setup-peers.sh")
 out=$(mktemp -d)
 for t in 1 2; do
-    OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t .build/release/embedtune embed --model models/all-MiniLM-L6-v2 \
+    OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t "$scratch/release/embedtune" embed --model models/all-MiniLM-L6-v2 \
         --threads "$t" --batch-size 32 --max-length 128 --benchmark-repeats 3 < "$BENCH/corpus.txt" > "$out/ours_$t.json"
     (cd "$BENCH" && "$PY" encode_torch.py --threads "$t" --batch-size 32 --max-seq-length 128) > "$out/torch_$t.json"
     (cd "$BENCH" && "$PY" encode_onnx.py --threads "$t" --batch-size 32 --max-seq-length 128) > "$out/onnx_$t.json"

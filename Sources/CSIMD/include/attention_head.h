@@ -1,0 +1,26 @@
+// Scaled dot-product attention of one head of one sequence, for the forward-only inference path
+// (no probabilities kept, no dropout): out = softmax(scale * Q K^T) V, fused in one pass per query
+// row with AVX-512, instead of two small matrix products and a softmax pass.
+#ifndef EMBEDTUNE_ATTENTION_HEAD_H
+#define EMBEDTUNE_ATTENTION_HEAD_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this CPU runs the kernel (AVX-512 F/BW/VL) for head size `hs` (a multiple of 16).
+int embedtune_attention_head_available(long hs);
+
+/// Floats of scratch `embedtune_attention_head` needs for a sequence of `l` tokens.
+long embedtune_attention_head_scratch_floats(long l, long hs);
+
+/// q, k, v: (l, hs) blocks of rows `ld` floats apart (one head's columns of packed (N, C) buffers);
+/// out: the same layout. Requires `embedtune_attention_head_available(hs)`.
+void embedtune_attention_head(const float *q, const float *k, const float *v, long ld, long l, long hs,
+                              float scale, float *scratch, float *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

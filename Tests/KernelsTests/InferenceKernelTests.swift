@@ -1,0 +1,64 @@
+import CSIMD
+import Tensor
+import Testing
+@testable import Kernels
+
+/// The AVX-512 kernels of the inference path against the general ones they replace.
+@Suite struct InferenceKernelTests {
+    /// The fast paths are taken exactly where the CPU has AVX-512 (CI's machines do; elsewhere the
+    /// general kernels run and the comparisons below check that `PackedLinear` declines).
+    @Test func fastPathsAreAvailableWhereTheCPUHasAVX512() {
+        let avx512 = embedtune_cpu_features() & Int32(EMBEDTUNE_CPU_AVX512) != 0
+        #expect(PackedLinear.isAvailable == avx512)
+        #expect((embedtune_attention_head_available(32) != 0) == avx512)
+        #expect(embedtune_attention_head_available(24) == 0, "head sizes must be multiples of 16")
+    }
+
+    /// Row counts around the 12-row tile and the 240-row block, output widths around the 32-column
+    /// panel (masked last panel), odd input widths, with and without bias, 1 to 3 threads.
+    @Test(arguments: [(1, 7, 3), (11, 16, 32), (12, 33, 45), (13, 384, 64), (241, 50, 97), (500, 384, 1536)])
+    func packedLinearEqualsLinear(n: Int, c: Int, oc: Int) throws {
+        let inp = randomArray(n * c, seed: UInt64(n * 7 + c))
+        let weight = randomArray(oc * c, seed: UInt64(oc), scale: 0.2)
+        let bias = randomArray(oc, seed: 99)
+        for withBias in [true, false] {
+            var want = [Float](repeating: 0, count: n * oc)
+            Linear.forward(out: &want, inp: inp, weight: weight, bias: withBias ? bias : nil, n: n, c: c, oc: oc)
+            let made = bias.withUnsafeBufferPointer { b in
+                PackedLinear(weight: weight, bias: withBias ? b.baseAddress : nil, inFeatures: c, outFeatures: oc)
+            }
+            guard let packed = made else {
+                #expect(!PackedLinear.isAvailable)
+                return
+            }
+            for threads in [1, 2, 3] {
+                var got = [Float](repeating: .nan, count: n * oc)
+                packed.forward(out: &got, inp: inp, n: n, threads: threads)
+                let worst = zip(got, want).map { abs($0 - $1) / Swift.max(1, abs($1)) }.max() ?? 0
+                #expect(worst <= 1e-5, "n \(n) c \(c) oc \(oc) bias \(withBias) threads \(threads): \(worst)")
+            }
+        }
+    }
+
+    /// Inference attention (no probabilities kept: the fused kernel) equals the training path
+    /// (probabilities saved, two products and a softmax), for packed sequences of lengths around
+    /// the kernel's 16- and 64-key steps and head sizes 16, 32 and 64.
+    @Test(arguments: [16, 32, 64])
+    func fusedAttentionEqualsTheGeneralPath(hs: Int) {
+        let lengths = [1, 5, 16, 17, 63, 64, 65, 130]
+        let nh = 3, c = nh * hs, b = lengths.count
+        var offsets = [0]
+        for l in lengths { offsets.append(offsets.last! + l) }
+        let n = offsets[b]
+        let q = randomArray(n * c, seed: 1, scale: 2), k = randomArray(n * c, seed: 2, scale: 2)
+        let v = randomArray(n * c, seed: 3)
+        var want = [Float](repeating: 0, count: n * c), got = [Float](repeating: .nan, count: n * c)
+        var probs = [Float](repeating: 0, count: Attention.probabilitiesCount(offsets: offsets, b: b, nh: nh))
+        Attention.forward(out: &want, probs: &probs, q: q, k: k, v: v, offsets: offsets, b: b, nh: nh, c: c, threads: 1)
+        for threads in [1, 2] {
+            Attention.forward(out: &got, probs: nil, q: q, k: k, v: v, offsets: offsets, b: b, nh: nh, c: c, threads: threads)
+            let worst = zip(got, want).map { abs($0 - $1) }.max() ?? .nan
+            #expect(worst <= 1e-5, "hs \(hs) threads \(threads): max difference \(worst)")
+        }
+    }
+}
