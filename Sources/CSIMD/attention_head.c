@@ -1,9 +1,10 @@
 // See include/attention_head.h.
 //
-// Per sequence: K is transposed once into the scratch (hs rows of L padded to 16), so each query
-// row's scores are hs broadcast-FMAs over contiguous vectors of keys (64 keys per step, 4 zmm).
-// The row is then exponentiated (max subtracted), and out_i = (sum_j e_ij v_j) / sum_j e_ij, with
-// v rows read directly (hs / 16 zmm per row).
+// Per sequence: K is transposed once into the scratch (hs rows of L padded to 16), so query rows'
+// scores are hs broadcast-FMAs over contiguous vectors of keys (up to 64 keys per step). Four
+// query rows go together (16 independent accumulator chains, enough to hide the FMA latency).
+// Each row is exponentiated (max subtracted), and out_i = (sum_j e_ij v_j) / sum_j e_ij, with v
+// rows read directly.
 #include "attention_head.h"
 #include "cpu_features.h"
 
@@ -18,8 +19,8 @@ int embedtune_attention_head_available(long hs) {
 }
 
 long embedtune_attention_head_scratch_floats(long l, long hs) {
-    // K^T (hs, Lp), the score row (Lp rounded up to a whole 64-key step).
-    return hs * padded(l) + (padded(l) + KEYS);
+    // K^T (hs, Lp), four score rows of Lp.
+    return hs * padded(l) + 4 * padded(l);
 }
 
 #if defined(__x86_64__)
@@ -46,68 +47,98 @@ TARGET static inline __m512 exp_nonpositive(__m512 x) {
     return _mm512_scalef_ps(p, n);
 }
 
+// Scores of ROWS query rows (row pointers q0..q3, rows beyond the real ones repeat the last) against
+// NV * 16 keys starting at `kt` (row stride lp), scaled, into rows[t] + j0.
+#define ROWS 4
+TARGET static inline void scores_block(const float *const qs[ROWS], const float *kt, long lp, long hs, int nv,
+                                       __m512 scale, float *const rows[ROWS], long j0) {
+    __m512 s[ROWS][4];
+    for (int t = 0; t < ROWS; t++)
+        for (int u = 0; u < 4; u++) s[t][u] = _mm512_setzero_ps();
+#define SCORE_LOOP(NV)                                                                  \
+    for (long d = 0; d < hs; d++) {                                                     \
+        const float *kd = kt + d * lp + j0;                                             \
+        __m512 kv[NV];                                                                  \
+        for (int u = 0; u < NV; u++) kv[u] = _mm512_loadu_ps(kd + 16 * u);             \
+        for (int t = 0; t < ROWS; t++) {                                                \
+            const __m512 x = _mm512_set1_ps(qs[t][d]);                                  \
+            for (int u = 0; u < NV; u++) s[t][u] = _mm512_fmadd_ps(x, kv[u], s[t][u]);  \
+        }                                                                               \
+    }
+    switch (nv) {
+    case 1: SCORE_LOOP(1) break;
+    case 2: SCORE_LOOP(2) break;
+    case 3: SCORE_LOOP(3) break;
+    default: SCORE_LOOP(4) break;
+    }
+#undef SCORE_LOOP
+    for (int t = 0; t < ROWS; t++)
+        for (int u = 0; u < nv; u++) _mm512_storeu_ps(rows[t] + j0 + 16 * u, _mm512_mul_ps(s[t][u], scale));
+}
+
+// Softmax numerators of one score row in place (first l entries); returns 1 / their sum.
+TARGET static inline float exponentiate(float *row, long l) {
+    __m512 m = _mm512_set1_ps(-__builtin_inff());
+    long j = 0;
+    for (; j + 16 <= l; j += 16) m = _mm512_max_ps(m, _mm512_loadu_ps(row + j));
+    const __mmask16 tail = (__mmask16)((1u << (l - j)) - 1);
+    if (j < l) m = _mm512_mask_max_ps(m, tail, m, _mm512_loadu_ps(row + j));
+    const __m512 vmax = _mm512_set1_ps(_mm512_reduce_max_ps(m));
+    __m512 sum = _mm512_setzero_ps();
+    for (j = 0; j + 16 <= l; j += 16) {
+        const __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), vmax));
+        _mm512_storeu_ps(row + j, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    if (j < l) {
+        const __m512 e = _mm512_maskz_mov_ps(tail, exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), vmax)));
+        _mm512_storeu_ps(row + j, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    return 1.0f / _mm512_reduce_add_ps(sum);
+}
+
 TARGET static void head_avx512(const float *q, const float *k, const float *v, long ld, long l, long hs,
                                float scale, float *scratch, float *out) {
     const long lp = padded(l);
-    float *kt = scratch;            // (hs, lp)
-    float *row = scratch + hs * lp; // (lp + KEYS)
+    float *kt = scratch;  // (hs, lp)
     for (long d = 0; d < hs; d++) {
         for (long j = 0; j < l; j++) kt[d * lp + j] = k[j * ld + d];
         for (long j = l; j < lp; j++) kt[d * lp + j] = 0.0f;
     }
     const __m512 vscale = _mm512_set1_ps(scale);
-    for (long i = 0; i < l; i++) {
-        const float *qi = q + i * ld;
-        // scores, 64 keys per step (the last step reads zero padding and scratch beyond it; only
-        // the first l scores are used)
+    float *const rows[ROWS] = {scratch + hs * lp, scratch + hs * lp + lp, scratch + hs * lp + 2 * lp,
+                               scratch + hs * lp + 3 * lp};
+    for (long i = 0; i < l; i += ROWS) {
+        const float *qs[ROWS];
+        for (int t = 0; t < ROWS; t++) qs[t] = q + (i + t < l ? i + t : l - 1) * ld;
         for (long j0 = 0; j0 < lp; j0 += KEYS) {
-            __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
-            const long left = lp - j0;
-            for (long d = 0; d < hs; d++) {
-                const __m512 x = _mm512_set1_ps(qi[d]);
-                const float *kd = kt + d * lp + j0;
-                s0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(kd), s0);
-                if (left > 16) s1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(kd + 16), s1);
-                if (left > 32) s2 = _mm512_fmadd_ps(x, _mm512_loadu_ps(kd + 32), s2);
-                if (left > 48) s3 = _mm512_fmadd_ps(x, _mm512_loadu_ps(kd + 48), s3);
-            }
-            _mm512_storeu_ps(row + j0, _mm512_mul_ps(s0, vscale));
-            _mm512_storeu_ps(row + j0 + 16, _mm512_mul_ps(s1, vscale));
-            _mm512_storeu_ps(row + j0 + 32, _mm512_mul_ps(s2, vscale));
-            _mm512_storeu_ps(row + j0 + 48, _mm512_mul_ps(s3, vscale));
+            const long left = (lp - j0) / 16;
+            scores_block(qs, kt, lp, hs, left < 4 ? (int)left : 4, vscale, rows, j0);
         }
-        // softmax numerator over the l real keys
-        __m512 m = _mm512_set1_ps(-__builtin_inff());
-        long j = 0;
-        for (; j + 16 <= l; j += 16) m = _mm512_max_ps(m, _mm512_loadu_ps(row + j));
-        const __mmask16 tail = (__mmask16)((1u << (l - j)) - 1);
-        if (j < l) m = _mm512_mask_max_ps(m, tail, m, _mm512_loadu_ps(row + j));
-        const __m512 vmax = _mm512_set1_ps(_mm512_reduce_max_ps(m));
-        __m512 sum = _mm512_setzero_ps();
-        for (j = 0; j + 16 <= l; j += 16) {
-            const __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), vmax));
-            _mm512_storeu_ps(row + j, e);
-            sum = _mm512_add_ps(sum, e);
-        }
-        if (j < l) {
-            const __m512 e = _mm512_maskz_mov_ps(tail, exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), vmax)));
-            _mm512_storeu_ps(row + j, e);
-            sum = _mm512_add_ps(sum, e);
-        }
-        const __m512 inverse = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
-        // out_i = (sum_j e_j v_j) / sum, 32 output columns at a time
-        float *oi = out + i * ld;
+        float inverse[ROWS];
+        for (int t = 0; t < ROWS; t++) inverse[t] = exponentiate(rows[t], l);
+        // out rows = (sum_j e_j v_j) / sum, 32 output columns at a time, ROWS rows together
         for (long c0 = 0; c0 < hs; c0 += 32) {
             const int two = hs - c0 >= 32;
-            __m512 o0 = _mm512_setzero_ps(), o1 = _mm512_setzero_ps();
-            for (long jj = 0; jj < l; jj++) {
-                const __m512 p = _mm512_set1_ps(row[jj]);
-                const float *vj = v + jj * ld + c0;
-                o0 = _mm512_fmadd_ps(p, _mm512_loadu_ps(vj), o0);
-                if (two) o1 = _mm512_fmadd_ps(p, _mm512_loadu_ps(vj + 16), o1);
+            __m512 o[ROWS][2];
+            for (int t = 0; t < ROWS; t++) o[t][0] = o[t][1] = _mm512_setzero_ps();
+            for (long j = 0; j < l; j++) {
+                const float *vj = v + j * ld + c0;
+                const __m512 v0 = _mm512_loadu_ps(vj);
+                const __m512 v1 = two ? _mm512_loadu_ps(vj + 16) : _mm512_setzero_ps();
+                for (int t = 0; t < ROWS; t++) {
+                    const __m512 p = _mm512_set1_ps(rows[t][j]);
+                    o[t][0] = _mm512_fmadd_ps(p, v0, o[t][0]);
+                    o[t][1] = _mm512_fmadd_ps(p, v1, o[t][1]);
+                }
             }
-            _mm512_storeu_ps(oi + c0, _mm512_mul_ps(o0, inverse));
-            if (two) _mm512_storeu_ps(oi + c0 + 16, _mm512_mul_ps(o1, inverse));
+            for (int t = 0; t < ROWS && i + t < l; t++) {
+                float *ot = out + (i + t) * ld + c0;
+                const __m512 inv = _mm512_set1_ps(inverse[t]);
+                _mm512_storeu_ps(ot, _mm512_mul_ps(o[t][0], inv));
+                if (two) _mm512_storeu_ps(ot + 16, _mm512_mul_ps(o[t][1], inv));
+            }
         }
     }
 }
