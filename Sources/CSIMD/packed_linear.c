@@ -4,7 +4,7 @@
 // loads the panel's 32 weights (two zmm) and broadcasts one input value per row (folded into the
 // fused multiply-add), i.e. 24 FMAs per 2 loads + 12 broadcasts. Loops: blocks of 240 input rows
 // (they stay in L2 while every panel passes), then panels (k x 32 weights, L1/L2), then 12-row
-// tiles; the last rows of a block go one at a time, the last panel's columns are masked.
+// tiles; the last rows of a block go four, then one at a time; the last panel's columns are masked.
 #include "packed_linear.h"
 #include "cpu_features.h"
 
@@ -65,7 +65,37 @@ TARGET static inline void tile_12(const float *a, long k, const float *panel, __
 #undef STORE
 }
 
-// One row times one panel (the rows left over after the 12-row tiles).
+// 4 rows times one panel (8 accumulator chains): the rows left over after the 12-row tiles.
+TARGET static inline void tile_4(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
+                                 float *c, long ldc, __mmask16 m0, __mmask16 m1) {
+    __m512 c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
+    for (long kk = 0; kk < k; kk++) {
+        const __m512 w0 = _mm512_loadu_ps(panel + kk * NR), w1 = _mm512_loadu_ps(panel + kk * NR + 16);
+        __m512 x;
+        x = _mm512_set1_ps(a[kk]);
+        c00 = _mm512_fmadd_ps(x, w0, c00);
+        c01 = _mm512_fmadd_ps(x, w1, c01);
+        x = _mm512_set1_ps(a[k + kk]);
+        c10 = _mm512_fmadd_ps(x, w0, c10);
+        c11 = _mm512_fmadd_ps(x, w1, c11);
+        x = _mm512_set1_ps(a[2 * k + kk]);
+        c20 = _mm512_fmadd_ps(x, w0, c20);
+        c21 = _mm512_fmadd_ps(x, w1, c21);
+        x = _mm512_set1_ps(a[3 * k + kk]);
+        c30 = _mm512_fmadd_ps(x, w0, c30);
+        c31 = _mm512_fmadd_ps(x, w1, c31);
+    }
+    _mm512_mask_storeu_ps(c, m0, c00);
+    _mm512_mask_storeu_ps(c + 16, m1, c01);
+    _mm512_mask_storeu_ps(c + ldc, m0, c10);
+    _mm512_mask_storeu_ps(c + ldc + 16, m1, c11);
+    _mm512_mask_storeu_ps(c + 2 * ldc, m0, c20);
+    _mm512_mask_storeu_ps(c + 2 * ldc + 16, m1, c21);
+    _mm512_mask_storeu_ps(c + 3 * ldc, m0, c30);
+    _mm512_mask_storeu_ps(c + 3 * ldc + 16, m1, c31);
+}
+
+// One row times one panel (the last rows of all).
 TARGET static inline void tile_1(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
                                  float *c, __mmask16 m0, __mmask16 m1) {
     __m512 r0 = bias0, r1 = bias1, s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
@@ -100,6 +130,7 @@ TARGET static void forward_avx512(const float *inp, long m, long k, const float 
             const float *panel = packed + p * k * NR;
             long r = r0;
             for (; r + MR <= r1; r += MR) tile_12(inp + r * k, k, panel, bias0, bias1, out + r * n + p * NR, n, m0, m1);
+            for (; r + 4 <= r1; r += 4) tile_4(inp + r * k, k, panel, bias0, bias1, out + r * n + p * NR, n, m0, m1);
             for (; r < r1; r++) tile_1(inp + r * k, k, panel, bias0, bias1, out + r * n + p * NR, m0, m1);
         }
     }

@@ -78,11 +78,13 @@ public final class SentenceEncoder: @unchecked Sendable {
         result.withUnsafeMutableBufferPointer { out in
             guard let base = out.baseAddress else { return }
             nonisolated(unsafe) let outBase = base
-            // Batches are sorted by length, so dealing them out in turn balances the workers.
-            parallelFor(workers, threads: workers) { worker in
+            // Workers take the next batch as they finish one, longest batches first: the last batch
+            // anyone waits for is a short one (a fixed deal left one worker up to a long batch behind).
+            let queue = BatchQueue(count: batchCount)
+            parallelFor(workers, threads: workers) { _ in
                 let workspace = InferenceWorkspace()
                 let batchOutput = Tensor(zeros: [batchSize, d])  // (B, C)
-                for index in stride(from: worker, to: batchCount, by: workers) {
+                while let index = queue.next() {
                     let rows = order[(index * batchSize)..<min((index + 1) * batchSize, order.count)]
                     var batch = PackedBatch()
                     for i in rows { batch.append(tokenIDs[i]) }
@@ -96,6 +98,23 @@ public final class SentenceEncoder: @unchecked Sendable {
             }
         }
         return result
+    }
+}
+
+/// Hands out batch indices count-1, count-2, ..., 0 (batches are sorted by length, so the longest
+/// first), each once, to whichever worker asks.
+private final class BatchQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var remaining: Int
+
+    init(count: Int) { remaining = count }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard remaining > 0 else { return nil }
+        remaining -= 1
+        return remaining
     }
 }
 
