@@ -21,27 +21,22 @@ extension TopK {
         query: UnsafePointer<Float>, matrix: VectorMatrix, quantized: QuantizedMatrix, k: Int, threads: Int = 1,
         rescored: inout Int
     ) -> [Hit] {
-        precondition(k >= 0, "k must be >= 0")
-        precondition(quantized.count == matrix.count && quantized.dimension == matrix.dimension,
-                     "quantized matrix does not match the float matrix")
-        let q = PaddedQuery(query, dimension: matrix.dimension, stride: matrix.stride)
-        defer { q.deallocate() }
-        let q16 = Int8Query(query: query, scales: quantized.scales, stride: quantized.stride)
-        defer { q16.deallocate() }
-        guard let bound = Int8ErrorBound(query: query, q16: q16, scales: quantized.scales, stride: matrix.stride) else {
-            // A query with NaN or infinity has no meaningful bound: read every float32 row.
-            rescored = matrix.count
-            return search(query: query, matrix: matrix, k: k, threads: threads)
-        }
-        let parts = Swift.max(1, threads)
-        var counts = [Int](repeating: 0, count: parts)
-        let heap = counts.withUnsafeMutableBufferPointer { counts in
-            scanParallel(count: matrix.count, k: Swift.min(k, matrix.count), threads: threads) { part, lo, hi, heap in
-                counts[part] = scanBounded(q, q16, bound, quantized, matrix, lo, hi, &heap)
+        withInt8Queries(query, matrix, quantized, k: k) { q, q16 in
+            guard let bound = Int8ErrorBound(query: query, q16: q16, scales: quantized.scales, stride: matrix.stride) else {
+                // A query with NaN or infinity has no meaningful bound: read every float32 row.
+                rescored = matrix.count
+                return search(query: query, matrix: matrix, k: k, threads: threads)
             }
+            let parts = Swift.max(1, threads)
+            var counts = [Int](repeating: 0, count: parts)
+            let heap = counts.withUnsafeMutableBufferPointer { counts in
+                scanParallel(count: matrix.count, k: Swift.min(k, matrix.count), threads: threads) { part, lo, hi, heap in
+                    counts[part] = scanBounded(q, q16, bound, quantized, matrix, lo, hi, &heap)
+                }
+            }
+            rescored = counts.reduce(0, +)
+            return heap.sorted()
         }
-        rescored = counts.reduce(0, +)
-        return heap.sorted()
     }
 
     public static func searchBounded(

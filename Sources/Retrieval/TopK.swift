@@ -37,6 +37,26 @@ public enum TopK {
         query: UnsafePointer<Float>, matrix: VectorMatrix, quantized: QuantizedMatrix, k: Int,
         candidates: Int? = nil, threads: Int = 1
     ) -> [Hit] {
+        withInt8Queries(query, matrix, quantized, k: k) { q, q16 in
+            let c = Swift.min(Swift.max(candidates ?? Swift.max(10 * k, 100), k), matrix.count)
+            let coarse = scanParallel(count: matrix.count, k: c, threads: threads) { _, lo, hi, heap in
+                scanInt8(q16, quantized, matrix, lo, hi, &heap)
+            }
+            var heap = TopKHeap(capacity: Swift.min(k, matrix.count))
+            for hit in coarse.sorted() {
+                let dot = ScanKernels.dot1(UnsafeRawPointer(q.values), UnsafeRawPointer(matrix.row(hit.index)), matrix.stride)
+                heap.push(score(dot, hit.index, matrix, q.inverseNorm), hit.index)
+            }
+            return heap.sorted()
+        }
+    }
+
+    /// Checks the arguments of a search through the int8 copy and runs `body` with the query padded
+    /// for the float32 rows and prepared for the int8 codes.
+    static func withInt8Queries<R>(
+        _ query: UnsafePointer<Float>, _ matrix: VectorMatrix, _ quantized: QuantizedMatrix, k: Int,
+        _ body: (PaddedQuery, Int8Query) -> R
+    ) -> R {
         precondition(k >= 0, "k must be >= 0")
         precondition(quantized.count == matrix.count && quantized.dimension == matrix.dimension,
                      "quantized matrix does not match the float matrix")
@@ -44,16 +64,7 @@ public enum TopK {
         defer { q.deallocate() }
         let q16 = Int8Query(query: query, scales: quantized.scales, stride: quantized.stride)
         defer { q16.deallocate() }
-        let c = Swift.min(Swift.max(candidates ?? Swift.max(10 * k, 100), k), matrix.count)
-        let coarse = scanParallel(count: matrix.count, k: c, threads: threads) { _, lo, hi, heap in
-            scanInt8(q16, quantized, matrix, lo, hi, &heap)
-        }
-        var heap = TopKHeap(capacity: Swift.min(k, matrix.count))
-        for hit in coarse.sorted() {
-            let dot = ScanKernels.dot1(UnsafeRawPointer(q.values), UnsafeRawPointer(matrix.row(hit.index)), matrix.stride)
-            heap.push(score(dot, hit.index, matrix, q.inverseNorm), hit.index)
-        }
-        return heap.sorted()
+        return body(q, q16)
     }
 
     /// Top-k for many queries at once: scores = Q @ D^T computed by `gemm` in blocks of
