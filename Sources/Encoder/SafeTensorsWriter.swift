@@ -33,13 +33,13 @@ public enum SafeTensorsWriter {
         var header = "{"
         var fields: [String] = []
         if let metadata {
-            let items = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0] ?? ""))" }
+            let items = metadata.keys.sorted().map { "\(JSONStringLiteral.make($0)):\(JSONStringLiteral.make(metadata[$0] ?? ""))" }
             fields.append("\"__metadata__\":{" + items.joined(separator: ",") + "}")
         }
         for (entry, range) in zip(sorted, offsets) {
             let shape = entry.shape.map(String.init).joined(separator: ",")
             fields.append(
-                "\(jsonString(entry.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],"
+                "\(JSONStringLiteral.make(entry.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],"
                     + "\"data_offsets\":[\(range.lowerBound),\(range.upperBound)]}")
         }
         header += fields.joined(separator: ",") + "}"
@@ -78,24 +78,5 @@ public enum SafeTensorsWriter {
         let swapped = values.map { $0.bitPattern.littleEndian }
         try swapped.withUnsafeBytes { try file.write($0) }
         #endif
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped (RFC 8259, section 7).
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

@@ -1,3 +1,4 @@
+import Encoder
 import Hummingbird
 
 /// Appends JSON text (RFC 8259) to a byte array: the response bodies are written directly rather
@@ -28,21 +29,6 @@ struct JSONWriter {
 
     /// A quoted string; `"`, `\` and control characters escaped (RFC 8259 §7).
     mutating func string(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): raw("\\\"")
-            case UInt8(ascii: "\\"): raw("\\\\")
-            case 0x0A: raw("\\n")
-            case 0x0D: raw("\\r")
-            case 0x09: raw("\\t")
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                          hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        JSONStringLiteral.append(s, to: &bytes)
     }
 }

@@ -1,3 +1,4 @@
+import Encoder
 import Foundation
 
 #if canImport(Glibc)
@@ -18,7 +19,6 @@ struct OutputBuffer {
     private let fileDescriptor: Int32
     private var bytes: [UInt8] = []
     private static let flushThreshold = 1 << 16
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     init(fileDescriptor: Int32) {
         self.fileDescriptor = fileDescriptor
@@ -53,21 +53,7 @@ struct OutputBuffer {
 
     /// A JSON string literal: `"` and `\` escaped, control characters as \u00XX, the rest as UTF-8.
     mutating func append(jsonString: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in jsonString.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(byte)
-            case 0..<0x20:
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 15)])
-            default:
-                bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        JSONStringLiteral.append(jsonString, to: &bytes)
     }
 
     mutating func flushIfFull() throws {

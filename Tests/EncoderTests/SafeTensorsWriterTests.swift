@@ -102,8 +102,4 @@ import Testing
             Issue.record("untyped error \(error)")
         }
     }
-
-    @Test func jsonStringsEscapeControlCharacters() {
-        #expect(SafeTensorsWriter.jsonString("a\u{01}b\"\\é") == #""a\u0001b\"\\é""#)
-    }
 }
