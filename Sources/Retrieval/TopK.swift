@@ -158,8 +158,9 @@ public enum TopK {
         }
     }
 
-    /// Rows per call of the int8 kernel: the (rows) Int32 dots stay in L1.
-    static let int8Block = 256
+    /// Rows per call of the int8 kernel (768 KB of codes at 384 dims): long uninterrupted reads keep
+    /// the hardware prefetcher ahead (256-row calls ran ~1.5 ms slower over 1M rows); 8 KB of dots.
+    static let int8Block = 2048
 
     /// Approximate scores: the int8 dot divided by the query factor, times the row's inverse norm
     /// (the query norm is a common factor).
