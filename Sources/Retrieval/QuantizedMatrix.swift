@@ -18,10 +18,12 @@ public final class QuantizedMatrix: @unchecked Sendable {
     public let residualNorms: UnsafeMutablePointer<Float>
     /// The largest residual norm recorded (+infinity while some row has none).
     public var largestResidual: Float {
-        seenResiduals == count ? largestSeenResidual : .infinity
+        finiteResiduals == count ? largestRecordedResidual : .infinity
     }
-    private var largestSeenResidual: Float = 0
-    private var seenResiduals = 0
+    /// The largest bound ever recorded (it only grows: a replaced bound keeps it conservative).
+    private var largestRecordedResidual: Float = 0
+    /// How many rows hold a finite bound.
+    private var finiteResiduals = 0
 
     /// An all-zero code matrix to be filled through `codes` (or `setRow`).
     public init(count: Int, dimension: Int, scales: [Float]) {
@@ -64,10 +66,9 @@ public final class QuantizedMatrix: @unchecked Sendable {
         // Double rounding is far below Float's ulp; one step up makes the Float an upper bound.
         let norm = Float(sum.squareRoot() * (1 + 1e-12))
         let bound = norm.isNaN ? .infinity : norm.nextUp
-        if residualNorms[i] == .infinity { seenResiduals += 1 }  // first time for this row
-        if bound == .infinity { seenResiduals -= 1 }
+        finiteResiduals += (bound.isFinite ? 1 : 0) - (residualNorms[i].isFinite ? 1 : 0)
         residualNorms[i] = bound
-        largestSeenResidual = Swift.max(largestSeenResidual, bound)
+        largestRecordedResidual = Swift.max(largestRecordedResidual, bound)
     }
 
     /// Per-dimension scale max_i |x[i, d]| / 127 over every row (0 for an all-zero dimension).

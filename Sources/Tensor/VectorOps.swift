@@ -62,29 +62,31 @@ public enum VectorOps {
     /// y[i] += x[i]
     @inlinable
     public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ n: Int) {
-        var i = 0
-        let xs = UnsafeRawPointer(x), ys = UnsafeMutableRawPointer(y)
-        while i + 16 <= n {
-            let v = ys.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                + xs.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            ys.storeBytes(of: v, toByteOffset: i * 4, as: SIMD16<Float>.self)
-            i += 16
-        }
-        while i < n { y[i] += x[i]; i += 1 }
+        combine(x, into: y, n, +, +)
     }
 
     /// y[i] *= x[i]
     @inlinable
     public static func multiply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ n: Int) {
+        combine(x, into: y, n, *, *)
+    }
+
+    /// y[i] = op(y[i], x[i]), sixteen lanes at a time (`vector`), the tail one by one (`scalar`, the
+    /// same operation).
+    @inlinable @inline(__always)
+    static func combine(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ n: Int,
+        _ vector: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>, _ scalar: (Float, Float) -> Float
+    ) {
         var i = 0
         let xs = UnsafeRawPointer(x), ys = UnsafeMutableRawPointer(y)
         while i + 16 <= n {
-            let v = ys.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                * xs.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let v = vector(ys.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self),
+                           xs.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
             ys.storeBytes(of: v, toByteOffset: i * 4, as: SIMD16<Float>.self)
             i += 16
         }
-        while i < n { y[i] *= x[i]; i += 1 }
+        while i < n { y[i] = scalar(y[i], x[i]); i += 1 }
     }
 
     /// x[i] *= alpha
