@@ -1,6 +1,7 @@
 // See include/packed_linear.h.
 //
-// Kernel: 12 rows x 32 columns of `out` in 24 zmm accumulators, started from the bias. Per k it
+// Kernel: 12 rows x 32 columns of `out` in 24 zmm accumulators, started from the bias (plus the
+// residual's tile when there is one). Per k it
 // loads the panel's 32 weights (two zmm) and broadcasts one input value per row (folded into the
 // fused multiply-add), i.e. 24 FMAs per 2 loads + 12 broadcasts. Loops: blocks of 240 input rows
 // (they stay in L2 while every panel passes), then panels (k x 32 weights, L1/L2), then 12-row
@@ -36,14 +37,22 @@ void embedtune_packed_linear_pack(const float *weight, long n, long k, float *pa
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 
-// 12 rows starting at `a` (row stride k) times one panel, into `c` (row stride ldc), columns
-// under masks m0 (0..15) and m1 (16..31).
+// The starting value of an accumulator: the bias, plus row i of the residual when there is one.
+#define START(i, half, bias, mask) \
+    (res ? _mm512_add_ps(bias, _mm512_maskz_loadu_ps(mask, res + (i) * ldc + (half) * 16)) : bias)
+
+// 12 rows starting at `a` (row stride k) times one panel, plus `res` (row stride ldc, or NULL), into
+// `c` (row stride ldc), columns under masks m0 (0..15) and m1 (16..31).
 TARGET static inline void tile_12(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
-                                  float *c, long ldc, __mmask16 m0, __mmask16 m1) {
-    __m512 c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1;
-    __m512 c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1;
-    __m512 c60 = bias0, c61 = bias1, c70 = bias0, c71 = bias1, c80 = bias0, c81 = bias1;
-    __m512 c90 = bias0, c91 = bias1, ca0 = bias0, ca1 = bias1, cb0 = bias0, cb1 = bias1;
+                                  const float *res, float *c, long ldc, __mmask16 m0, __mmask16 m1) {
+    __m512 c00 = START(0, 0, bias0, m0), c01 = START(0, 1, bias1, m1), c10 = START(1, 0, bias0, m0);
+    __m512 c11 = START(1, 1, bias1, m1), c20 = START(2, 0, bias0, m0), c21 = START(2, 1, bias1, m1);
+    __m512 c30 = START(3, 0, bias0, m0), c31 = START(3, 1, bias1, m1), c40 = START(4, 0, bias0, m0);
+    __m512 c41 = START(4, 1, bias1, m1), c50 = START(5, 0, bias0, m0), c51 = START(5, 1, bias1, m1);
+    __m512 c60 = START(6, 0, bias0, m0), c61 = START(6, 1, bias1, m1), c70 = START(7, 0, bias0, m0);
+    __m512 c71 = START(7, 1, bias1, m1), c80 = START(8, 0, bias0, m0), c81 = START(8, 1, bias1, m1);
+    __m512 c90 = START(9, 0, bias0, m0), c91 = START(9, 1, bias1, m1), ca0 = START(10, 0, bias0, m0);
+    __m512 ca1 = START(10, 1, bias1, m1), cb0 = START(11, 0, bias0, m0), cb1 = START(11, 1, bias1, m1);
     for (long kk = 0; kk < k; kk++) {
         const __m512 w0 = _mm512_loadu_ps(panel + kk * NR), w1 = _mm512_loadu_ps(panel + kk * NR + 16);
         __m512 x;
@@ -67,8 +76,10 @@ TARGET static inline void tile_12(const float *a, long k, const float *panel, __
 
 // 4 rows times one panel (8 accumulator chains): the rows left over after the 12-row tiles.
 TARGET static inline void tile_4(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
-                                 float *c, long ldc, __mmask16 m0, __mmask16 m1) {
-    __m512 c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
+                                 const float *res, float *c, long ldc, __mmask16 m0, __mmask16 m1) {
+    __m512 c00 = START(0, 0, bias0, m0), c01 = START(0, 1, bias1, m1), c10 = START(1, 0, bias0, m0);
+    __m512 c11 = START(1, 1, bias1, m1), c20 = START(2, 0, bias0, m0), c21 = START(2, 1, bias1, m1);
+    __m512 c30 = START(3, 0, bias0, m0), c31 = START(3, 1, bias1, m1);
     for (long kk = 0; kk < k; kk++) {
         const __m512 w0 = _mm512_loadu_ps(panel + kk * NR), w1 = _mm512_loadu_ps(panel + kk * NR + 16);
         __m512 x;
@@ -97,8 +108,9 @@ TARGET static inline void tile_4(const float *a, long k, const float *panel, __m
 
 // One row times one panel (the last rows of all).
 TARGET static inline void tile_1(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
-                                 float *c, __mmask16 m0, __mmask16 m1) {
-    __m512 r0 = bias0, r1 = bias1, s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+                                 const float *res, float *c, __mmask16 m0, __mmask16 m1) {
+    const long ldc = 0;
+    __m512 r0 = START(0, 0, bias0, m0), r1 = START(0, 1, bias1, m1), s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
     long kk = 0;
     for (; kk + 2 <= k; kk += 2) {
         const __m512 x0 = _mm512_set1_ps(a[kk]), x1 = _mm512_set1_ps(a[kk + 1]);
@@ -116,8 +128,10 @@ TARGET static inline void tile_1(const float *a, long k, const float *panel, __m
     _mm512_mask_storeu_ps(c + 16, m1, _mm512_add_ps(r1, s1));
 }
 
+#undef START
+
 TARGET static void forward_avx512(const float *inp, long m, long k, const float *packed, long n, const float *bias,
-                                  float *out) {
+                                  const float *residual, float *out) {
     const long panels = (n + NR - 1) / NR;
     for (long r0 = 0; r0 < m; r0 += ROW_BLOCK) {
         const long r1 = r0 + ROW_BLOCK < m ? r0 + ROW_BLOCK : m;
@@ -129,19 +143,23 @@ TARGET static void forward_avx512(const float *inp, long m, long k, const float 
             const __m512 bias1 = bias ? _mm512_maskz_loadu_ps(m1, bias + p * NR + 16) : _mm512_setzero_ps();
             const float *panel = packed + p * k * NR;
             long r = r0;
-            for (; r + MR <= r1; r += MR) tile_12(inp + r * k, k, panel, bias0, bias1, out + r * n + p * NR, n, m0, m1);
-            for (; r + 4 <= r1; r += 4) tile_4(inp + r * k, k, panel, bias0, bias1, out + r * n + p * NR, n, m0, m1);
-            for (; r < r1; r++) tile_1(inp + r * k, k, panel, bias0, bias1, out + r * n + p * NR, m0, m1);
+#define RES(row) (residual ? residual + (row) * n + p * NR : NULL)
+            for (; r + MR <= r1; r += MR)
+                tile_12(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1);
+            for (; r + 4 <= r1; r += 4)
+                tile_4(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1);
+            for (; r < r1; r++) tile_1(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, m0, m1);
+#undef RES
         }
     }
 }
 #endif
 
 void embedtune_packed_linear_forward(const float *inp, long m, long k, const float *packed, long n,
-                                     const float *bias, float *out) {
+                                     const float *bias, const float *residual, float *out) {
 #if defined(__x86_64__)
     if (embedtune_packed_linear_available()) {
-        forward_avx512(inp, m, k, packed, n, bias, out);
+        forward_avx512(inp, m, k, packed, n, bias, residual, out);
         return;
     }
 #endif
@@ -149,7 +167,7 @@ void embedtune_packed_linear_forward(const float *inp, long m, long k, const flo
     for (long r = 0; r < m; r++) {
         for (long col = 0; col < n; col++) {
             const float *panel = packed + (col / NR) * k * NR + col % NR;
-            float s = bias ? bias[col] : 0.0f;
+            float s = (bias ? bias[col] : 0.0f) + (residual ? residual[r * n + col] : 0.0f);
             for (long kk = 0; kk < k; kk++) s += inp[r * k + kk] * panel[kk * NR];
             out[r * n + col] = s;
         }

@@ -28,37 +28,51 @@ public enum BertLayer {
             out: acts.context.pointer, probs: acts.keepsStatistics ? acts.probs.pointer : nil,
             q: acts.q.pointer, k: acts.k.pointer, v: acts.v.pointer, offsets: offsets,
             b: b, nh: config.numAttentionHeads, c: c, threads: threads, dropout: acts.attentionDropout)
-        // BertSelfOutput: LayerNorm(dropout(dense(context)) + x)
-        linear(3, out: acts.attentionSum.pointer, inp: acts.context.pointer, w.attentionOutput, acts, layer, &options, n, pk)
+        // BertSelfOutput: LayerNorm(dropout(dense(context)) + x), the norm per row range
+        let selfOutputNorm: RowEpilogue = { lo, hi in
+            LayerNorm.forward(
+                out: acts.attentionNormed.pointer + lo * c,
+                mean: acts.keepsStatistics ? acts.attentionMean.pointer + lo : nil,
+                rstd: acts.keepsStatistics ? acts.attentionRstd.pointer + lo : nil,
+                inp: acts.attentionSum.pointer + lo * c, weight: w.attentionLayerNorm.weight,
+                bias: w.attentionLayerNorm.bias, n: hi - lo, c: c, eps: config.layerNormEps)
+        }
         if p > 0 {
+            linear(3, out: acts.attentionSum.pointer, inp: acts.context.pointer, w.attentionOutput, acts, layer, &options, n, pk)
             Dropout.forward(
                 out: acts.attentionSum.pointer, mask: acts.attentionDropMask.pointer, inp: acts.attentionSum.pointer,
                 p: p, rng: &options.rng, count: n * c)
+            VectorOps.add(input, into: acts.attentionSum.pointer, n * c)
+            selfOutputNorm(0, n)
+        } else {
+            linear(3, out: acts.attentionSum.pointer, inp: acts.context.pointer, w.attentionOutput, acts, layer, &options, n, pk,
+                   residual: input, then: selfOutputNorm)
         }
-        VectorOps.add(input, into: acts.attentionSum.pointer, n * c)
-        LayerNorm.forward(
-            out: acts.attentionNormed.pointer,
-            mean: acts.keepsStatistics ? acts.attentionMean.pointer : nil,
-            rstd: acts.keepsStatistics ? acts.attentionRstd.pointer : nil,
-            inp: acts.attentionSum.pointer, weight: w.attentionLayerNorm.weight, bias: w.attentionLayerNorm.bias,
-            n: n, c: c, eps: config.layerNormEps)
         // BertIntermediate: GELU(dense(h))
-        linear(4, out: acts.intermediate.pointer, inp: acts.attentionNormed.pointer, w.intermediate, acts, layer, &options, n, pk)
-        GELU.forward(out: acts.activatedPointer, inp: acts.intermediate.pointer, count: n * i)
-        // BertOutput: LayerNorm(dropout(dense(a)) + h)
-        linear(5, out: acts.outputSum.pointer, inp: acts.activatedPointer, w.output, acts, layer, &options, n, pk)
+        linear(4, out: acts.intermediate.pointer, inp: acts.attentionNormed.pointer, w.intermediate, acts, layer, &options, n, pk,
+               then: { lo, hi in
+                   GELU.forward(out: acts.activatedPointer + lo * i, inp: acts.intermediate.pointer + lo * i, count: (hi - lo) * i)
+               })
+        // BertOutput: LayerNorm(dropout(dense(a)) + h), the norm per row range
+        let outputNorm: RowEpilogue = { lo, hi in
+            LayerNorm.forward(
+                out: acts.output.pointer + lo * c,
+                mean: acts.keepsStatistics ? acts.outputMean.pointer + lo : nil,
+                rstd: acts.keepsStatistics ? acts.outputRstd.pointer + lo : nil,
+                inp: acts.outputSum.pointer + lo * c, weight: w.outputLayerNorm.weight, bias: w.outputLayerNorm.bias,
+                n: hi - lo, c: c, eps: config.layerNormEps)
+        }
         if p > 0 {
+            linear(5, out: acts.outputSum.pointer, inp: acts.activatedPointer, w.output, acts, layer, &options, n, pk)
             Dropout.forward(
                 out: acts.outputSum.pointer, mask: acts.outputDropMask.pointer, inp: acts.outputSum.pointer,
                 p: p, rng: &options.rng, count: n * c)
+            VectorOps.add(acts.attentionNormed.pointer, into: acts.outputSum.pointer, n * c)
+            outputNorm(0, n)
+        } else {
+            linear(5, out: acts.outputSum.pointer, inp: acts.activatedPointer, w.output, acts, layer, &options, n, pk,
+                   residual: acts.attentionNormed.pointer, then: outputNorm)
         }
-        VectorOps.add(acts.attentionNormed.pointer, into: acts.outputSum.pointer, n * c)
-        LayerNorm.forward(
-            out: acts.output.pointer,
-            mean: acts.keepsStatistics ? acts.outputMean.pointer : nil,
-            rstd: acts.keepsStatistics ? acts.outputRstd.pointer : nil,
-            inp: acts.outputSum.pointer, weight: w.outputLayerNorm.weight, bias: w.outputLayerNorm.bias,
-            n: n, c: c, eps: config.layerNormEps)
     }
 
     /// Gradients of `forward`: dOutput (N, C) → dInput (N, C), ACCUMULATED (+=) into `dInput`, into the
@@ -119,23 +133,36 @@ public enum BertLayer {
         let threads: Int
     }
 
-    /// out = x W^T + b (+ scale · dropout(x) A^T B^T when the adapter targets Linear `t` of this layer).
+    /// Work on rows lo..<hi of a product's output that follows the product (GELU; residual add and LayerNorm).
+    private typealias RowEpilogue = (_ lo: Int, _ hi: Int) -> Void
+
+    /// out = x W^T + b (+ scale · dropout(x) A^T B^T when the adapter targets Linear `t` of this layer)
+    /// (+ residual (N, OC)), then `then` over all rows. A packed product adds the residual in its kernel
+    /// and, with no adapter on it, runs `then` per row block, fused (`PackedLinear.forward`); otherwise
+    /// `then` runs once over (0, n) at the end.
     private static func linear(
         _ t: Int, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, _ w: LinearParameters,
         _ acts: LayerActivations, _ layer: Int, _ options: inout TrainingOptions, _ n: Int,
-        _ packed: PackedLinears? = nil
+        _ packed: PackedLinears? = nil, residual: UnsafePointer<Float>? = nil, then epilogue: RowEpilogue? = nil
     ) {
+        let pair = options.adapter?.pairs[layer][t]
         if let packed {
-            packed.linears[t].forward(out: out, inp: inp, n: n, threads: packed.threads)
+            packed.linears[t].forward(
+                out: out, inp: inp, n: n, threads: packed.threads, residual: residual,
+                epilogue: pair == nil ? epilogue : nil)
+            if pair == nil { return }
         } else {
             Linear.forward(out: out, inp: inp, weight: w.weight, bias: w.bias, n: n, c: w.inFeatures, oc: w.outFeatures)
+            if let residual { VectorOps.add(residual, into: out, n * w.outFeatures) }
         }
-        guard let adapter = options.adapter, let pair = adapter.pairs[layer][t] else { return }
-        let dropout = adapter.config.loraDropout
-        LoRA.forward(
-            out: out, xa: acts.loraXA[t].pointer, droppedInput: dropout > 0 ? acts.loraDropped[t].pointer : nil,
-            inp: inp, a: pair.a, b: pair.b, scale: adapter.scale, dropout: dropout, rng: &options.rng,
-            n: n, c: w.inFeatures, oc: w.outFeatures, r: adapter.rank)
+        if let adapter = options.adapter, let pair {
+            let dropout = adapter.config.loraDropout
+            LoRA.forward(
+                out: out, xa: acts.loraXA[t].pointer, droppedInput: dropout > 0 ? acts.loraDropped[t].pointer : nil,
+                inp: inp, a: pair.a, b: pair.b, scale: adapter.scale, dropout: dropout, rng: &options.rng,
+                n: n, c: w.inFeatures, oc: w.outFeatures, r: adapter.rank)
+        }
+        epilogue?(0, n)
     }
 
     private static func linearBackward(

@@ -1,3 +1,5 @@
+import CSIMD
+
 /// Vectorised `exp` and `erf` over `SIMD16<Float>`. Foundation's scalar `exp`/`erf` cost a libm call
 /// per element; these run branch-free on whole vectors (AVX2 + FMA in release builds).
 ///
@@ -38,23 +40,19 @@ public enum FastMath {
         return result.replacing(with: 0, where: x .< lo)
     }
 
-    // erf on |x| < 1: x * P(x^2), P a degree-5 weighted least-squares (Lawson) fit of erf(x)/x,
-    // relative error 4e-8 before rounding.
+    // The two fits of erf (on |x| < 1 and on 1 <= |x| < 3.92) and their accuracy: CSIMD's
+    // erf_coefficients.h, shared with the C GELU kernel.
     @usableFromInline static let erfSmall: (Float, Float, Float, Float, Float, Float) = (
-        1.128_379_106_521_606_4, -0.376_123_249_530_792_24, 0.112_801_797_688_007_35,
-        -0.026_711_311_191_320_42, 0.004_917_551_297_694_445, -0.000_563_142_180_908_471_3)
-    // erf on 1 <= |x| < 3.92: 1 - e^(-x^2) R(1/x), R a degree-7 fit of the scaled complementary
-    // error function erfcx(x) = e^(x^2) erfc(x) in powers of 1/x, relative error 1.3e-7 (the error in
-    // erf is that times erfc(x) <= 0.157). Beyond 3.92, erf rounds to ±1 in Float.
+        EMBEDTUNE_ERF_SMALL_0, EMBEDTUNE_ERF_SMALL_1, EMBEDTUNE_ERF_SMALL_2,
+        EMBEDTUNE_ERF_SMALL_3, EMBEDTUNE_ERF_SMALL_4, EMBEDTUNE_ERF_SMALL_5)
     @usableFromInline static let erfLarge: (Float, Float, Float, Float, Float, Float, Float, Float) = (
-        0.000_342_029_961_757_361_9, 0.557_855_427_265_167_2, 0.050_308_290_868_997_574,
-        -0.503_645_837_306_976_3, 0.571_480_393_409_729, -0.349_439_084_529_876_7,
-        0.117_819_242_179_393_77, -0.017_136_847_600_340_843)
+        EMBEDTUNE_ERF_LARGE_0, EMBEDTUNE_ERF_LARGE_1, EMBEDTUNE_ERF_LARGE_2, EMBEDTUNE_ERF_LARGE_3,
+        EMBEDTUNE_ERF_LARGE_4, EMBEDTUNE_ERF_LARGE_5, EMBEDTUNE_ERF_LARGE_6, EMBEDTUNE_ERF_LARGE_7)
 
     /// The error function erf(x) = 2/√π ∫₀ˣ e^(-t²) dt lane by lane.
     @inlinable @inline(__always)
     public static func erf(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let bound = SIMD16<Float>(repeating: 3.92)
+        let bound = SIMD16<Float>(repeating: EMBEDTUNE_ERF_BOUND)
         let a = x.replacing(with: -bound, where: x .< -bound).replacing(with: bound, where: x .> bound)
         let ax = unsafeBitCast(
             unsafeBitCast(a, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)

@@ -1,3 +1,4 @@
+import CSIMD
 import Tensor
 
 /// The exact (erf) Gaussian error linear unit, HF `ACT2FN["gelu"]` (torch.nn.functional.gelu with
@@ -8,13 +9,26 @@ public enum GELU {
     @usableFromInline static let invSqrt2: Float = 0.707_106_781_186_547_5
     @usableFromInline static let invSqrt2Pi: Float = 0.398_942_280_401_432_7
 
-    /// out = gelu(inp) elementwise. `out` may alias `inp`.
+    /// out = gelu(inp) elementwise. `out` may alias `inp`. On AVX-512 CPUs the C kernel
+    /// (`embedtune_gelu_forward`, the same erf fits) runs instead of the loop below.
     public static func forward(
         out: UnsafeMutablePointer<Float>,  // (count)
         inp: UnsafePointer<Float>,  // (count)
         count: Int
     ) {
         precondition(count >= 0, "GELU.forward: negative count")
+        if vectorKernel {
+            embedtune_gelu_forward(inp, count, out)
+        } else {
+            portableForward(out: out, inp: inp, count: count)
+        }
+    }
+
+    /// True when the AVX-512 kernel runs `forward`.
+    static let vectorKernel = embedtune_gelu_available() != 0
+
+    /// `forward` on `SIMD16` (any CPU); also the reference the C kernel is tested against.
+    static func portableForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
         var i = 0
         while i + 16 <= count {
             out.store(value(inp.vector(at: i)), at: i)

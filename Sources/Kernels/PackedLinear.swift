@@ -3,8 +3,8 @@ import Tensor
 
 /// A frozen `Linear` for the forward-only inference path: the weight (OC, C) is re-laid out once
 /// into panels of 32 output channels, and an AVX-512 kernel (`embedtune_packed_linear_forward`)
-/// computes `out = inp @ weight^T + bias` with the bias in its accumulators — no per-call packing,
-/// no bias pass. It has no backward: training differentiates `Linear` on the original weight, and
+/// computes `out = inp @ weight^T + bias (+ residual)` with bias and residual in its accumulators —
+/// no per-call packing, no bias or residual pass. It has no backward: training differentiates `Linear` on the original weight, and
 /// a weight that changes must be packed again (the inference model packs a frozen copy).
 ///
 /// Sizes: N tokens (rows), C input channels, OC output channels.
@@ -13,13 +13,14 @@ public final class PackedLinear: @unchecked Sendable {
     public let outFeatures: Int
     /// ceil(OC / 32) panels of (C, 32), 64-byte aligned.
     private let packed: UnsafeMutablePointer<Float>
-    /// (OC), owned by the caller's parameters, which must outlive this object.
-    private let bias: UnsafePointer<Float>?
+    /// (OC), a copy of the caller's bias (nil for none).
+    private let bias: UnsafeMutablePointer<Float>?
 
     /// True when this CPU runs the kernel (AVX-512); otherwise use `Linear`.
     public static var isAvailable: Bool { embedtune_packed_linear_available() != 0 }
 
-    /// Packs `weight` (OC, C); nil when the CPU lacks AVX-512.
+    /// Packs `weight` (OC, C) and copies `bias` (OC); nil when the CPU lacks AVX-512. Neither pointer
+    /// is kept.
     public init?(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, inFeatures c: Int, outFeatures oc: Int) {
         precondition(c > 0 && oc > 0, "PackedLinear: bad sizes c \(c), oc \(oc)")
         guard PackedLinear.isAvailable else { return nil }
@@ -29,22 +30,43 @@ public final class PackedLinear: @unchecked Sendable {
         packed = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
             .bindMemory(to: Float.self, capacity: count)
         embedtune_packed_linear_pack(weight, oc, c, packed)
-        self.bias = bias
-    }
-
-    deinit { packed.deallocate() }
-
-    /// out (N, OC) = inp (N, C) @ weight^T + bias. Overwrites `out`. With `threads` > 1 the rows are
-    /// split into contiguous ranges (multiples of 12, the kernel's tile), one per thread.
-    public func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int, threads: Int = 1) {
-        precondition(n >= 0, "PackedLinear.forward: negative n")
-        let parts = Swift.max(1, Swift.min(threads, n / 48))
-        let chunk = ((n + parts - 1) / parts + 11) / 12 * 12
-        let c = inFeatures, oc = outFeatures
-        parallelFor(parts, threads: parts) { p in
-            let lo = Swift.min(n, p * chunk), hi = Swift.min(n, lo + chunk)
-            guard hi > lo else { return }
-            embedtune_packed_linear_forward(inp + lo * c, hi - lo, c, packed, oc, bias, out + lo * oc)
+        self.bias = bias.map { source in
+            let copy = UnsafeMutablePointer<Float>.allocate(capacity: oc)
+            copy.initialize(from: source, count: oc)
+            return copy
         }
     }
+
+    deinit {
+        packed.deallocate()
+        bias?.deallocate()
+    }
+
+    /// out (N, OC) = inp (N, C) @ weight^T + bias (+ residual (N, OC), added in the kernel; it may be
+    /// `out` itself). Overwrites `out`. The rows go in blocks of at most
+    /// 240 (a multiple of 12, the kernel's tile; the kernel's own L2 row block), `threads` taking an
+    /// equal share of blocks. `epilogue(lo, hi)`, when given, runs on the thread that has just
+    /// computed rows lo..<hi, while they are still in its cache: the elementwise or per-row step
+    /// that follows the product (GELU, LayerNorm) fused into it.
+    public func forward(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int, threads: Int = 1,
+        residual: UnsafePointer<Float>? = nil, epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
+    ) {
+        precondition(n >= 0, "PackedLinear.forward: negative n")
+        let workers = Swift.max(1, Swift.min(threads, n / 48))
+        let perWorker = (n + workers - 1) / workers
+        let blocksPerWorker = Swift.max(1, (perWorker + PackedLinear.rowBlock - 1) / PackedLinear.rowBlock)
+        let parts = workers * blocksPerWorker
+        let chunk = ((n + parts - 1) / parts + 11) / 12 * 12
+        let c = inFeatures, oc = outFeatures
+        parallelFor(parts, threads: workers) { p in
+            let lo = Swift.min(n, p * chunk), hi = Swift.min(n, lo + chunk)
+            guard hi > lo else { return }
+            embedtune_packed_linear_forward(inp + lo * c, hi - lo, c, packed, oc, bias, residual.map { $0 + lo * oc }, out + lo * oc)
+            epilogue?(lo, hi)
+        }
+    }
+
+    /// Rows per block: the C kernel's L2 row block (packed_linear.c, ROW_BLOCK).
+    static let rowBlock = 240
 }

@@ -40,6 +40,65 @@ import Testing
         }
     }
 
+    /// The residual added in the kernel (into a separate buffer and in place, `residual == out`) equals
+    /// Linear then add; the epilogue sees every row exactly once, in ranges that tile 0..<n.
+    @Test(arguments: [(5, 16, 40), (241, 64, 96), (700, 384, 384)])
+    func packedLinearAddsTheResidualAndRunsTheEpilogueOncePerRow(n: Int, c: Int, oc: Int) throws {
+        let inp = randomArray(n * c, seed: 3), weight = randomArray(oc * c, seed: 4, scale: 0.2)
+        let bias = randomArray(oc, seed: 5), residual = randomArray(n * oc, seed: 6, scale: 3)
+        var want = [Float](repeating: 0, count: n * oc)
+        Linear.forward(out: &want, inp: inp, weight: weight, bias: bias, n: n, c: c, oc: oc)
+        for i in 0..<(n * oc) { want[i] += residual[i] }
+        let made = bias.withUnsafeBufferPointer { b in
+            PackedLinear(weight: weight, bias: b.baseAddress, inFeatures: c, outFeatures: oc)
+        }
+        guard let packed = made else {
+            #expect(!PackedLinear.isAvailable)
+            return
+        }
+        for threads in [1, 2] {
+            var got = [Float](repeating: .nan, count: n * oc)
+            let seen = UnsafeMutableBufferPointer<Int>.allocate(capacity: n)
+            defer { seen.deallocate() }
+            seen.initialize(repeating: 0)
+            residual.withUnsafeBufferPointer { r in
+                packed.forward(out: &got, inp: inp, n: n, threads: threads, residual: r.baseAddress) { lo, hi in
+                    for row in lo..<hi { seen[row] += 1 }
+                }
+            }
+            #expect(seen.allSatisfy { $0 == 1 }, "threads \(threads): epilogue row counts \(Set(seen))")
+            var inPlace = residual
+            inPlace.withUnsafeMutableBufferPointer { o in
+                packed.forward(out: o.baseAddress!, inp: inp, n: n, threads: threads, residual: o.baseAddress)
+            }
+            for (name, result) in [("separate", got), ("in place", inPlace)] {
+                let worst = zip(result, want).map { abs($0 - $1) / Swift.max(1, abs($1)) }.max() ?? .nan
+                #expect(worst <= 1e-5, "n \(n) c \(c) oc \(oc) threads \(threads) \(name): \(worst)")
+            }
+        }
+    }
+
+    /// The AVX-512 GELU (C, vrcp14 + Newton for 1/|x|, vscalef exp) equals the portable SIMD16 loop
+    /// over a dense sweep through both erf fits and their joins at |x / √2| = 1 and 3.92, every tail
+    /// length, and NaN and ±infinity.
+    @Test func vectorGELUEqualsThePortableLoop() {
+        guard GELU.vectorKernel else {
+            #expect(embedtune_cpu_features() & Int32(EMBEDTUNE_CPU_AVX512) == 0)
+            return
+        }
+        var xs = (0..<40_001).map { Float($0 - 20_000) / 2_000 }  // -10 ... 10 by 0.0005
+        xs += [1.414_213_5, -1.414_213_5, 5.543_717, -5.543_717, .nan, .infinity, -.infinity, 0, -0.0, 1e-30]
+        for count in [xs.count, 1, 15, 16, 17, 31, 33] {
+            var want = [Float](repeating: 0, count: count), got = [Float](repeating: .nan, count: count)
+            GELU.portableForward(out: &want, inp: xs, count: count)
+            embedtune_gelu_forward(xs, count, &got)
+            for i in 0..<count where want[i].isNaN != got[i].isNaN || abs(got[i] - want[i]) > 1e-6 * Swift.max(1, abs(want[i])) {
+                Issue.record("count \(count): gelu(\(xs[i])) = \(got[i]), portable \(want[i])")
+                break
+            }
+        }
+    }
+
     /// Inference attention (no probabilities kept: the fused kernel) equals the training path
     /// (probabilities saved, two products and a softmax), for packed sequences of lengths around
     /// the kernel's 16- and 64-key steps and head sizes 16, 32 and 64.

@@ -1,5 +1,5 @@
 // A frozen nn.Linear with its weight re-laid out once for an AVX-512 matrix-product kernel:
-// out (M, N) = inp (M, K) @ weight (N, K)^T + bias (N), the bias added in the kernel.
+// out (M, N) = inp (M, K) @ weight (N, K)^T + bias (N) [+ residual (M, N)], both added in the kernel.
 // The inference path packs every weight at load; then no product re-packs anything per call.
 #ifndef EMBEDTUNE_PACKED_LINEAR_H
 #define EMBEDTUNE_PACKED_LINEAR_H
@@ -18,10 +18,11 @@ long embedtune_packed_linear_floats(long n, long k);
 /// `packed` holds `embedtune_packed_linear_floats(n, k)` floats, 64-byte aligned.
 void embedtune_packed_linear_pack(const float *weight, long n, long k, float *packed);
 
-/// out (m, n) row-major = inp (m, k) row-major @ weight^T + bias (n; NULL for none).
-/// Requires `embedtune_packed_linear_available()`.
+/// out (m, n) row-major = inp (m, k) row-major @ weight^T + bias (n; NULL for none) + residual (m, n
+/// row-major; NULL for none; a residual connection added in the kernel, not in a later pass).
+/// `residual` may equal `out`. Requires `embedtune_packed_linear_available()`.
 void embedtune_packed_linear_forward(const float *inp, long m, long k, const float *packed, long n,
-                                     const float *bias, float *out);
+                                     const float *bias, const float *residual, float *out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,45 @@
+// See include/gelu.h. erf comes from simd_math.h (the fits of erf_coefficients.h, which Kernels'
+// FastMath.erf also evaluates), so this kernel and the Swift GELU agree to float rounding.
+#include "gelu.h"
+#include "cpu_features.h"
+
+#include <math.h>
+
+int embedtune_gelu_available(void) { return (embedtune_cpu_features() & EMBEDTUNE_CPU_AVX512) != 0; }
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include "simd_math.h"
+
+// 0.5 x (1 + erf(x / sqrt 2)) = h + h erf(x / sqrt 2), h = x / 2
+EMBEDTUNE_AVX512_TARGET static inline __m512 gelu16(__m512 x) {
+    const __m512 h = _mm512_mul_ps(x, _mm512_set1_ps(0.5f));
+    return _mm512_fmadd_ps(h, erf_avx512(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f))), h);
+}
+
+EMBEDTUNE_AVX512_TARGET static void forward_avx512(const float *inp, long count, float *out) {
+    long i = 0;
+    for (; i + 32 <= count; i += 32) {
+        const __m512 y0 = gelu16(_mm512_loadu_ps(inp + i)), y1 = gelu16(_mm512_loadu_ps(inp + i + 16));
+        _mm512_storeu_ps(out + i, y0);
+        _mm512_storeu_ps(out + i + 16, y1);
+    }
+    for (; i < count; i += 16) {
+        const long left = count - i;
+        const __mmask16 m = (__mmask16)(left >= 16 ? 0xFFFF : (1u << left) - 1);
+        _mm512_mask_storeu_ps(out + i, m, gelu16(_mm512_maskz_loadu_ps(m, inp + i)));
+    }
+}
+#endif
+
+void embedtune_gelu_forward(const float *inp, long count, float *out) {
+#if defined(__x86_64__)
+    if (embedtune_gelu_available()) {
+        forward_avx512(inp, count, out);
+        return;
+    }
+#endif
+    // Not reached when callers check availability; erff keeps the function total.
+    for (long i = 0; i < count; i++) out[i] = 0.5f * inp[i] * (1.0f + erff(inp[i] * 0.70710678118654752f));
+}
