@@ -6,6 +6,7 @@
 // fused multiply-add), i.e. 24 FMAs per 2 loads + 12 broadcasts. Loops: blocks of 240 input rows
 // (they stay in L2 while every panel passes), then panels (k x 32 weights, L1/L2), then 12-row
 // tiles; the last rows of a block go four, then one at a time; the last panel's columns are masked.
+// During the first panel each tile prefetches the next tile's input rows.
 #include "packed_linear.h"
 #include "cpu_features.h"
 
@@ -42,9 +43,11 @@ void embedtune_packed_linear_pack(const float *weight, long n, long k, float *pa
     (res ? _mm512_add_ps(bias, _mm512_maskz_loadu_ps(mask, res + (i) * ldc + (half) * 16)) : bias)
 
 // 12 rows starting at `a` (row stride k) times one panel, plus `res` (row stride ldc, or NULL), into
-// `c` (row stride ldc), columns under masks m0 (0..15) and m1 (16..31).
+// `c` (row stride ldc), columns under masks m0 (0..15) and m1 (16..31). One cache line of `next`
+// (the next tile's rows, contiguous) is prefetched into L2 per k step, for the first `lines` steps.
 TARGET static inline void tile_12(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
-                                  const float *res, float *c, long ldc, __mmask16 m0, __mmask16 m1) {
+                                  const float *res, float *c, long ldc, __mmask16 m0, __mmask16 m1,
+                                  const char *next, long lines) {
     __m512 c00 = START(0, 0, bias0, m0), c01 = START(0, 1, bias1, m1), c10 = START(1, 0, bias0, m0);
     __m512 c11 = START(1, 1, bias1, m1), c20 = START(2, 0, bias0, m0), c21 = START(2, 1, bias1, m1);
     __m512 c30 = START(3, 0, bias0, m0), c31 = START(3, 1, bias1, m1), c40 = START(4, 0, bias0, m0);
@@ -54,6 +57,7 @@ TARGET static inline void tile_12(const float *a, long k, const float *panel, __
     __m512 c90 = START(9, 0, bias0, m0), c91 = START(9, 1, bias1, m1), ca0 = START(10, 0, bias0, m0);
     __m512 ca1 = START(10, 1, bias1, m1), cb0 = START(11, 0, bias0, m0), cb1 = START(11, 1, bias1, m1);
     for (long kk = 0; kk < k; kk++) {
+        if (kk < lines) _mm_prefetch(next + kk * 64, _MM_HINT_T1);
         const __m512 w0 = _mm512_loadu_ps(panel + kk * NR), w1 = _mm512_loadu_ps(panel + kk * NR + 16);
         __m512 x;
 #define ROW(i, r0, r1)                          \
@@ -144,8 +148,14 @@ TARGET static void forward_avx512(const float *inp, long m, long k, const float 
             const float *panel = packed + p * k * NR;
             long r = r0;
 #define RES(row) (residual ? residual + (row) * n + p * NR : NULL)
-            for (; r + MR <= r1; r += MR)
-                tile_12(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1);
+            for (; r + MR <= r1; r += MR) {
+                // The first panel is the first to read the block's rows (from L3 or memory): fetch
+                // the next tile's rows while this one computes. Later panels find them in L2.
+                const long nextRows = r1 - r - MR < MR ? r1 - r - MR : MR;
+                const long lines = p == 0 ? (nextRows * k * (long)sizeof(float) + 63) / 64 : 0;
+                tile_12(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1,
+                        (const char *)(inp + (r + MR) * k), lines < k ? lines : k);
+            }
             for (; r + 4 <= r1; r += 4)
                 tile_4(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1);
             for (; r < r1; r++) tile_1(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, m0, m1);
