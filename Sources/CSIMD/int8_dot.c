@@ -73,6 +73,11 @@ static inline __m512i row_lanes_vnni(const int8_t *c, const uint8_t *hi, const u
 // The scan is memory-bound only if the query stays in registers: for strides of 64 * CHUNKS bytes
 // (CHUNKS <= 12, i.e. up to 768 dimensions) the query's bytes are loaded once into 2 * CHUNKS
 // vector registers, and each row costs its own loads only. Other strides take the general loop.
+// Each row also prefetches the row PREFETCH_AHEAD bytes further on into L2. Without that, on an Intel
+// Xeon (Emerald Rapids) the memory reads and the vpdpbusd work did not overlap: 1M rows of 384 codes
+// took ~37 ms, i.e. a ~24 ms plain read plus ~10 ms of arithmetic. With it they took ~25 ms. A prefetch
+// is only a hint, so one past the end of the codes is harmless.
+#define PREFETCH_AHEAD 4096
 #define EMBEDTUNE_VNNI_FIXED(CHUNKS)                                                                   \
     __attribute__((target("avx512f,avx512bw,avx512vnni")))                                          \
     static void dots_vnni_##CHUNKS(const uint8_t *hi, const uint8_t *lo, const int8_t *codes, long rows, \
@@ -85,6 +90,8 @@ static inline __m512i row_lanes_vnni(const int8_t *c, const uint8_t *hi, const u
         }                                                                                           \
         for (long r = 0; r < rows; r++) {                                                           \
             const int8_t *c = codes + r * (64 * CHUNKS);                                            \
+            for (int j = 0; j < CHUNKS; j++)                                                        \
+                _mm_prefetch((const char *)c + PREFETCH_AHEAD + 64 * j, _MM_HINT_T1);               \
             __m512i ah = _mm512_setzero_si512(), al = _mm512_setzero_si512(), a1 = _mm512_setzero_si512(); \
             for (int j = 0; j < CHUNKS; j++) {                                                      \
                 __m512i v = _mm512_loadu_si512((const void *)(c + 64 * j));                         \
