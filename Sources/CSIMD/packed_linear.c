@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-enum { NR = 32, MR = 12, ROW_BLOCK = 240 };
+enum { NR = 32, MR = 12, ROW_BLOCK = EMBEDTUNE_PACKED_LINEAR_ROW_BLOCK };
 
 int embedtune_packed_linear_available(void) {
     return (embedtune_cpu_features() & EMBEDTUNE_CPU_AVX512) != 0;

@@ -16,7 +16,6 @@ public enum BertLayer {
         packed: [PackedLinear]? = nil
     ) {
         let c = config.hiddenSize, i = config.intermediateSize
-        let p = options.hiddenDropout
         let pk = packed.map { PackedLinears(linears: $0, threads: threads) }
         // BertSelfAttention: q, k, v = Linear(x); context = softmax(q k^T / sqrt(HS)) v per head
         linear(0, out: acts.q.pointer, inp: input, w.query, acts, layer, &options, n, pk)
@@ -28,51 +27,21 @@ public enum BertLayer {
             out: acts.context.pointer, probs: acts.keepsStatistics ? acts.probs.pointer : nil,
             q: acts.q.pointer, k: acts.k.pointer, v: acts.v.pointer, offsets: offsets,
             b: b, nh: config.numAttentionHeads, c: c, threads: threads, dropout: acts.attentionDropout)
-        // BertSelfOutput: LayerNorm(dropout(dense(context)) + x), the norm per row range
-        let selfOutputNorm: RowEpilogue = { lo, hi in
-            LayerNorm.forward(
-                out: acts.attentionNormed.pointer + lo * c,
-                mean: acts.keepsStatistics ? acts.attentionMean.pointer + lo : nil,
-                rstd: acts.keepsStatistics ? acts.attentionRstd.pointer + lo : nil,
-                inp: acts.attentionSum.pointer + lo * c, weight: w.attentionLayerNorm.weight,
-                bias: w.attentionLayerNorm.bias, n: hi - lo, c: c, eps: config.layerNormEps)
-        }
-        if p > 0 {
-            linear(3, out: acts.attentionSum.pointer, inp: acts.context.pointer, w.attentionOutput, acts, layer, &options, n, pk)
-            Dropout.forward(
-                out: acts.attentionSum.pointer, mask: acts.attentionDropMask.pointer, inp: acts.attentionSum.pointer,
-                p: p, rng: &options.rng, count: n * c)
-            VectorOps.add(input, into: acts.attentionSum.pointer, n * c)
-            selfOutputNorm(0, n)
-        } else {
-            linear(3, out: acts.attentionSum.pointer, inp: acts.context.pointer, w.attentionOutput, acts, layer, &options, n, pk,
-                   residual: input, then: selfOutputNorm)
-        }
+        // BertSelfOutput: h = LayerNorm(dropout(dense(context)) + x)
+        denseAddNorm(
+            3, sum: acts.attentionSum, dropMask: acts.attentionDropMask, out: acts.attentionNormed.pointer,
+            mean: acts.attentionMean, rstd: acts.attentionRstd, inp: acts.context.pointer, residual: input,
+            w.attentionOutput, w.attentionLayerNorm, acts, layer, &options, n, config, pk)
         // BertIntermediate: GELU(dense(h))
         linear(4, out: acts.intermediate.pointer, inp: acts.attentionNormed.pointer, w.intermediate, acts, layer, &options, n, pk,
                then: { lo, hi in
                    GELU.forward(out: acts.activatedPointer + lo * i, inp: acts.intermediate.pointer + lo * i, count: (hi - lo) * i)
                })
-        // BertOutput: LayerNorm(dropout(dense(a)) + h), the norm per row range
-        let outputNorm: RowEpilogue = { lo, hi in
-            LayerNorm.forward(
-                out: acts.output.pointer + lo * c,
-                mean: acts.keepsStatistics ? acts.outputMean.pointer + lo : nil,
-                rstd: acts.keepsStatistics ? acts.outputRstd.pointer + lo : nil,
-                inp: acts.outputSum.pointer + lo * c, weight: w.outputLayerNorm.weight, bias: w.outputLayerNorm.bias,
-                n: hi - lo, c: c, eps: config.layerNormEps)
-        }
-        if p > 0 {
-            linear(5, out: acts.outputSum.pointer, inp: acts.activatedPointer, w.output, acts, layer, &options, n, pk)
-            Dropout.forward(
-                out: acts.outputSum.pointer, mask: acts.outputDropMask.pointer, inp: acts.outputSum.pointer,
-                p: p, rng: &options.rng, count: n * c)
-            VectorOps.add(acts.attentionNormed.pointer, into: acts.outputSum.pointer, n * c)
-            outputNorm(0, n)
-        } else {
-            linear(5, out: acts.outputSum.pointer, inp: acts.activatedPointer, w.output, acts, layer, &options, n, pk,
-                   residual: acts.attentionNormed.pointer, then: outputNorm)
-        }
+        // BertOutput: LayerNorm(dropout(dense(a)) + h)
+        denseAddNorm(
+            5, sum: acts.outputSum, dropMask: acts.outputDropMask, out: acts.output.pointer,
+            mean: acts.outputMean, rstd: acts.outputRstd, inp: acts.activatedPointer, residual: acts.attentionNormed.pointer,
+            w.output, w.outputLayerNorm, acts, layer, &options, n, config, pk)
     }
 
     /// Gradients of `forward`: dOutput (N, C) → dInput (N, C), ACCUMULATED (+=) into `dInput`, into the
@@ -131,6 +100,33 @@ public enum BertLayer {
     private struct PackedLinears {
         let linears: [PackedLinear]
         let threads: Int
+    }
+
+    /// BertSelfOutput and BertOutput: out = LayerNorm(dropout(dense(inp)) + residual), through `sum` (N, C)
+    /// (and `dropMask`, `mean`, `rstd` when used). Without dropout the residual is added in the product
+    /// (in the packed kernel's accumulators) and the LayerNorm runs per row block (`linear`'s `then`);
+    /// with dropout it must come after the dropout, so add and norm follow over all rows.
+    private static func denseAddNorm(
+        _ t: Int, sum: Tensor, dropMask: Tensor, out: UnsafeMutablePointer<Float>, mean: Tensor, rstd: Tensor,
+        inp: UnsafePointer<Float>, residual: UnsafePointer<Float>, _ w: LinearParameters, _ norm: LayerNormParameters,
+        _ acts: LayerActivations, _ layer: Int, _ options: inout TrainingOptions, _ n: Int, _ config: BertConfig,
+        _ packed: PackedLinears?
+    ) {
+        let c = config.hiddenSize, p = options.hiddenDropout
+        let layerNorm: RowEpilogue = { lo, hi in
+            LayerNorm.forward(
+                out: out + lo * c, mean: acts.keepsStatistics ? mean.pointer + lo : nil,
+                rstd: acts.keepsStatistics ? rstd.pointer + lo : nil, inp: sum.pointer + lo * c,
+                weight: norm.weight, bias: norm.bias, n: hi - lo, c: c, eps: config.layerNormEps)
+        }
+        guard p > 0 else {
+            linear(t, out: sum.pointer, inp: inp, w, acts, layer, &options, n, packed, residual: residual, then: layerNorm)
+            return
+        }
+        linear(t, out: sum.pointer, inp: inp, w, acts, layer, &options, n, packed)
+        Dropout.forward(out: sum.pointer, mask: dropMask.pointer, inp: sum.pointer, p: p, rng: &options.rng, count: n * c)
+        VectorOps.add(residual, into: sum.pointer, n * c)
+        layerNorm(0, n)
     }
 
     /// Work on rows lo..<hi of a product's output that follows the product (GELU; residual add and LayerNorm).

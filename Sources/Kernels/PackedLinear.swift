@@ -4,8 +4,9 @@ import Tensor
 /// A frozen `Linear` for the forward-only inference path: the weight (OC, C) is re-laid out once
 /// into panels of 32 output channels, and an AVX-512 kernel (`embedtune_packed_linear_forward`)
 /// computes `out = inp @ weight^T + bias (+ residual)` with bias and residual in its accumulators —
-/// no per-call packing, no bias or residual pass. It has no backward: training differentiates `Linear` on the original weight, and
-/// a weight that changes must be packed again (the inference model packs a frozen copy).
+/// no per-call packing, no bias or residual pass. It has no backward: training differentiates
+/// `Linear` on the original weight, and a weight that changes must be packed again (the inference
+/// model packs a frozen copy).
 ///
 /// Sizes: N tokens (rows), C input channels, OC output channels.
 public final class PackedLinear: @unchecked Sendable {
@@ -43,9 +44,8 @@ public final class PackedLinear: @unchecked Sendable {
     }
 
     /// out (N, OC) = inp (N, C) @ weight^T + bias (+ residual (N, OC), added in the kernel; it may be
-    /// `out` itself). Overwrites `out`. The rows go in blocks of at most
-    /// 240 (a multiple of 12, the kernel's tile; the kernel's own L2 row block), `threads` taking an
-    /// equal share of blocks. `epilogue(lo, hi)`, when given, runs on the thread that has just
+    /// `out` itself). Overwrites `out`. The rows go in blocks of at most `rowBlock` (a multiple of 12,
+    /// the kernel's tile), `threads` taking an equal share of blocks. `epilogue(lo, hi)`, when given, runs on the thread that has just
     /// computed rows lo..<hi, while they are still in its cache: the elementwise or per-row step
     /// that follows the product (GELU, LayerNorm) fused into it.
     public func forward(
@@ -67,6 +67,6 @@ public final class PackedLinear: @unchecked Sendable {
         }
     }
 
-    /// Rows per block: the C kernel's L2 row block (packed_linear.c, ROW_BLOCK).
-    static let rowBlock = 240
+    /// Rows per block: the C kernel's L2 row block.
+    static let rowBlock = Int(EMBEDTUNE_PACKED_LINEAR_ROW_BLOCK)
 }

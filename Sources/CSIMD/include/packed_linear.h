@@ -8,6 +8,10 @@
 extern "C" {
 #endif
 
+/// Input rows per block: they stay in L2 while every 32-column panel of weights passes over them.
+/// Callers that split the rows among threads use blocks of this size too.
+enum { EMBEDTUNE_PACKED_LINEAR_ROW_BLOCK = 240 };
+
 /// 1 when this CPU runs the kernel (AVX-512 F/BW/VL); otherwise callers use their general product.
 int embedtune_packed_linear_available(void);
 
