@@ -2,10 +2,12 @@
 // seeded SplitMix64 (Box–Muller normals, L2-normalised) are written once to a vector store under
 // /tmp, loaded back, and 100 further random unit queries (seed + 1) are timed one at a time:
 // exact float32 top-10 (full scan, and bounded: read through the int8 codes with proven error
-// bounds, checked identical to the full scan), int8 + float32-rescore top-10, with 1 and 2
+// bounds, checked identical to the full scan), int8 + float32-rescore top-10, the 4-bit scan +
+// float32 rescore of `search --quantized` (`--nibble-candidates N`, default TopK.nibbleCandidates), with 1 and 2
 // threads, plus one gemm batch of all queries. `--probe` adds the time of a plain SIMD sum over the float32 and the int8 bytes
 // (the memory-bandwidth floor of each scan). Prints one JSON line. Usage:
 //   embedtune-bench-search --n 1000000 [--dim 384] [--queries 100] [--k 10] [--seed 7] [--db PATH] [--probe]
+//                          [--nibble-candidates N]
 import Foundation
 import Retrieval
 import Tensor
@@ -126,6 +128,20 @@ do {
     }
     let (quant1, q1hits, _) = series("quantized_1t") { TopK.searchQuantized(query: $0, matrix: matrix, quantized: quantized, k: k, threads: 1) }
     let (quant2, _, _) = series("quantized_2t") { TopK.searchQuantized(query: $0, matrix: matrix, quantized: quantized, k: k, threads: 2) }
+    t = now()
+    let nibbles = NibbleMatrix(quantized: quantized)
+    result["nibble_build_s"] = ms(now() - t) / 1e3
+    let c4 = argument("--nibble-candidates", TopK.nibbleCandidates(k: k))
+    result["nibble_candidates"] = c4
+    let (nib1, n1hits, _) = series("nibble_1t") {
+        TopK.searchQuantized(query: $0, matrix: matrix, nibbles: nibbles, k: k, candidates: c4, threads: 1)
+    }
+    let (nib2, _, _) = series("nibble_2t") {
+        TopK.searchQuantized(query: $0, matrix: matrix, nibbles: nibbles, k: k, candidates: c4, threads: 2)
+    }
+    result["nibble_1t_median_ms"] = nib1
+    result["nibble_2t_median_ms"] = nib2
+    result["nibble_recall_at_k"] = recall(n1hits, reference)
     result["exact_1t_median_ms"] = exact1
     result["exact_2t_median_ms"] = exact2
     result["bounded_1t_median_ms"] = bounded1

@@ -1,8 +1,8 @@
-/// The integer form of a score threshold for the int8 scans: the smallest int8 dot a row needs so
-/// that its score (plus a slack) could still reach `threshold`. Rows whose integer dot is below it
-/// are skipped after one vector compare, before any float work; the rest are checked exactly as
-/// before, so the floor only has to be conservative (every margin below is far wider than Float's
-/// rounding).
+/// The integer form of a score threshold for the integer scans (int8 and 4-bit codes): the
+/// smallest dot a row needs so that its score (plus a slack) could still reach `threshold`. Rows
+/// whose integer dot is below it are skipped after one compare, before any float work; the rest are
+/// checked exactly as before, so the floor only has to be conservative (every margin below is far
+/// wider than Float's rounding).
 ///
 /// Only for matrices of unit-norm rows (what normalising models store), where a row's score is
 /// fl(dot * inverseQueryNorm); otherwise, or with no finite threshold yet, the floor is Int32.min.

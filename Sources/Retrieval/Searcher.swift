@@ -41,8 +41,9 @@ public enum SearchError: Error, Equatable, CustomStringConvertible {
 /// Queries are exact cosine top-k; when the store has an int8 copy, the exact search reads it with
 /// proven error bounds (`TopK.searchBounded`: the same results as the full float32 scan, about a
 /// quarter of the memory traffic), otherwise every float32 row (`TopK.search`). With `quantized`,
-/// the int8 scan's best candidates are rescored in float32 (`TopK.searchQuantized`: approximate;
-/// the store must have been quantized).
+/// a 4-bit copy derived from the int8 codes at load (`NibbleMatrix`, an eighth of the float32
+/// bytes) is scanned and its best candidates are rescored in float32 (`TopK.searchQuantized`:
+/// approximate; the store must have been quantized).
 public final class Searcher: @unchecked Sendable {
     public let databasePath: String
     public let model: StoreModelInfo
@@ -51,6 +52,8 @@ public final class Searcher: @unchecked Sendable {
     public let matrix: VectorMatrix
     /// The int8 copy, when the store has one.
     public let int8Copy: QuantizedMatrix?
+    /// The 4-bit copy of `int8Copy`, when opened `quantized`.
+    public let nibbleCopy: NibbleMatrix?
     /// True when opened `quantized`: approximate int8 search with float32 rescoring.
     public let isQuantized: Bool
     private let store: VectorStore
@@ -87,9 +90,11 @@ public final class Searcher: @unchecked Sendable {
             let loaded = try store.loadQuantized()
             matrix = loaded.matrix
             int8Copy = loaded.quantized
+            nibbleCopy = quantized ? NibbleMatrix(quantized: loaded.quantized) : nil
         } else {
             matrix = try store.loadMatrix()
             int8Copy = nil
+            nibbleCopy = nil
         }
     }
 
@@ -106,10 +111,10 @@ public final class Searcher: @unchecked Sendable {
         precondition(vector.count == matrix.dimension, "query has \(vector.count) values, the store \(matrix.dimension)")
         let hits = vector.withUnsafeBufferPointer { q -> [TopK.Hit] in
             guard let base = q.baseAddress else { return [] }
-            guard let int8Copy else { return TopK.search(query: base, matrix: matrix, k: k, threads: threads) }
-            if isQuantized {
-                return TopK.searchQuantized(query: base, matrix: matrix, quantized: int8Copy, k: k, threads: threads)
+            if let nibbleCopy {
+                return TopK.searchQuantized(query: base, matrix: matrix, nibbles: nibbleCopy, k: k, threads: threads)
             }
+            guard let int8Copy else { return TopK.search(query: base, matrix: matrix, k: k, threads: threads) }
             return TopK.searchBounded(query: base, matrix: matrix, quantized: int8Copy, k: k, threads: threads)
         }
         let ids = hits.map { matrix.ids[$0.index] }

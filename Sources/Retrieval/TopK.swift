@@ -42,13 +42,18 @@ public enum TopK {
             let coarse = scanParallel(count: matrix.count, k: c, threads: threads) { _, lo, hi, heap in
                 scanInt8(q16, quantized, matrix, lo, hi, &heap)
             }
-            var heap = TopKHeap(capacity: Swift.min(k, matrix.count))
-            for hit in coarse.sorted() {
-                let dot = ScanKernels.dot1(UnsafeRawPointer(q.values), UnsafeRawPointer(matrix.row(hit.index)), matrix.stride)
-                heap.push(score(dot, hit.index, matrix, q.inverseNorm), hit.index)
-            }
-            return heap.sorted()
+            return rescore(coarse, q, matrix, k: k)
         }
+    }
+
+    /// The k best of `candidates` by exact score from their float32 rows.
+    static func rescore(_ candidates: TopKHeap, _ q: PaddedQuery, _ matrix: VectorMatrix, k: Int) -> [Hit] {
+        var heap = TopKHeap(capacity: Swift.min(k, matrix.count))
+        for hit in candidates.sorted() {
+            let dot = ScanKernels.dot1(UnsafeRawPointer(q.values), UnsafeRawPointer(matrix.row(hit.index)), matrix.stride)
+            heap.push(score(dot, hit.index, matrix, q.inverseNorm), hit.index)
+        }
+        return heap.sorted()
     }
 
     /// Checks the arguments of a search through the int8 copy and runs `body` with the query padded
@@ -167,22 +172,36 @@ public enum TopK {
     static func scanInt8(
         _ q: Int8Query, _ qm: QuantizedMatrix, _ m: VectorMatrix, _ lo: Int, _ hi: Int, _ heap: inout TopKHeap
     ) {
-        let dots = UnsafeMutablePointer<Int32>.allocate(capacity: int8Block)
+        scanApproximate(factor: q.factor, block: int8Block, m, lo, hi, &heap) { start, rows, dots in
+            q.dots(qm.codes + start * qm.stride, rows: rows, into: dots)
+        }
+    }
+
+    /// The scan of integer approximate dots (int8 or 4-bit codes): `dots(start, rows, out)` writes
+    /// the integer dots of rows start..<start + rows, blocks of `block` rows; approximate score =
+    /// Float(dot) / factor, times the row's inverse norm. A row whose dot is below the integer floor
+    /// of the heap's threshold is skipped after one compare.
+    @inline(__always)
+    static func scanApproximate(
+        factor: Float, block: Int, _ m: VectorMatrix, _ lo: Int, _ hi: Int, _ heap: inout TopKHeap,
+        dots computeDots: (Int, Int, UnsafeMutablePointer<Int32>) -> Void
+    ) {
+        let dots = UnsafeMutablePointer<Int32>.allocate(capacity: block)
         defer { dots.deallocate() }
-        let inverseFactor = 1 / q.factor
+        let inverseFactor = 1 / factor
         var start = lo
         while start < hi {
-            let rows = Swift.min(int8Block, hi - start)
-            q.dots(qm.codes + start * qm.stride, rows: rows, into: dots)
+            let rows = Swift.min(block, hi - start)
+            computeDots(start, rows, dots)
             // The scores rank like those of a unit query, so 1 stands for the query's inverse norm.
-            var floor = Int8ScoreFloor.floor(threshold: heap.threshold, slack: 0, factor: q.factor,
+            var floor = Int8ScoreFloor.floor(threshold: heap.threshold, slack: 0, factor: factor,
                                              inverseQueryNorm: 1, unitRows: m.isUnitNorm)
             for j in 0..<rows where dots[j] >= floor {
                 let dot = Float(dots[j]) * inverseFactor
                 let s = m.isUnitNorm ? dot : dot * m.inverseNorms[start + j]
                 if s >= heap.threshold {
                     heap.push(s, start + j)
-                    floor = Int8ScoreFloor.floor(threshold: heap.threshold, slack: 0, factor: q.factor,
+                    floor = Int8ScoreFloor.floor(threshold: heap.threshold, slack: 0, factor: factor,
                                                  inverseQueryNorm: 1, unitRows: m.isUnitNorm)
                 }
             }

@@ -12,7 +12,8 @@ struct SearchCommand: ParsableCommand {
             are the exact top k by cosine similarity. When the database has an int8 copy (`encode --quantize`),
             the exact search reads it first and computes float32 scores only for rows whose error bound could
             reach the top k: the same results as scoring every float32 vector, about four times less memory
-            to read. --quantized is the approximate variant: the int8 scan's best candidates, rescored in float32.
+            to read. --quantized is the approximate variant: a 4-bit copy of the int8 codes, made at load, is
+            scanned (an eighth of the float32 bytes), and its best candidates are rescored in float32.
             With QUERY: rank, id, score and a snippet per hit, or with --json one object
             {"query":...,"results":[{"id","score","text"}]}. Without QUERY: one query per line of standard
             input, one such JSON object per line.
@@ -21,7 +22,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "The SQLite vector store.") var db: String
     @Option(name: .shortAndLong, help: "Results per query.") var k: Int = 10
     @Flag(help: "Print JSON.") var json = false
-    @Flag(help: "Scan the int8 copy, rescore the candidates in float32.") var quantized = false
+    @Flag(help: "Approximate: scan a 4-bit copy of the int8 codes, rescore the candidates in float32.") var quantized = false
     @Option(help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Argument(help: "The query (omit it to read one query per standard-input line).") var query: String?
 

@@ -38,6 +38,7 @@ import Testing
         _ = try job.run()
         let exact = try Searcher(databasePath: dir.path("v.db"))
         let quantized = try Searcher(databasePath: dir.path("v.db"), quantized: true)
+        #expect(quantized.nibbleCopy != nil && exact.nibbleCopy == nil)
         for doc in corpus.prefix(10) {
             let a = try exact.search(doc.text, k: 3), b = try quantized.search(doc.text, k: 3)
             #expect(a.first?.id == b.first?.id)

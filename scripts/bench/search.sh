@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Search benchmark: median latency of 100 top-10 queries over N random unit 384-dim vectors,
 # EmbedTune (exact float32 SIMD scan of every row; exact bounded search through the int8 codes,
-# checked identical to the full scan; int8 scan + float32 rescoring; 1 and 2 threads; a gemm batch) next to ../shared/bench/search_sqlitevec.py (numpy, faiss IndexFlatIP, sqlite-vec) in
+# checked identical to the full scan; int8 scan + float32 rescoring; the 4-bit scan + float32 rescoring
+# of `search --quantized`; 1 and 2 threads; a gemm batch) next to ../shared/bench/search_sqlitevec.py (numpy, faiss IndexFlatIP, sqlite-vec) in
 # the same run. Prints each program's JSON line, then a table of ratios.
 #
 #   scripts/bench/search.sh                 # N = 100000 and 1000000
@@ -54,16 +55,17 @@ for r in rows:
     if "numpy_single" in r:
         peers[(r["n"], r["threads"])] = r
 print()
-print(f"{'n':>8} {'threads':>7}  {'program':<34} {'median ms':>10} {'min ms':>8} {'recall@10':>9} {'vs exact f32':>12}")
+print(f"{'n':>8} {'threads':>7}  {'program':<40} {'median ms':>10} {'min ms':>8} {'recall@10':>9} {'vs exact f32':>12}")
 for n, o in sorted(ours.items()):
     for t in (1, 2):
         base = o[f"exact_{t}t_median_ms"]
         line = lambda name, med, mn="", rec="": print(
-            f"{n:>8} {t:>7}  {name:<34} {med:>10.3f} {mn if mn == '' else format(mn, '.3f'):>8} {rec if rec == '' else format(rec, '.4f'):>9} {med / base:>11.2f}x")
+            f"{n:>8} {t:>7}  {name:<40} {med:>10.3f} {mn if mn == '' else format(mn, '.3f'):>8} {rec if rec == '' else format(rec, '.4f'):>9} {med / base:>11.2f}x")
         line("embedtune exact float32 full scan", base, o[f"exact_{t}t_min_ms"], 1.0)
         line("embedtune exact, int8-bounded" + ("" if o["bounded_identical_to_exact"] else " (DIFFERS!)"),
              o[f"bounded_{t}t_median_ms"], o[f"bounded_{t}t_min_ms"], 1.0 if o["bounded_identical_to_exact"] else 0.0)
         line("embedtune int8 + rescore", o[f"quantized_{t}t_median_ms"], o[f"quantized_{t}t_min_ms"], o["quantized_recall_at_k"])
+        line("embedtune 4-bit + rescore (--quantized)", o[f"nibble_{t}t_median_ms"], o[f"nibble_{t}t_min_ms"], o["nibble_recall_at_k"])
         line("embedtune gemm batch (per query)", o[f"batch_{t}t_per_query_ms"], "", o[f"batch_{t}t_recall_at_k"])
         p = peers.get((n, t))
         if p:

@@ -4,4 +4,5 @@
 #include "erf_coefficients.h"
 #include "gelu.h"
 #include "int8_dot.h"
+#include "nibble_dot.h"
 #include "packed_linear.h"
