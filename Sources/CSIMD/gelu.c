@@ -12,23 +12,17 @@ int embedtune_gelu_available(void) { return (embedtune_cpu_features() & EMBEDTUN
 
 #include "simd_math.h"
 
-// 0.5 x (1 + erf(x / sqrt 2)) = h + h erf(x / sqrt 2), h = x / 2
-EMBEDTUNE_AVX512_TARGET static inline __m512 gelu16(__m512 x) {
-    const __m512 h = _mm512_mul_ps(x, _mm512_set1_ps(0.5f));
-    return _mm512_fmadd_ps(h, erf_avx512(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f))), h);
-}
-
 EMBEDTUNE_AVX512_TARGET static void forward_avx512(const float *inp, long count, float *out) {
     long i = 0;
     for (; i + 32 <= count; i += 32) {
-        const __m512 y0 = gelu16(_mm512_loadu_ps(inp + i)), y1 = gelu16(_mm512_loadu_ps(inp + i + 16));
+        const __m512 y0 = gelu_avx512(_mm512_loadu_ps(inp + i)), y1 = gelu_avx512(_mm512_loadu_ps(inp + i + 16));
         _mm512_storeu_ps(out + i, y0);
         _mm512_storeu_ps(out + i + 16, y1);
     }
     for (; i < count; i += 16) {
         const long left = count - i;
         const __mmask16 m = (__mmask16)(left >= 16 ? 0xFFFF : (1u << left) - 1);
-        _mm512_mask_storeu_ps(out + i, m, gelu16(_mm512_maskz_loadu_ps(m, inp + i)));
+        _mm512_mask_storeu_ps(out + i, m, gelu_avx512(_mm512_maskz_loadu_ps(m, inp + i)));
     }
 }
 #endif

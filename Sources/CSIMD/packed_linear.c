@@ -1,7 +1,7 @@
 // See include/packed_linear.h.
 //
 // Kernel: 12 rows x 32 columns of `out` in 24 zmm accumulators, started from the bias (plus the
-// residual's tile when there is one). Per k it
+// residual's tile when there is one), passed through GELU before the store when asked. Per k it
 // loads the panel's 32 weights (two zmm) and broadcasts one input value per row (folded into the
 // fused multiply-add), i.e. 24 FMAs per 2 loads + 12 broadcasts. Loops: blocks of 240 input rows
 // (they stay in L2 while every panel passes), then panels (k x 32 weights, L1/L2), then 12-row
@@ -10,6 +10,7 @@
 #include "packed_linear.h"
 #include "cpu_features.h"
 
+#include <math.h>
 #include <stdint.h>
 
 enum { NR = 32, MR = 12, ROW_BLOCK = EMBEDTUNE_PACKED_LINEAR_ROW_BLOCK };
@@ -37,6 +38,10 @@ void embedtune_packed_linear_pack(const float *weight, long n, long k, float *pa
 #include <immintrin.h>
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
+#include "simd_math.h"
+
+// What a tile's accumulator becomes when stored: itself, or its GELU.
+#define ACTIVATE(r) (gelu ? gelu_avx512(r) : (r))
 
 // The starting value of an accumulator: the bias, plus row i of the residual when there is one.
 #define START(i, half, bias, mask) \
@@ -47,7 +52,7 @@ void embedtune_packed_linear_pack(const float *weight, long n, long k, float *pa
 // (the next tile's rows, contiguous) is prefetched into L2 per k step, for the first `lines` steps.
 TARGET static inline void tile_12(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
                                   const float *res, float *c, long ldc, __mmask16 m0, __mmask16 m1,
-                                  const char *next, long lines) {
+                                  const char *next, long lines, int gelu) {
     __m512 c00 = START(0, 0, bias0, m0), c01 = START(0, 1, bias1, m1), c10 = START(1, 0, bias0, m0);
     __m512 c11 = START(1, 1, bias1, m1), c20 = START(2, 0, bias0, m0), c21 = START(2, 1, bias1, m1);
     __m512 c30 = START(3, 0, bias0, m0), c31 = START(3, 1, bias1, m1), c40 = START(4, 0, bias0, m0);
@@ -70,8 +75,8 @@ TARGET static inline void tile_12(const float *a, long k, const float *panel, __
 #undef ROW
     }
 #define STORE(i, r0, r1)                                       \
-    _mm512_mask_storeu_ps(c + (i) * ldc, m0, r0);              \
-    _mm512_mask_storeu_ps(c + (i) * ldc + 16, m1, r1);
+    _mm512_mask_storeu_ps(c + (i) * ldc, m0, ACTIVATE(r0));    \
+    _mm512_mask_storeu_ps(c + (i) * ldc + 16, m1, ACTIVATE(r1));
     STORE(0, c00, c01) STORE(1, c10, c11) STORE(2, c20, c21) STORE(3, c30, c31)
     STORE(4, c40, c41) STORE(5, c50, c51) STORE(6, c60, c61) STORE(7, c70, c71)
     STORE(8, c80, c81) STORE(9, c90, c91) STORE(10, ca0, ca1) STORE(11, cb0, cb1)
@@ -80,7 +85,7 @@ TARGET static inline void tile_12(const float *a, long k, const float *panel, __
 
 // 4 rows times one panel (8 accumulator chains): the rows left over after the 12-row tiles.
 TARGET static inline void tile_4(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
-                                 const float *res, float *c, long ldc, __mmask16 m0, __mmask16 m1) {
+                                 const float *res, float *c, long ldc, __mmask16 m0, __mmask16 m1, int gelu) {
     __m512 c00 = START(0, 0, bias0, m0), c01 = START(0, 1, bias1, m1), c10 = START(1, 0, bias0, m0);
     __m512 c11 = START(1, 1, bias1, m1), c20 = START(2, 0, bias0, m0), c21 = START(2, 1, bias1, m1);
     __m512 c30 = START(3, 0, bias0, m0), c31 = START(3, 1, bias1, m1);
@@ -100,19 +105,19 @@ TARGET static inline void tile_4(const float *a, long k, const float *panel, __m
         c30 = _mm512_fmadd_ps(x, w0, c30);
         c31 = _mm512_fmadd_ps(x, w1, c31);
     }
-    _mm512_mask_storeu_ps(c, m0, c00);
-    _mm512_mask_storeu_ps(c + 16, m1, c01);
-    _mm512_mask_storeu_ps(c + ldc, m0, c10);
-    _mm512_mask_storeu_ps(c + ldc + 16, m1, c11);
-    _mm512_mask_storeu_ps(c + 2 * ldc, m0, c20);
-    _mm512_mask_storeu_ps(c + 2 * ldc + 16, m1, c21);
-    _mm512_mask_storeu_ps(c + 3 * ldc, m0, c30);
-    _mm512_mask_storeu_ps(c + 3 * ldc + 16, m1, c31);
+    _mm512_mask_storeu_ps(c, m0, ACTIVATE(c00));
+    _mm512_mask_storeu_ps(c + 16, m1, ACTIVATE(c01));
+    _mm512_mask_storeu_ps(c + ldc, m0, ACTIVATE(c10));
+    _mm512_mask_storeu_ps(c + ldc + 16, m1, ACTIVATE(c11));
+    _mm512_mask_storeu_ps(c + 2 * ldc, m0, ACTIVATE(c20));
+    _mm512_mask_storeu_ps(c + 2 * ldc + 16, m1, ACTIVATE(c21));
+    _mm512_mask_storeu_ps(c + 3 * ldc, m0, ACTIVATE(c30));
+    _mm512_mask_storeu_ps(c + 3 * ldc + 16, m1, ACTIVATE(c31));
 }
 
 // One row times one panel (the last rows of all).
 TARGET static inline void tile_1(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
-                                 const float *res, float *c, __mmask16 m0, __mmask16 m1) {
+                                 const float *res, float *c, __mmask16 m0, __mmask16 m1, int gelu) {
     const long ldc = 0;
     __m512 r0 = START(0, 0, bias0, m0), r1 = START(0, 1, bias1, m1), s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
     long kk = 0;
@@ -128,14 +133,16 @@ TARGET static inline void tile_1(const float *a, long k, const float *panel, __m
         r0 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(panel + kk * NR), r0);
         r1 = _mm512_fmadd_ps(x0, _mm512_loadu_ps(panel + kk * NR + 16), r1);
     }
-    _mm512_mask_storeu_ps(c, m0, _mm512_add_ps(r0, s0));
-    _mm512_mask_storeu_ps(c + 16, m1, _mm512_add_ps(r1, s1));
+    _mm512_mask_storeu_ps(c, m0, ACTIVATE(_mm512_add_ps(r0, s0)));
+    _mm512_mask_storeu_ps(c + 16, m1, ACTIVATE(_mm512_add_ps(r1, s1)));
 }
 
 #undef START
+#undef ACTIVATE
 
 TARGET static void forward_avx512(const float *inp, long m, long k, const float *packed, long n, const float *bias,
-                                  const float *residual, float *out) {
+                                  const float *residual, int activation, float *out) {
+    const int gelu = activation == EMBEDTUNE_PACKED_LINEAR_GELU;
     const long panels = (n + NR - 1) / NR;
     for (long r0 = 0; r0 < m; r0 += ROW_BLOCK) {
         const long r1 = r0 + ROW_BLOCK < m ? r0 + ROW_BLOCK : m;
@@ -154,11 +161,12 @@ TARGET static void forward_avx512(const float *inp, long m, long k, const float 
                 const long nextRows = r1 - r - MR < MR ? r1 - r - MR : MR;
                 const long lines = p == 0 ? (nextRows * k * (long)sizeof(float) + 63) / 64 : 0;
                 tile_12(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1,
-                        (const char *)(inp + (r + MR) * k), lines < k ? lines : k);
+                        (const char *)(inp + (r + MR) * k), lines < k ? lines : k, gelu);
             }
             for (; r + 4 <= r1; r += 4)
-                tile_4(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1);
-            for (; r < r1; r++) tile_1(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, m0, m1);
+                tile_4(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1, gelu);
+            for (; r < r1; r++)
+                tile_1(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, m0, m1, gelu);
 #undef RES
         }
     }
@@ -166,10 +174,10 @@ TARGET static void forward_avx512(const float *inp, long m, long k, const float 
 #endif
 
 void embedtune_packed_linear_forward(const float *inp, long m, long k, const float *packed, long n,
-                                     const float *bias, const float *residual, float *out) {
+                                     const float *bias, const float *residual, int activation, float *out) {
 #if defined(__x86_64__)
     if (embedtune_packed_linear_available()) {
-        forward_avx512(inp, m, k, packed, n, bias, residual, out);
+        forward_avx512(inp, m, k, packed, n, bias, residual, activation, out);
         return;
     }
 #endif
@@ -179,7 +187,7 @@ void embedtune_packed_linear_forward(const float *inp, long m, long k, const flo
             const float *panel = packed + (col / NR) * k * NR + col % NR;
             float s = (bias ? bias[col] : 0.0f) + (residual ? residual[r * n + col] : 0.0f);
             for (long kk = 0; kk < k; kk++) s += inp[r * k + kk] * panel[kk * NR];
-            out[r * n + col] = s;
+            out[r * n + col] = activation == EMBEDTUNE_PACKED_LINEAR_GELU ? 0.5f * s * (1.0f + erff(s * 0.70710678118654752f)) : s;
         }
     }
 }

@@ -1,4 +1,5 @@
-// Vectorised exp and erf on 16 floats (AVX-512), shared by the C kernels (attention_head.c, gelu.c).
+// Vectorised exp, erf and GELU on 16 floats (AVX-512), shared by the C kernels (attention_head.c,
+// gelu.c, packed_linear.c).
 // Only for x86-64 translation units that include <immintrin.h>; callers dispatch on
 // embedtune_cpu_features() before calling into code that uses these.
 #ifndef EMBEDTUNE_SIMD_MATH_H
@@ -60,6 +61,12 @@ EMBEDTUNE_AVX512_TARGET static inline __m512 erf_avx512(__m512 x) {
     const __mmask16 negative = _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_LT_OQ);
     const __m512 signedLarge = _mm512_mask_sub_ps(large, negative, _mm512_setzero_ps(), large);
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(ax, one, _CMP_GE_OQ), small, signedLarge);
+}
+
+// The exact GELU 0.5 x (1 + erf(x / sqrt 2)) = h + h erf(x / sqrt 2), h = x / 2.
+EMBEDTUNE_AVX512_TARGET static inline __m512 gelu_avx512(__m512 x) {
+    const __m512 h = _mm512_mul_ps(x, _mm512_set1_ps(0.5f));
+    return _mm512_fmadd_ps(h, erf_avx512(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f))), h);
 }
 
 #endif

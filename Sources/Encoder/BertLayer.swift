@@ -33,10 +33,16 @@ public enum BertLayer {
             mean: acts.attentionMean, rstd: acts.attentionRstd, inp: acts.context.pointer, residual: input,
             w.attentionOutput, w.attentionLayerNorm, acts, layer, &options, n, config, pk)
         // BertIntermediate: GELU(dense(h))
-        linear(4, out: acts.intermediate.pointer, inp: acts.attentionNormed.pointer, w.intermediate, acts, layer, &options, n, pk,
-               then: { lo, hi in
-                   GELU.forward(out: acts.activatedPointer + lo * i, inp: acts.intermediate.pointer + lo * i, count: (hi - lo) * i)
-               })
+        if let pk, !acts.keepsStatistics, options.adapter?.pairs[layer][4] == nil {
+            // Inference keeps no pre-activation: the packed kernel applies GELU before its store.
+            pk.linears[4].forward(
+                out: acts.activatedPointer, inp: acts.attentionNormed.pointer, n: n, threads: pk.threads, activation: .gelu)
+        } else {
+            linear(4, out: acts.intermediate.pointer, inp: acts.attentionNormed.pointer, w.intermediate, acts, layer, &options, n, pk,
+                   then: { lo, hi in
+                       GELU.forward(out: acts.activatedPointer + lo * i, inp: acts.intermediate.pointer + lo * i, count: (hi - lo) * i)
+                   })
+        }
         // BertOutput: LayerNorm(dropout(dense(a)) + h)
         denseAddNorm(
             5, sum: acts.outputSum, dropMask: acts.outputDropMask, out: acts.output.pointer,

@@ -4,7 +4,7 @@ import Tensor
 /// A frozen `Linear` for the forward-only inference path: the weight (OC, C) is re-laid out once
 /// into panels of 32 output channels, and an AVX-512 kernel (`embedtune_packed_linear_forward`)
 /// computes `out = inp @ weight^T + bias (+ residual)` with bias and residual in its accumulators —
-/// no per-call packing, no bias or residual pass. It has no backward: training differentiates
+/// no per-call packing, no bias or residual pass — and can apply GELU to them before the store. It has no backward: training differentiates
 /// `Linear` on the original weight, and a weight that changes must be packed again (the inference
 /// model packs a frozen copy).
 ///
@@ -16,6 +16,21 @@ public final class PackedLinear: @unchecked Sendable {
     private let packed: UnsafeMutablePointer<Float>
     /// (OC), a copy of the caller's bias (nil for none).
     private let bias: UnsafeMutablePointer<Float>?
+
+    /// What the kernel applies to each output before storing it.
+    public enum Activation: Sendable {
+        case identity
+        /// The exact (erf) GELU, the function of `GELU.forward` (the same AVX-512 code): the FFN's
+        /// up-projection when its pre-activation is not kept.
+        case gelu
+
+        var code: Int32 {
+            switch self {
+            case .identity: Int32(EMBEDTUNE_PACKED_LINEAR_IDENTITY)
+            case .gelu: Int32(EMBEDTUNE_PACKED_LINEAR_GELU)
+            }
+        }
+    }
 
     /// True when this CPU runs the kernel (AVX-512); otherwise use `Linear`.
     public static var isAvailable: Bool { embedtune_packed_linear_available() != 0 }
@@ -43,14 +58,15 @@ public final class PackedLinear: @unchecked Sendable {
         bias?.deallocate()
     }
 
-    /// out (N, OC) = inp (N, C) @ weight^T + bias (+ residual (N, OC), added in the kernel; it may be
-    /// `out` itself). Overwrites `out`. The rows go in blocks of at most `rowBlock` (a multiple of 12,
+    /// out (N, OC) = activation(inp (N, C) @ weight^T + bias (+ residual (N, OC), added in the kernel;
+    /// it may be `out` itself)). Overwrites `out`. The rows go in blocks of at most `rowBlock` (a multiple of 12,
     /// the kernel's tile), `threads` taking an equal share of blocks. `epilogue(lo, hi)`, when given, runs on the thread that has just
     /// computed rows lo..<hi, while they are still in its cache: the elementwise or per-row step
     /// that follows the product (GELU, LayerNorm) fused into it.
     public func forward(
         out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int, threads: Int = 1,
-        residual: UnsafePointer<Float>? = nil, epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
+        residual: UnsafePointer<Float>? = nil, activation: Activation = .identity,
+        epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
     ) {
         precondition(n >= 0, "PackedLinear.forward: negative n")
         let workers = Swift.max(1, Swift.min(threads, n / 48))
@@ -62,7 +78,8 @@ public final class PackedLinear: @unchecked Sendable {
         parallelFor(parts, threads: workers) { p in
             let lo = Swift.min(n, p * chunk), hi = Swift.min(n, lo + chunk)
             guard hi > lo else { return }
-            embedtune_packed_linear_forward(inp + lo * c, hi - lo, c, packed, oc, bias, residual.map { $0 + lo * oc }, out + lo * oc)
+            embedtune_packed_linear_forward(
+                inp + lo * c, hi - lo, c, packed, oc, bias, residual.map { $0 + lo * oc }, activation.code, out + lo * oc)
             epilogue?(lo, hi)
         }
     }

@@ -1,5 +1,6 @@
 // A frozen nn.Linear with its weight re-laid out once for an AVX-512 matrix-product kernel:
-// out (M, N) = inp (M, K) @ weight (N, K)^T + bias (N) [+ residual (M, N)], both added in the kernel.
+// out (M, N) = act(inp (M, K) @ weight (N, K)^T + bias (N) [+ residual (M, N)]), bias and residual added
+// in the kernel's accumulators, the activation (identity or GELU) applied to them before the store.
 // The inference path packs every weight at load; then no product re-packs anything per call.
 #ifndef EMBEDTUNE_PACKED_LINEAR_H
 #define EMBEDTUNE_PACKED_LINEAR_H
@@ -12,6 +13,13 @@ extern "C" {
 /// Callers that split the rows among threads use blocks of this size too.
 enum { EMBEDTUNE_PACKED_LINEAR_ROW_BLOCK = 240 };
 
+/// What the kernel applies to each output before storing it.
+enum {
+    EMBEDTUNE_PACKED_LINEAR_IDENTITY = 0,
+    /// The exact (erf) GELU, 0.5 x (1 + erf(x / sqrt 2)): the same function as `embedtune_gelu_forward`.
+    EMBEDTUNE_PACKED_LINEAR_GELU = 1,
+};
+
 /// 1 when this CPU runs the kernel (AVX-512 F/BW/VL); otherwise callers use their general product.
 int embedtune_packed_linear_available(void);
 
@@ -22,11 +30,12 @@ long embedtune_packed_linear_floats(long n, long k);
 /// `packed` holds `embedtune_packed_linear_floats(n, k)` floats, 64-byte aligned.
 void embedtune_packed_linear_pack(const float *weight, long n, long k, float *packed);
 
-/// out (m, n) row-major = inp (m, k) row-major @ weight^T + bias (n; NULL for none) + residual (m, n
-/// row-major; NULL for none; a residual connection added in the kernel, not in a later pass).
-/// `residual` may equal `out`. Requires `embedtune_packed_linear_available()`.
+/// out (m, n) row-major = act(inp (m, k) row-major @ weight^T + bias (n; NULL for none) + residual (m, n
+/// row-major; NULL for none; a residual connection added in the kernel, not in a later pass)), act
+/// given by `activation` (EMBEDTUNE_PACKED_LINEAR_IDENTITY or _GELU). `residual` may equal `out`.
+/// Requires `embedtune_packed_linear_available()`.
 void embedtune_packed_linear_forward(const float *inp, long m, long k, const float *packed, long n,
-                                     const float *bias, const float *residual, float *out);
+                                     const float *bias, const float *residual, int activation, float *out);
 
 #ifdef __cplusplus
 }
