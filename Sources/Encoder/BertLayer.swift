@@ -33,16 +33,12 @@ public enum BertLayer {
             mean: acts.attentionMean, rstd: acts.attentionRstd, inp: acts.context.pointer, residual: input,
             w.attentionOutput, w.attentionLayerNorm, acts, layer, &options, n, config, pk)
         // BertIntermediate: GELU(dense(h))
-        if let pk, !acts.keepsStatistics, options.adapter?.pairs[layer][4] == nil {
-            // Inference keeps no pre-activation: the packed kernel applies GELU before its store.
-            pk.linears[4].forward(
-                out: acts.activatedPointer, inp: acts.attentionNormed.pointer, n: n, threads: pk.threads, activation: .gelu)
-        } else {
-            linear(4, out: acts.intermediate.pointer, inp: acts.attentionNormed.pointer, w.intermediate, acts, layer, &options, n, pk,
-                   then: { lo, hi in
-                       GELU.forward(out: acts.activatedPointer + lo * i, inp: acts.intermediate.pointer + lo * i, count: (hi - lo) * i)
-                   })
-        }
+        // Inference keeps no pre-activation (`activated` is `intermediate`), so a packed kernel may apply GELU
+        // before its store instead.
+        linear(4, out: acts.intermediate.pointer, inp: acts.attentionNormed.pointer, w.intermediate, acts, layer, &options, n, pk,
+               then: { lo, hi in
+                   GELU.forward(out: acts.activatedPointer + lo * i, inp: acts.intermediate.pointer + lo * i, count: (hi - lo) * i)
+               }, inKernel: acts.keepsStatistics ? nil : .gelu)
         // BertOutput: LayerNorm(dropout(dense(a)) + h)
         denseAddNorm(
             5, sum: acts.outputSum, dropMask: acts.outputDropMask, out: acts.output.pointer,
@@ -140,18 +136,21 @@ public enum BertLayer {
 
     /// out = x W^T + b (+ scale · dropout(x) A^T B^T when the adapter targets Linear `t` of this layer)
     /// (+ residual (N, OC)), then `then` over all rows. A packed product adds the residual in its kernel
-    /// and, with no adapter on it, runs `then` per row block, fused (`PackedLinear.forward`); otherwise
-    /// `then` runs once over (0, n) at the end.
+    /// and, with no adapter on it, runs `then` per row block, fused (`PackedLinear.forward`) — or, when
+    /// `inKernel` names the activation that `then` applies in place on `out`, applies it to its
+    /// accumulators instead of running `then`; otherwise `then` runs once over (0, n) at the end.
     private static func linear(
         _ t: Int, out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, _ w: LinearParameters,
         _ acts: LayerActivations, _ layer: Int, _ options: inout TrainingOptions, _ n: Int,
-        _ packed: PackedLinears? = nil, residual: UnsafePointer<Float>? = nil, then epilogue: RowEpilogue? = nil
+        _ packed: PackedLinears? = nil, residual: UnsafePointer<Float>? = nil, then epilogue: RowEpilogue? = nil,
+        inKernel: PackedLinear.Activation? = nil
     ) {
         let pair = options.adapter?.pairs[layer][t]
         if let packed {
+            let fused = pair == nil ? inKernel : nil
             packed.linears[t].forward(
-                out: out, inp: inp, n: n, threads: packed.threads, residual: residual,
-                epilogue: pair == nil ? epilogue : nil)
+                out: out, inp: inp, n: n, threads: packed.threads, residual: residual, activation: fused ?? .identity,
+                epilogue: pair == nil && fused == nil ? epilogue : nil)
             if pair == nil { return }
         } else {
             Linear.forward(out: out, inp: inp, weight: w.weight, bias: w.bias, n: n, c: w.inFeatures, oc: w.outFeatures)

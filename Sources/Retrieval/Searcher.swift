@@ -54,8 +54,8 @@ public final class Searcher: @unchecked Sendable {
     public let int8Copy: QuantizedMatrix?
     /// The 4-bit copy of `int8Copy`, when opened `quantized`.
     public let nibbleCopy: NibbleMatrix?
-    /// True when opened `quantized`: approximate int8 search with float32 rescoring.
-    public let isQuantized: Bool
+    /// True when opened `quantized`: approximate search through the 4-bit copy with float32 rescoring.
+    public var isQuantized: Bool { nibbleCopy != nil }
     private let store: VectorStore
 
     public convenience init(databasePath: String, quantized: Bool = false) throws {
@@ -85,7 +85,6 @@ public final class Searcher: @unchecked Sendable {
         self.model = model
         self.encoder = encoder
         self.store = store
-        self.isQuantized = quantized
         if try quantized || store.int8Scales() != nil {
             let loaded = try store.loadQuantized()
             matrix = loaded.matrix
