@@ -1,5 +1,6 @@
-// See include/gelu.h. erf comes from simd_math.h (the fits of erf_coefficients.h, which Kernels'
-// FastMath.erf also evaluates), so this kernel and the Swift GELU agree to float rounding.
+// See include/gelu.h. The function is simd_math.h's gelu_avx512 (a piecewise-polynomial normal tail,
+// gelu_table.h), the same one the packed product applies before its store; it agrees with the Swift
+// GELU (Kernels' FastMath.erf) to a few 1e-7.
 #include "gelu.h"
 #include "cpu_features.h"
 

@@ -1,5 +1,5 @@
-// The coefficients of EmbedTune's single-precision erf, shared by the Swift kernels (Kernels'
-// FastMath, which imports these macros as constants) and the C GELU kernel (gelu.c).
+// The coefficients of EmbedTune's single-precision erf, used by the Swift kernels (Kernels'
+// FastMath, which imports these macros as constants). The C GELU (simd_math.h) uses a table instead.
 //
 // erf on |x| < 1: x * P(x^2), P a degree-5 weighted least-squares (Lawson) fit of erf(x)/x,
 // relative error 4e-8 before rounding.
