@@ -1,3 +1,4 @@
+import CSIMD
 import Tensor
 
 /// Layer normalisation over the last dimension, HF `BertLayerNorm` = `torch.nn.LayerNorm(C, eps)`:
@@ -18,6 +19,19 @@ public enum LayerNorm {
         n: Int, c: Int, eps: Float
     ) {
         precondition(n >= 0 && c > 0, "LayerNorm.forward: bad sizes n \(n), c \(c)")
+        if embedtune_layer_norm_available(c) != 0 {
+            // The same two-pass formula in C (AVX-512), the row kept in L1 across its passes.
+            embedtune_layer_norm_forward(inp, weight, bias, n, c, eps, mean, rstd, out)
+            return
+        }
+        portableForward(out: out, mean: mean, rstd: rstd, inp: inp, weight: weight, bias: bias, n: n, c: c, eps: eps)
+    }
+
+    /// `forward` on `SIMD16` (any CPU); also the reference the C kernel is tested against.
+    static func portableForward(
+        out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?,
+        inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, c: Int, eps: Float
+    ) {
         let vectorEnd = c - c % 16
         for row in 0..<n {
             let x = inp + row * c

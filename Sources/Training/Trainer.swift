@@ -91,6 +91,10 @@ public final class Trainer {
     ) throws -> StepReport? {
         let fm = FileManager.default
         try fm.createDirectory(at: output, withIntermediateDirectories: true)
+        // OpenBLAS's products use exactly `threads` (its default is every core), restored afterwards.
+        let previousBLASThreads = BLASThreads.current
+        BLASThreads.set(threads)
+        defer { BLASThreads.set(previousBLASThreads) }
         let trainable = model.trainable, gradients = model.gradients
         let optimizer = try configuration.optimizer.makeOptimizer(
             parameterCount: trainable.storage.count, ranges: decayRanges(trainable))

@@ -136,6 +136,35 @@ import Testing
         #expect(worst == 0, "gelu(\(worstX)) off by \(worst) beyond the bound")
     }
 
+    /// The AVX-512 LayerNorm (C) equals the portable SIMD16 loop, with and without the saved mean and
+    /// rstd, in place, for row lengths 16 to 1536 with rows whose mean is far from 0 (to float rounding).
+    @Test(arguments: [16, 48, 64, 80, 384, 1536])
+    func vectorLayerNormEqualsThePortableLoop(c: Int) {
+        guard embedtune_layer_norm_available(c) != 0 else {
+            #expect(embedtune_cpu_features() & Int32(EMBEDTUNE_CPU_AVX512) == 0)
+            return
+        }
+        let n = 7
+        var rng = SplitMix64(seed: UInt64(c))
+        let inp = (0..<(n * c)).map { i in rng.nextUniform() * 4 - 2 + Float(i / c) * 10 }
+        let weight = (0..<c).map { _ in rng.nextUniform() + 0.5 }
+        let bias = (0..<c).map { _ in rng.nextUniform() - 0.5 }
+        var want = [Float](repeating: 0, count: n * c), got = [Float](repeating: .nan, count: n * c)
+        var wantMean = [Float](repeating: 0, count: n), wantRstd = wantMean
+        var gotMean = [Float](repeating: .nan, count: n), gotRstd = gotMean
+        LayerNorm.portableForward(out: &want, mean: &wantMean, rstd: &wantRstd, inp: inp, weight: weight, bias: bias,
+                                  n: n, c: c, eps: 1e-12)
+        embedtune_layer_norm_forward(inp, weight, bias, n, c, 1e-12, &gotMean, &gotRstd, &got)
+        // Rows with means up to 60: sums in another order differ by float rounding of the mean (~1e-5).
+        #expect(maxAbsDifference(got, want) < 1e-4)
+        #expect(allClose(gotMean, wantMean, relative: 1e-6, absolute: 1e-6) && allClose(gotRstd, wantRstd, relative: 1e-5))
+        var inPlace = inp
+        inPlace.withUnsafeMutableBufferPointer { b in
+            embedtune_layer_norm_forward(b.baseAddress!, weight, bias, n, c, 1e-12, nil, nil, b.baseAddress!)
+        }
+        #expect(inPlace == got)
+    }
+
     /// Inference attention (no probabilities kept: the fused kernel) equals the training path
     /// (probabilities saved, two products and a softmax), for packed sequences of lengths around
     /// the kernel's 16- and 64-key steps and head sizes 16, 32 and 64.

@@ -54,8 +54,14 @@ struct TrainerTests {
         let second = try trainer(configuration(lora: lora), output: interrupted)
         let report = try second.run(resume: true, threads: 1)
         #expect(report?.step == 6)
-        #expect(Array(second.model.trainable.storage.buffer) == Array(reference.model.trainable.storage.buffer))
-        #expect(Array(first.model.trainable.storage.buffer) != Array(reference.model.trainable.storage.buffer))
+        // Bit-identical when the run has the process to itself (as `embedtune train` has). Here other
+        // tests run alongside and set OpenBLAS's process-wide thread count while this one trains, which
+        // can move the last bits of a product; so: equal to 1e-6, against a stopped run that is far off.
+        let resumed = Array(second.model.trainable.storage.buffer), uninterrupted = Array(reference.model.trainable.storage.buffer)
+        let stopped = Array(first.model.trainable.storage.buffer)
+        #expect(resumed.count == uninterrupted.count)
+        #expect(zip(resumed, uninterrupted).allSatisfy { abs($0 - $1) <= 1e-6 })
+        #expect(zip(stopped, uninterrupted).map { abs($0 - $1) }.max() ?? 0 > 1e-4)
     }
 
     @Test func resumeWithOtherOptionsIsRefused() throws {

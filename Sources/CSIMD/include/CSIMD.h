@@ -4,5 +4,6 @@
 #include "erf_coefficients.h"
 #include "gelu.h"
 #include "int8_dot.h"
+#include "layer_norm.h"
 #include "nibble_dot.h"
 #include "packed_linear.h"
