@@ -1,8 +1,9 @@
 // See include/attention_head.h.
 //
-// Per sequence: K is transposed once into the scratch (hs rows of L padded to 16), so query rows'
-// scores are hs broadcast-FMAs over contiguous vectors of keys (up to 64 keys per step). Four
-// query rows go together (16 independent accumulator chains, enough to hide the FMA latency).
+// Per sequence: K is transposed once into the scratch (hs rows of L padded to 16, by 16 x 16 blocks in
+// registers), so query rows' scores are hs broadcast-FMAs over contiguous vectors of keys (up to 64
+// keys per step). Four query rows go together (16 independent accumulator chains, enough to hide
+// the FMA latency).
 // Each row is exponentiated (max subtracted), and out_i = (sum_j e_ij v_j) / sum_j e_ij, with v
 // rows read directly.
 #include "attention_head.h"
@@ -58,6 +59,36 @@ TARGET static inline void scores_block(const float *const qs[ROWS], const float 
         for (int u = 0; u < nv; u++) _mm512_storeu_ps(rows[t] + j0 + 16 * u, _mm512_mul_ps(s[t][u], scale));
 }
 
+// One 16 x 16 block of K^T: rows 0..15 of `k` (row stride ld; rows from `rows` on read as 0, the
+// padding) become columns of `kt` (row stride lp). Within each 128-bit lane, unpacks of floats then of
+// float pairs gather 4 x 4 blocks; two rounds of 128-bit lane shuffles put the blocks in order.
+TARGET static inline void transpose_16(const float *k, long ld, long rows, float *kt, long lp) {
+    __m512 r[16], t[16];
+    for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_loadu_ps(k + i * ld) : _mm512_setzero_ps();
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    // r[4g + e], lane q: column 4q + e of rows 4g .. 4g + 3
+    for (int g = 0; g < 16; g += 4) {
+        const __m512d a = _mm512_castps_pd(t[g]), b = _mm512_castps_pd(t[g + 1]);
+        const __m512d c = _mm512_castps_pd(t[g + 2]), d = _mm512_castps_pd(t[g + 3]);
+        r[g] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        r[g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        r[g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        r[g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (int e = 0; e < 4; e++) {
+        const __m512 u0 = _mm512_shuffle_f32x4(r[e], r[4 + e], 0x88), u1 = _mm512_shuffle_f32x4(r[e], r[4 + e], 0xdd);
+        const __m512 v0 = _mm512_shuffle_f32x4(r[8 + e], r[12 + e], 0x88);
+        const __m512 v1 = _mm512_shuffle_f32x4(r[8 + e], r[12 + e], 0xdd);
+        _mm512_storeu_ps(kt + e * lp, _mm512_shuffle_f32x4(u0, v0, 0x88));
+        _mm512_storeu_ps(kt + (4 + e) * lp, _mm512_shuffle_f32x4(u1, v1, 0x88));
+        _mm512_storeu_ps(kt + (8 + e) * lp, _mm512_shuffle_f32x4(u0, v0, 0xdd));
+        _mm512_storeu_ps(kt + (12 + e) * lp, _mm512_shuffle_f32x4(u1, v1, 0xdd));
+    }
+}
+
 // Softmax numerators of one score row in place (first l entries); returns 1 / their sum.
 TARGET static inline float exponentiate(float *row, long l) {
     __m512 m = _mm512_set1_ps(-__builtin_inff());
@@ -84,10 +115,9 @@ TARGET static void head_avx512(const float *q, const float *k, const float *v, l
                                float scale, float *scratch, float *out) {
     const long lp = padded(l);
     float *kt = scratch;  // (hs, lp)
-    for (long d = 0; d < hs; d++) {
-        for (long j = 0; j < l; j++) kt[d * lp + j] = k[j * ld + d];
-        for (long j = l; j < lp; j++) kt[d * lp + j] = 0.0f;
-    }
+    for (long j0 = 0; j0 < lp; j0 += 16)
+        for (long d0 = 0; d0 < hs; d0 += 16)
+            transpose_16(k + j0 * ld + d0, ld, l - j0 < 16 ? l - j0 : 16, kt + d0 * lp + j0, lp);
     const __m512 vscale = _mm512_set1_ps(scale);
     float *const rows[ROWS] = {scratch + hs * lp, scratch + hs * lp + lp, scratch + hs * lp + 2 * lp,
                                scratch + hs * lp + 3 * lp};
