@@ -71,8 +71,7 @@ public final class SentenceEncoder: @unchecked Sendable {
         }
         let batchCount = (order.count + batchSize - 1) / batchSize
         let workers = max(1, min(threads, batchCount))
-        let previousBLASThreads = BLASThreads.current
-        BLASThreads.set(workers > 1 ? 1 : threads)
+        let previousBLASThreads = BLASThreads.exchange(workers > 1 ? 1 : threads)
         defer { BLASThreads.set(previousBLASThreads) }
         let counter = ProgressCounter(total: order.count, report: progress)
         result.withUnsafeMutableBufferPointer { out in

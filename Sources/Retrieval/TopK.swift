@@ -87,8 +87,7 @@ public enum TopK {
         }
         var heaps = [TopKHeap](repeating: TopKHeap(capacity: Swift.min(k, matrix.count)), count: queryCount)
         let block = Tensor(zeros: [queryCount, blockRows])  // (Q, B) scores of one block of rows
-        let previousThreads = BLASThreads.current
-        BLASThreads.set(Swift.max(1, threads))
+        let previousThreads = BLASThreads.exchange(Swift.max(1, threads))
         defer { BLASThreads.set(previousThreads) }
         var start = 0
         while start < matrix.count {

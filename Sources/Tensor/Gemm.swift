@@ -33,4 +33,11 @@ public func gemm(
 public enum BLASThreads {
     public static func set(_ n: Int) { openblas_set_num_threads(Int32(n)) }
     public static var current: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets `n` and returns the count it replaces, for the caller to `set` again when done.
+    public static func exchange(_ n: Int) -> Int {
+        let previous = current
+        set(n)
+        return previous
+    }
 }

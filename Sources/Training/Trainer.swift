@@ -92,8 +92,7 @@ public final class Trainer {
         let fm = FileManager.default
         try fm.createDirectory(at: output, withIntermediateDirectories: true)
         // OpenBLAS's products use exactly `threads` (its default is every core), restored afterwards.
-        let previousBLASThreads = BLASThreads.current
-        BLASThreads.set(threads)
+        let previousBLASThreads = BLASThreads.exchange(threads)
         defer { BLASThreads.set(previousBLASThreads) }
         let trainable = model.trainable, gradients = model.gradients
         let optimizer = try configuration.optimizer.makeOptimizer(
