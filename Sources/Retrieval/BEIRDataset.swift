@@ -9,6 +9,11 @@ import Darwin
 public struct BEIRQuery: Sendable, Equatable {
     public var id: String
     public var text: String
+
+    public init(id: String, text: String) {
+        self.id = id
+        self.text = text
+    }
 }
 
 /// A BEIR dataset directory (Thakur et al., 2021; beir `GenericDataLoader`): `corpus.jsonl`
@@ -22,6 +27,13 @@ public struct BEIRDataset: Sendable {
     public var queries: [BEIRQuery]
     /// query id → document id → graded relevance.
     public var qrels: [String: [String: Int]]
+
+    /// A dataset built in memory (e.g. a validation slice held out of the training pairs).
+    public init(corpus: [CorpusDocument], queries: [BEIRQuery], qrels: [String: [String: Int]]) {
+        self.corpus = corpus
+        self.queries = queries
+        self.qrels = qrels
+    }
 
     public static func load(directory: URL, split: String) throws -> BEIRDataset {
         let corpusPath = directory.appendingPathComponent("corpus.jsonl").path

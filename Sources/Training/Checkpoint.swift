@@ -11,13 +11,15 @@ public struct Checkpoint {
         public var optimizerStep: Int
         public var configuration: TrainingConfiguration
         public var baseFingerprint: UInt64
+        /// The evaluations so far (nil before any, and in checkpoints of older versions).
+        public var selection: ModelSelection? = nil
     }
 
     public static func directory(in output: URL) -> URL { output.appendingPathComponent("checkpoint") }
 
     /// Writes the snapshot atomically (temp directory, then rename).
     public static func save(
-        state: State, trainable: ParameterBlock, optimizer: OptimizerState, output: URL
+        state: State, trainable: ParameterBlock, optimizer: OptimizerState, best: [Float]? = nil, output: URL
     ) throws {
         let fm = FileManager.default
         let final = directory(in: output)
@@ -28,6 +30,12 @@ public struct Checkpoint {
         try SafeTensorsWriter.write(
             [("parameters", [trainable.storage.count], UnsafeBufferPointer(trainable.storage.buffer))],
             metadata: nil, to: temporary.appendingPathComponent("trainable.safetensors"))
+        if let best {
+            try best.withUnsafeBufferPointer { weights in
+                try SafeTensorsWriter.write([("parameters", [weights.count], weights)], metadata: nil,
+                                            to: temporary.appendingPathComponent("best.safetensors"))
+            }
+        }
         let buffers = optimizer.buffers.sorted { $0.key < $1.key }.map { entry in
             (name: entry.key, shape: [entry.value.count], values: UnsafeBufferPointer(entry.value.buffer))
         }
@@ -41,9 +49,11 @@ public struct Checkpoint {
         try? fm.removeItem(at: old)
     }
 
-    /// Reads the newest complete snapshot into `trainable` and returns its state and optimizer buffers,
-    /// or nil when the output directory has none.
-    public static func load(output: URL, into trainable: ParameterBlock) throws -> (State, OptimizerState)? {
+    /// Reads the newest complete snapshot into `trainable` and returns its state, optimizer buffers and
+    /// the best evaluation's weights (when kept), or nil when the output directory has none.
+    public static func load(
+        output: URL, into trainable: ParameterBlock
+    ) throws -> (state: State, optimizer: OptimizerState, best: [Float]?)? {
         let fm = FileManager.default
         var dir = directory(in: output)
         if !fm.fileExists(atPath: dir.path) {
@@ -64,6 +74,17 @@ public struct Checkpoint {
         let optimizerFile = try SafeTensorsFile(url: dir.appendingPathComponent("optimizer.safetensors"))
         var buffers: [String: Tensor] = [:]
         for name in optimizerFile.names { buffers[name] = try optimizerFile.tensor(name) }
-        return (state, OptimizerState(step: state.optimizerStep, buffers: buffers))
+        var best: [Float]?
+        let bestURL = dir.appendingPathComponent("best.safetensors")
+        if fm.fileExists(atPath: bestURL.path) {
+            let file = try SafeTensorsFile(url: bestURL)
+            guard file.info("parameters")?.shape == [trainable.storage.count] else {
+                throw TrainingError.checkpoint(path: bestURL.path, reason: "does not fit this model and adapter")
+            }
+            var values = [Float](repeating: 0, count: trainable.storage.count)
+            try values.withUnsafeMutableBufferPointer { try file.read("parameters", into: $0) }
+            best = values
+        }
+        return (state, OptimizerState(step: state.optimizerStep, buffers: buffers), best)
     }
 }

@@ -7,14 +7,20 @@ public struct ContrastiveBatch: Sendable {
     public var positives: [[Int32]]  // B sequences
     public var negatives: [[[Int32]]]  // H × B sequences
     public var keys: InfoNCEKeys?
+    /// The guide model's embeddings of the batch, for GISTEmbed's false-negative filtering.
+    public var guide: GuideBatch?
 
-    public init(anchors: [[Int32]], positives: [[Int32]], negatives: [[[Int32]]] = [], keys: InfoNCEKeys? = nil) {
+    public init(
+        anchors: [[Int32]], positives: [[Int32]], negatives: [[[Int32]]] = [], keys: InfoNCEKeys? = nil,
+        guide: GuideBatch? = nil
+    ) {
         precondition(positives.count == anchors.count && negatives.allSatisfy { $0.count == anchors.count },
                      "every column needs one sequence per anchor")
         self.anchors = anchors
         self.positives = positives
         self.negatives = negatives
         self.keys = keys
+        self.guide = guide
     }
 
     public var size: Int { anchors.count }
@@ -32,7 +38,7 @@ public struct ContrastiveBatch: Sendable {
 /// gradients equal the plain path's, with activation memory bounded by one chunk.
 public enum ContrastiveStep {
     public static func run(
-        model: TrainableBert, batch: ContrastiveBatch, loss: InfoNCELoss, miniBatchSize: Int?, seed: UInt64,
+        model: TrainableBert, batch: ContrastiveBatch, loss: some ContrastiveObjective, miniBatchSize: Int?, seed: UInt64,
         threads: Int
     ) -> Float {
         let sequences = batch.sequences
@@ -50,19 +56,14 @@ public enum ContrastiveStep {
         for (i, range) in chunks.enumerated() {
             pooled += model.forward(PackedBatch(sequences: Array(sequences[range])), seed: chunkSeed(i), threads: threads)
         }
-        let anchors = Array(pooled[0..<(b * c)])
-        let columns = (0..<(1 + batch.negatives.count)).map { col in
-            Array(pooled[((1 + col) * b * c)..<((2 + col) * b * c)])
-        }
-        let forward = loss.forward(anchors: anchors, candidates: columns, dimension: c, keys: batch.keys)
-        let gradients = loss.backward(forward)
-        let dPooled = gradients.anchors + gradients.candidates.joined()  // (S, C)
+        let (value, dPooled) = loss.lossAndGradient(  // dPooled (S, C)
+            embeddings: pooled, batch: BatchContext(batchSize: b, dimension: c, keys: batch.keys, guide: batch.guide))
         for (i, range) in chunks.enumerated() {
             if chunks.count > 1 {
                 _ = model.forward(PackedBatch(sequences: Array(sequences[range])), seed: chunkSeed(i), threads: threads)
             }
             model.backward(dPooled: Array(dPooled[(range.lowerBound * c)..<(range.upperBound * c)]), threads: threads)
         }
-        return forward.loss
+        return value
     }
 }

@@ -30,6 +30,11 @@ final class MetricsLog {
         try write(record)
     }
 
+    /// The evaluation whose weights the output holds (`keepBest`).
+    func append(selected step: Int, metric: String, value: Double) throws {
+        try write(["type": "selected", "step": step, "metric": metric, "value": value])
+    }
+
     private func write(_ record: [String: Any]) throws {
         var data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
         data.append(0x0A)

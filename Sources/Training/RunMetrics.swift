@@ -58,6 +58,8 @@ public struct RunMetrics: Sendable {
                 var metrics: [String: Double] = [:]
                 for key in line.object.keys where key != "type" && key != "step" { metrics[key] = try line.number(key) }
                 evaluations[step] = Evaluation(step: step, metrics: metrics)
+            case "selected":
+                continue  // which evaluation's weights the output holds; not a point of a curve
             default:
                 throw TrainingDataError.wrongType(file: line.file, line: line.line, field: "type", expected: "\"step\" or \"eval\"")
             }

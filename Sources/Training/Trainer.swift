@@ -10,6 +10,10 @@ public enum TrainingEvent: Sendable {
     case checkpoint(step: Int, path: String)
     /// An early warning (TrainingMonitor): a stalled loss, a vanishing or exploding gradient.
     case warning(TrainingWarning)
+    /// Early stopping ended the run at `step`; the best evaluation was at `bestStep`.
+    case stoppedEarly(step: Int, bestStep: Int)
+    /// `keepBest`: the output holds the weights of this evaluation.
+    case keptBest(step: Int, metric: String, value: Double)
 }
 
 public struct StepReport: Sendable, Codable {
@@ -97,26 +101,44 @@ public final class Trainer {
         let trainable = model.trainable, gradients = model.gradients
         let optimizer = try configuration.optimizer.makeOptimizer(
             parameterCount: trainable.storage.count, ranges: decayRanges(trainable))
+        // The guide embeds with the base weights, so before a checkpoint is read into them.
+        let guide = try guideEmbeddings(threads: threads)
         var globalStep = 0
-        if resume, let (state, optimizerState) = try Checkpoint.load(output: output, into: trainable) {
-            guard state.configuration == configuration else {
+        var selection = ModelSelection(patience: configuration.earlyStoppingPatience)
+        var bestWeights: [Float]?
+        if resume, let saved = try Checkpoint.load(output: output, into: trainable) {
+            guard saved.state.configuration == configuration else {
                 throw TrainingError.checkpoint(
                     path: Checkpoint.directory(in: output).path,
                     reason: "was written with other training options; resume with the same options or use a new --output")
             }
-            guard state.baseFingerprint == baseFingerprint else {
+            guard saved.state.baseFingerprint == baseFingerprint else {
                 throw TrainingError.checkpoint(
                     path: Checkpoint.directory(in: output).path, reason: "was written for other base weights")
             }
-            try optimizer.restore(optimizerState)
-            globalStep = state.globalStep
+            try optimizer.restore(saved.optimizer)
+            globalStep = saved.state.globalStep
+            selection = saved.state.selection ?? selection
+            bestWeights = saved.best
         }
         let total = totalSteps, perEpoch = stepsPerEpoch
         let schedule = LinearWarmupSchedule(
             baseLearningRate: configuration.learningRate, warmupRatio: configuration.warmupRatio, totalSteps: total)
-        let loss = InfoNCELoss(scale: configuration.scale, symmetric: configuration.symmetric)
+        let loss = objective()
         let log = try MetricsLog(url: output.appendingPathComponent("metrics.jsonl"), truncate: globalStep == 0)
         progress(.started(totalSteps: total, pairs: pairs.count, trainableParameters: trainable.parameterCount))
+        let keepBest = configuration.keepBest ?? false
+        /// Evaluates the current weights, logs them and updates the selection.
+        func evaluateNow() throws {
+            guard let evaluate else { return }
+            let metrics = try evaluate(try inferenceEncoder())
+            try log.append(evaluation: metrics, step: globalStep)
+            progress(.evaluation(step: globalStep, metrics: metrics))
+            if selection.observe(step: globalStep, metrics: metrics), keepBest {
+                bestWeights = Array(trainable.storage.buffer)
+            }
+        }
+        if globalStep == 0 { try evaluateNow() }  // the learning curve starts at the base model
         let start = DispatchTime.now().uptimeNanoseconds
         var pairsDone = 0
         var last: StepReport?
@@ -125,7 +147,7 @@ public final class Trainer {
         let layerGroups = LayerGradientNorms(block: gradients)
         var monitor = TrainingMonitor()
         let checksAtEvaluations = evaluate != nil && configuration.evalEvery != nil
-        while globalStep < total {
+        while globalStep < total && !selection.shouldStop {
             let epoch = globalStep / perEpoch, index = globalStep % perEpoch
             if plan?.epoch != epoch {
                 plan = BatchPlan(
@@ -133,10 +155,11 @@ public final class Trainer {
                     dropLast: dropLast)
             }
             guard let batchIndices = plan?.batch(index) else { break }
+            let keys = pairs.keys(batch: batchIndices)
             let batch = ContrastiveBatch(
                 anchors: batchIndices.map { tokens.anchors[$0] }, positives: batchIndices.map { tokens.positives[$0] },
                 negatives: tokens.negatives.map { column in batchIndices.map { column[$0] } },
-                keys: pairs.keys(batch: batchIndices))
+                keys: keys, guide: guide?.batch(keys))
             model.zeroGradients()
             let value = ContrastiveStep.run(
                 model: model, batch: batch, loss: loss, miniBatchSize: configuration.miniBatchSize,
@@ -167,28 +190,29 @@ public final class Trainer {
             }
             let checkPoint = checksAtEvaluations ? configuration.evalEvery.map { globalStep % $0 == 0 } ?? false : logged
             if checkPoint, let warning = monitor.closeWindow(step: globalStep) { progress(.warning(warning)) }
+            let evaluationDue = configuration.evalEvery.map { globalStep % $0 == 0 } ?? false
+            if evaluationDue || globalStep == total { try evaluateNow() }
             let epochEnd = globalStep % perEpoch == 0
-            if epochEnd || (configuration.saveEvery.map { globalStep % $0 == 0 } ?? false) || globalStep == total {
+            let saveDue = configuration.saveEvery.map { globalStep % $0 == 0 } ?? false
+            if epochEnd || saveDue || globalStep == total || selection.shouldStop {
                 try Checkpoint.save(
                     state: .init(globalStep: globalStep, optimizerStep: optimizer.stepCount, configuration: configuration,
-                                 baseFingerprint: baseFingerprint),
-                    trainable: trainable, optimizer: optimizer.state, output: output)
+                                 baseFingerprint: baseFingerprint, selection: evaluate == nil ? nil : selection),
+                    trainable: trainable, optimizer: optimizer.state, best: bestWeights, output: output)
                 lastCheckpoint = Checkpoint.directory(in: output).path
                 progress(.checkpoint(step: globalStep, path: Checkpoint.directory(in: output).path))
             }
-            if let stopAfterStep, globalStep >= stopAfterStep, globalStep < total { return last }
-            if let evaluate, let every = configuration.evalEvery, globalStep % every == 0, globalStep < total {
-                let metrics = try evaluate(try inferenceEncoder())
-                try log.append(evaluation: metrics, step: globalStep)
-                progress(.evaluation(step: globalStep, metrics: metrics))
-            }
+            if let stopAfterStep, globalStep >= stopAfterStep, globalStep < total, !selection.shouldStop { return last }
+        }
+        if selection.shouldStop, let step = selection.bestStep {
+            progress(.stoppedEarly(step: globalStep, bestStep: step))
+        }
+        if keepBest, let bestWeights, let step = selection.bestStep, let value = selection.bestValue {
+            trainable.storage.buffer.update(fromContentsOf: bestWeights)
+            try log.append(selected: step, metric: selection.metric, value: value)
+            progress(.keptBest(step: step, metric: selection.metric, value: value))
         }
         try writeResult()
-        if let evaluate {
-            let metrics = try evaluate(try inferenceEncoder())
-            try log.append(evaluation: metrics, step: globalStep)
-            progress(.evaluation(step: globalStep, metrics: metrics))
-        }
         return last
     }
 

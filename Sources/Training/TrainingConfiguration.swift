@@ -24,6 +24,17 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var saveEvery: Int?
     public var evalEvery: Int?
     public var logEvery = 1
+    /// GISTEmbed: the guide whose similarities filter in-batch false negatives; nil uses none.
+    public var guide: GuideModel?
+    public var guideMargin: Float?
+    public var guideMarginStrategy: GISTEmbedLoss.MarginStrategy?
+    /// MatryoshkaLoss: the truncated dimensions trained alongside (nil: the full embedding only).
+    public var matryoshkaDimensions: [Int]?
+    public var matryoshkaWeights: [Float]?
+    /// Leave the weights of the best evaluation (nDCG@10) in the output instead of the last step's.
+    public var keepBest: Bool?
+    /// Stop after this many evaluations without improvement.
+    public var earlyStoppingPatience: Int?
 
     public init(lora: LoRAConfig?) { self.lora = lora }
 
@@ -41,6 +52,31 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if let saveEvery, saveEvery < 1 { throw fail("--save-every", "must be at least 1") }
         if let evalEvery, evalEvery < 1 { throw fail("--eval-every", "must be at least 1") }
         if logEvery < 1 { throw fail("--log-every", "must be at least 1") }
+        if let guideMargin, !(guideMargin.isFinite && guideMargin >= 0) {
+            throw fail("--guide-margin", "must be a finite number >= 0")
+        }
+        if guideMargin != nil || guideMarginStrategy != nil, guide == nil {
+            throw fail("--guide-margin", "needs --guide")
+        }
+        if let dims = matryoshkaDimensions {
+            if dims.isEmpty || dims.contains(where: { $0 < 1 }) {
+                throw fail("--matryoshka-dims", "must be positive dimensions")
+            }
+            if Set(dims).count != dims.count { throw fail("--matryoshka-dims", "lists a dimension twice") }
+        }
+        if let weights = matryoshkaWeights {
+            guard let dims = matryoshkaDimensions else { throw fail("--matryoshka-weights", "needs --matryoshka-dims") }
+            if weights.count != dims.count {
+                throw fail("--matryoshka-weights", "needs one weight per dimension (\(dims.count))")
+            }
+            if weights.contains(where: { !($0.isFinite && $0 >= 0) }) {
+                throw fail("--matryoshka-weights", "must be finite numbers >= 0")
+            }
+        }
+        if let earlyStoppingPatience, earlyStoppingPatience < 1 {
+            throw fail("--early-stopping-patience", "must be at least 1")
+        }
+        if !scale.isFinite || scale <= 0 { throw fail("--scale", "must be a positive finite number") }
         if let lora {
             if lora.r < 1 { throw fail("--lora-rank", "must be at least 1") }
             if !(0..<1).contains(lora.loraDropout) { throw fail("--lora-dropout", "must lie in [0, 1)") }

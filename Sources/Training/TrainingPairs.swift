@@ -24,6 +24,8 @@ public struct TrainingPairs: Sendable {
     public let anchorKeys: [Int]      // (P)
     public let positiveKeys: [Int]    // (P)
     public let negativeKeys: [[Int]]  // (H, P)
+    /// K: distinct texts; keys are 0..<K.
+    public let keyCount: Int
 
     public var count: Int { pairs.count }
 
@@ -41,6 +43,7 @@ public struct TrainingPairs: Sendable {
         anchorKeys = pairs.map { key($0.anchor) }
         positiveKeys = pairs.map { key($0.positive) }
         negativeKeys = (0..<h).map { column in pairs.map { key($0.negatives[column]) } }
+        keyCount = keys.count
     }
 
     /// The keys of the pairs at `indices`, in that order.

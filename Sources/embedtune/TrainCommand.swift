@@ -37,12 +37,23 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "SGD momentum.") var momentum: Double = 0
     @Flag(help: "SGD with Nesterov momentum.") var nesterov = false
     @Option(help: "Clip the global gradient norm to this value.") var maxGradNorm: Float = 1.0
-    @Option(help: "Similarity scale of the loss (sentence-transformers' scale).") var scale: Float = 20
+    @Option(help: "Similarity scale of the loss, 1 / temperature (default 20, sentence-transformers' MultipleNegativesRankingLoss; with --guide also 20).") var scale: Float?
     @Flag(help: "Add the positive→anchor direction to the loss.") var symmetric = false
     @Option(help: "Truncate texts at N tokens.") var maxLength: Int = 128
     @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 42
     @Option(help: "Hidden and attention dropout in training (default: the model config's).") var dropout: Float?
+    @Option(help: ArgumentHelp(
+        "GISTEmbed guide that filters in-batch false negatives: 'base' (the base model without the adapter) or a model directory.",
+        discussion: "Candidates the guide scores above its own (anchor, positive) similarity, less the margin, leave the softmax; anchors and positives of other pairs also become negatives (GISTEmbedLoss)."))
+    var guide: String?
+    @Option(help: "Guide margin (default 0).") var guideMargin: Float?
+    @Option(help: "Guide margin strategy: absolute (thr = s - m) or relative (thr = s - |s| m).") var guideMarginStrategy: String?
+    @Option(help: "MatryoshkaLoss: comma-separated dimensions trained alongside, e.g. 384,256,128,64.") var matryoshkaDims: String?
+    @Option(help: "Comma-separated weights, one per --matryoshka-dims entry (default all 1).") var matryoshkaWeights: String?
     @Option(help: "BEIR directory to evaluate retrieval on.") var evalData: String?
+    @Option(help: "Hold out this random fraction of the training anchors as the validation set (instead of --eval-data).") var evalFraction: Double?
+    @Flag(help: "Leave the weights of the best evaluation (nDCG@10) in --output, not the last step's.") var keepBest = false
+    @Option(help: "Stop after N evaluations without improvement of nDCG@10.") var earlyStoppingPatience: Int?
     @Option(help: "qrels split of --eval-data.") var evalSplit: String = "dev"
     @Option(help: "Evaluate every N steps (and always at the end).") var evalEvery: Int?
     @Option(help: "Also checkpoint every N steps.") var saveEvery: Int?
@@ -54,6 +65,30 @@ struct TrainCommand: ParsableCommand {
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
         guard OptimizerConfiguration.Kind(rawValue: optimizer) != nil else {
             throw ValidationError("--optimizer must be adamw, adam or sgd")
+        }
+        if let guideMarginStrategy, GISTEmbedLoss.MarginStrategy(rawValue: guideMarginStrategy) == nil {
+            throw ValidationError("--guide-margin-strategy must be absolute or relative, not '\(guideMarginStrategy)'")
+        }
+        if let evalFraction, !(evalFraction > 0 && evalFraction < 1) {
+            throw ValidationError("--eval-fraction must lie strictly between 0 and 1")
+        }
+        if evalFraction != nil && evalData != nil {
+            throw ValidationError("--eval-fraction and --eval-data both choose the validation set; give one")
+        }
+        if (keepBest || earlyStoppingPatience != nil) && evalFraction == nil && evalData == nil {
+            throw ValidationError("--keep-best and --early-stopping-patience need --eval-data or --eval-fraction")
+        }
+        _ = try Self.list(matryoshkaDims, option: "--matryoshka-dims", as: Int.self)
+        _ = try Self.list(matryoshkaWeights, option: "--matryoshka-weights", as: Float.self)
+    }
+
+    /// A comma-separated list option, or nil when absent.
+    static func list<T: LosslessStringConvertible>(_ text: String?, option: String, as: T.Type) throws -> [T]? {
+        guard let text else { return nil }
+        return try text.split(separator: ",", omittingEmptySubsequences: false).map { item in
+            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            guard let value = T(trimmed) else { throw ValidationError("\(option): '\(trimmed)' is not a number") }
+            return value
         }
     }
 
@@ -73,7 +108,14 @@ struct TrainCommand: ParsableCommand {
             kind: OptimizerConfiguration.Kind(rawValue: optimizer) ?? .adamw, weightDecay: weightDecay,
             momentum: momentum, nesterov: nesterov)
         config.maxGradNorm = maxGradNorm
-        config.scale = scale
+        config.scale = scale ?? 20
+        config.guide = guide.map(GuideModel.init(argument:))
+        config.guideMargin = guideMargin
+        config.guideMarginStrategy = guideMarginStrategy.flatMap(GISTEmbedLoss.MarginStrategy.init(rawValue:))
+        config.matryoshkaDimensions = try? Self.list(matryoshkaDims, option: "--matryoshka-dims", as: Int.self)
+        config.matryoshkaWeights = try? Self.list(matryoshkaWeights, option: "--matryoshka-weights", as: Float.self)
+        config.keepBest = keepBest ? true : nil
+        config.earlyStoppingPatience = earlyStoppingPatience
         config.symmetric = symmetric
         config.maxLength = maxLength
         config.seed = seed
@@ -86,11 +128,20 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
-        let pairs = try TrainingPairs.load(URL(fileURLWithPath: data), split: split)
+        var pairs = try TrainingPairs.load(URL(fileURLWithPath: data), split: split)
+        var evaluate = try evalData.map { path in try TrainingEvaluation.evaluator(directory: path, split: evalSplit, threads: threads) }
+        if let evalFraction {
+            let (training, validation) = pairs.holdingOut(fraction: evalFraction, seed: seed)
+            guard !validation.isEmpty else {
+                throw ValidationError("--eval-fraction needs at least two distinct anchors in \(data)")
+            }
+            evaluate = try TrainingEvaluation.heldOut(validation, all: pairs, data: data, split: split, threads: threads)
+            ProgressDisplay.write("train: \(validation.count) pairs held out for validation\n")
+            pairs = training
+        }
         let trainer = try Trainer(
             directory: directory, parameters: try directory.loadParameters(), pairs: pairs,
             configuration: configurationFromOptions(), output: URL(fileURLWithPath: output))
-        let evaluate = try evalData.map { path in try TrainingEvaluation.evaluator(directory: path, split: evalSplit, threads: threads) }
         let display = ProgressDisplay(label: "train")
         var lastEval = ""
         try trainer.run(resume: resume, threads: threads, evaluate: evaluate) { event in
@@ -108,6 +159,10 @@ struct TrainCommand: ParsableCommand {
                     .map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: " ") + "\n")
             case .checkpoint:
                 break
+            case .stoppedEarly(let step, let bestStep):
+                ProgressDisplay.write("\ntrain: stopped early at step \(step); the best evaluation was at step \(bestStep)\n")
+            case .keptBest(let step, let metric, let value):
+                ProgressDisplay.write(String(format: "\ntrain: kept the weights of step %d (%@ %.4f)\n", step, metric, value))
             case .warning(let warning):
                 ProgressDisplay.write("\nwarning: \(warning)\n")
             }
