@@ -47,6 +47,11 @@ public final class Trainer {
     ) throws {
         try configuration.validate()
         guard pairs.count > 0 else { throw TrainingError.noTrainingPairs }
+        let hidden = parameters.config.hiddenSize
+        if let dims = configuration.matryoshkaDimensions, let largest = dims.max(), largest > hidden {
+            throw TrainingError.invalidConfiguration(
+                "--matryoshka-dims: \(largest) exceeds the model's embedding dimension \(hidden)")
+        }
         self.configuration = configuration
         self.directory = directory
         self.pairs = pairs
