@@ -67,8 +67,8 @@ public final class SentenceEncoder: @unchecked Sendable {
     /// embedding, L2-normalised; nil, or all the values of a normalising model, gives the full
     /// embedding unchanged. Throws when `dimensions` is not in 1...`modelDimension`.
     public func truncated(to dimensions: Int?) throws(EmbeddingDimensionsError) -> SentenceEncoder {
-        let truncation = try truncation(for: dimensions)
-        return truncation == self.truncation ? self : SentenceEncoder(sharing: self, truncation: truncation)
+        let asked = try self.truncation(for: dimensions)
+        return asked == truncation ? self : SentenceEncoder(sharing: self, truncation: asked)
     }
 
     /// The same model returning its full embeddings.
@@ -105,7 +105,7 @@ public final class SentenceEncoder: @unchecked Sendable {
     ) -> [Float] {
         precondition(batchSize > 0, "batch size must be positive")
         let c = model.dimension, n = dimension
-        let truncation = truncation
+        let truncation = self.truncation
         var result = [Float](repeating: 0, count: tokenIDs.count * n)  // (count, N)
         let order = tokenIDs.indices.sorted {
             tokenIDs[$0].count < tokenIDs[$1].count || (tokenIDs[$0].count == tokenIDs[$1].count && $0 < $1)

@@ -75,7 +75,8 @@ import Testing
             #expect(refused.stderr.contains(c.db), "\(refused.stderr)")
             for name in c.names { #expect(refused.stderr.contains(name), "\(name): \(refused.stderr)") }
         }
-        #expect(try documentRows(full) == fullRows && documentRows(small) == smallRows)
+        #expect(try documentRows(full) == fullRows)
+        #expect(try documentRows(small) == smallRows)
 
         // The same truncation (and all 32 values of this normalising model on the full store) is accepted.
         let again = try runEmbedTune(encode + ["--input", input, "--db", small, "--dimensions", "8", "--json"])

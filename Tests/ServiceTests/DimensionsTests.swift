@@ -92,7 +92,8 @@ struct DimensionsTests {
     @Test func theServedTruncationIsTheDefaultAndARequestMayAskForMore() async throws {
         let full = try TinyModel.encoder()
         let served = try ServiceResources.load(database: nil, model: TinyModel.url.path, adapter: nil, dimensions: 8).encoder
-        #expect(served.dimension == 8 && served.fingerprint == (try full.truncated(to: 8)).fingerprint)
+        let expected = try full.truncated(to: 8)
+        #expect(served.dimension == 8 && served.fingerprint == expected.fingerprint)
         try await withService(encoder: served) { client, _ in
             for (ask, n) in [(nil, 8), (16, 16), (32, 32)] as [(Int?, Int)] {
                 let extra: [String: Any] = ask.map { ["dimensions": $0] } ?? [:]
