@@ -10,13 +10,20 @@ public struct EncodingProgress: Sendable {
 }
 
 /// Texts in, embeddings out: the tokenizer, the frozen model (any adapter merged), pooling and
-/// normalisation of a model directory, as `SentenceTransformer.encode` does.
+/// normalisation of a model directory, as `SentenceTransformer.encode` does; optionally truncated to
+/// the first `dimensions` values and L2-normalised again (`EmbeddingTruncation`, OpenAI's `dimensions`).
 public final class SentenceEncoder: @unchecked Sendable {
     public let directory: ModelDirectory
     public let model: BertModel
+    /// Includes the truncation: truncated and full embeddings are different vectors.
     public let fingerprint: ModelFingerprint
+    /// nil: the model's full embedding.
+    public let truncation: EmbeddingTruncation?
     public var tokenizer: BertTokenizer { directory.tokenizer }
-    public var dimension: Int { model.dimension }
+    /// Values per embedding this encoder returns: the truncation's, else the model's.
+    public var dimension: Int { truncation?.dimensions ?? model.dimension }
+    /// Values per embedding the model produces, before any truncation.
+    public var modelDimension: Int { model.dimension }
     public var maxLength: Int { directory.maxSequenceLength }
 
     public init(directory: ModelDirectory, parameters: BertParameters) {
@@ -28,18 +35,51 @@ public final class SentenceEncoder: @unchecked Sendable {
         fingerprint = ModelFingerprint(
             weightsHash: hash, pooling: directory.pooling.rawValue, normalize: directory.normalize,
             maxLength: directory.maxSequenceLength, dimension: parameters.config.hiddenSize)
+        truncation = nil
     }
 
-    /// Loads a model directory, merges a peft LoRA adapter into its weights when one is given, and
-    /// optionally truncates at `maxLength` instead of the directory's length.
-    public convenience init(modelDirectory url: URL, adapterDirectory: URL? = nil, maxLength: Int? = nil) throws {
+    private init(sharing other: SentenceEncoder, truncation: EmbeddingTruncation?) {
+        directory = other.directory
+        model = other.model
+        var fingerprint = other.fingerprint
+        fingerprint.truncation = truncation?.dimensions
+        self.fingerprint = fingerprint
+        self.truncation = truncation
+    }
+
+    /// Loads a model directory, merges a peft LoRA adapter into its weights when one is given,
+    /// optionally truncates inputs at `maxLength` tokens instead of the directory's length, and
+    /// embeddings at `dimensions` values (see `truncated(to:)`).
+    public convenience init(
+        modelDirectory url: URL, adapterDirectory: URL? = nil, maxLength: Int? = nil, dimensions: Int? = nil
+    ) throws {
         var directory = try ModelDirectory(url: url)
         if let maxLength { directory = directory.withMaxSequenceLength(maxLength) }
         let parameters = try directory.loadParameters()
         if let adapterDirectory {
             try LoRAAdapter(directory: adapterDirectory, bert: parameters).merge(into: parameters)
         }
-        self.init(directory: directory, parameters: parameters)
+        let full = SentenceEncoder(directory: directory, parameters: parameters)
+        self.init(sharing: full, truncation: try full.truncation(for: dimensions))
+    }
+
+    /// The same model (shared, not copied) returning the first `dimensions` values of each
+    /// embedding, L2-normalised; nil, or all the values of a normalising model, gives the full
+    /// embedding unchanged. Throws when `dimensions` is not in 1...`modelDimension`.
+    public func truncated(to dimensions: Int?) throws(EmbeddingDimensionsError) -> SentenceEncoder {
+        let asked = try self.truncation(for: dimensions)
+        return asked == truncation ? self : SentenceEncoder(sharing: self, truncation: asked)
+    }
+
+    /// The same model returning its full embeddings.
+    public var untruncated: SentenceEncoder {
+        truncation == nil ? self : SentenceEncoder(sharing: self, truncation: nil)
+    }
+
+    /// The truncation `dimensions` asks of this model (`EmbeddingTruncation.requested`).
+    public func truncation(for dimensions: Int?) throws(EmbeddingDimensionsError) -> EmbeddingTruncation? {
+        try EmbeddingTruncation.requested(
+            dimensions, modelDimension: model.dimension, modelNormalizes: directory.normalize)
     }
 
     /// Token ids of every text, truncated to the model's length.
@@ -47,7 +87,7 @@ public final class SentenceEncoder: @unchecked Sendable {
         texts.map { tokenizer.encodeIDs($0, maxLength: maxLength) }
     }
 
-    /// Embeddings (count, dim) row-major, in the order of `texts`. Texts are sorted by length and cut
+    /// Embeddings (count, `dimension`) row-major, in the order of `texts`. Texts are sorted by length and cut
     /// into batches of at most `batchSize` sequences; sequences are packed, so no padding is computed.
     public func encode(
         _ texts: [String], batchSize: Int = 32, threads: Int = 1,
@@ -64,8 +104,9 @@ public final class SentenceEncoder: @unchecked Sendable {
         progress: ((EncodingProgress) -> Void)? = nil
     ) -> [Float] {
         precondition(batchSize > 0, "batch size must be positive")
-        let d = dimension
-        var result = [Float](repeating: 0, count: tokenIDs.count * d)
+        let c = model.dimension, n = dimension
+        let truncation = self.truncation
+        var result = [Float](repeating: 0, count: tokenIDs.count * n)  // (count, N)
         let order = tokenIDs.indices.sorted {
             tokenIDs[$0].count < tokenIDs[$1].count || (tokenIDs[$0].count == tokenIDs[$1].count && $0 < $1)
         }
@@ -82,7 +123,7 @@ public final class SentenceEncoder: @unchecked Sendable {
             let queue = BatchQueue(count: batchCount)
             parallelFor(workers, threads: workers) { _ in
                 let workspace = InferenceWorkspace()
-                let batchOutput = Tensor(zeros: [batchSize, d])  // (B, C)
+                let batchOutput = Tensor(zeros: [batchSize, c])  // (B, C)
                 while let index = queue.next() {
                     let rows = order[(index * batchSize)..<min((index + 1) * batchSize, order.count)]
                     var batch = PackedBatch()
@@ -90,7 +131,12 @@ public final class SentenceEncoder: @unchecked Sendable {
                     self.model.encode(
                         batch, into: batchOutput.pointer, workspace: workspace, threads: workers > 1 ? 1 : threads)
                     for (row, i) in rows.enumerated() {
-                        (outBase + i * d).update(from: batchOutput.pointer + row * d, count: d)
+                        let source = batchOutput.pointer + row * c
+                        if let truncation {
+                            truncation.apply(out: outBase + i * n, inp: source, rows: 1)
+                        } else {
+                            (outBase + i * n).update(from: source, count: n)
+                        }
                     }
                     counter.add(rows.count)
                 }

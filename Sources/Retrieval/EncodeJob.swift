@@ -4,7 +4,8 @@ import Foundation
 /// Batch-encodes a corpus file into a vector store, resumably (the `embedtune encode` job).
 ///
 /// 1. If the database exists, the model recorded in it must have the encoder's fingerprint
-///    (`StoreError.fingerprintMismatch` otherwise) — checked before anything is read or written.
+///    (`StoreError.truncationMismatch` when the embeddings are truncated differently,
+///    `StoreError.fingerprintMismatch` otherwise) — checked before anything is read or written.
 /// 2. The whole input is read once and validated: a bad line throws its `CorpusError` (file:line)
 ///    before the store is written to; with `skipInvalid` it is reported as `.invalidLine` and skipped.
 ///    Every document's content hash (`ContentHash`) is compared with the stored one: equal →
@@ -51,9 +52,9 @@ public struct EncodeJob: Sendable {
     ) throws -> EncodeSummary {
         precondition(chunkSize > 0 && batchSize > 0 && threads > 0, "chunk size, batch size and threads must be positive")
         if FileManager.default.fileExists(atPath: databasePath),
-            let stored = try VectorStore(path: databasePath).storedModel(), stored.fingerprint != model.fingerprint
+            let stored = try VectorStore(path: databasePath).storedModel()
         {
-            throw StoreError.fingerprintMismatch(stored: stored.fingerprint, given: model.fingerprint, path: databasePath)
+            try StoreError.checkSameModel(stored: stored, given: model, path: databasePath)
         }
         var summary = EncodeSummary()
         var ids: [String] = []
@@ -158,14 +159,15 @@ private final class InvalidLineCounter {
 }
 
 extension StoreModelInfo {
-    /// What a store records about `encoder`: its fingerprint, dimension, length, pooling and
-    /// normalisation, and the directories it was loaded from (made absolute, so `search` finds them
+    /// What a store records about `encoder`: its fingerprint, dimension, length, pooling,
+    /// normalisation and truncation, and the directories it was loaded from (made absolute, so `search` finds them
     /// from any working directory).
     public init(encoder: SentenceEncoder, modelPath: String, adapterPath: String?) {
         func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
         self.init(
             fingerprint: encoder.fingerprint.description, modelPath: absolute(modelPath),
             adapterPath: adapterPath.map(absolute), dimension: encoder.dimension, maxLength: encoder.maxLength,
-            pooling: encoder.directory.pooling.rawValue, normalize: encoder.directory.normalize)
+            pooling: encoder.directory.pooling.rawValue, normalize: encoder.directory.normalize,
+            truncation: encoder.truncation?.dimensions)
     }
 }

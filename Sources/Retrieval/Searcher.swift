@@ -35,7 +35,8 @@ public enum SearchError: Error, Equatable, CustomStringConvertible {
 
 /// Semantic search over a vector store with the model recorded in it (`embedtune search`).
 ///
-/// Opening loads the recorded model directory (+ adapter, same maximum length), recomputes its
+/// Opening loads the recorded model directory (+ adapter, same maximum length, same truncation of
+/// the embeddings, so queries are truncated as the stored vectors were), recomputes its
 /// fingerprint and refuses a model that differs from the one that wrote the vectors; then it loads
 /// every stored vector once, from one read snapshot (WAL: an encode may be writing meanwhile).
 /// Queries are exact cosine top-k; when the store has an int8 copy, the exact search reads it with
@@ -65,7 +66,8 @@ public final class Searcher: @unchecked Sendable {
         do {
             encoder = try SentenceEncoder(
                 modelDirectory: URL(fileURLWithPath: model.modelPath),
-                adapterDirectory: model.adapterPath.map { URL(fileURLWithPath: $0) }, maxLength: model.maxLength)
+                adapterDirectory: model.adapterPath.map { URL(fileURLWithPath: $0) }, maxLength: model.maxLength,
+                dimensions: model.truncation)
         } catch {
             throw SearchError.modelUnavailable(
                 database: databasePath, modelPath: model.modelPath, reason: String(describing: error))

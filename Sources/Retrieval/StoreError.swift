@@ -2,6 +2,9 @@
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// The database holds vectors of another model; vectors of two models never mix.
     case fingerprintMismatch(stored: String, given: String, path: String)
+    /// The database holds embeddings truncated to another number of dimensions (nil: the full
+    /// embeddings, `dimension` values); truncated and full vectors never mix.
+    case truncationMismatch(stored: Int?, storedDimension: Int, given: Int?, givenDimension: Int, path: String)
     /// A write before `bind(model:)` recorded which model the vectors come from.
     case modelNotBound(path: String)
     /// A vector whose length is not the recorded dimension.
@@ -22,6 +25,14 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case let .fingerprintMismatch(stored, given, path):
             return "\(path): the database holds vectors of model fingerprint \(stored), not \(given); "
                 + "vectors of two models never mix — use another --db, or the model it was written with"
+        case let .truncationMismatch(stored, storedDimension, given, givenDimension, path):
+            func describe(_ truncation: Int?, _ dimension: Int) -> String {
+                truncation.map { "\($0) dimensions (--dimensions \($0))" }
+                    ?? "the model's full \(dimension) dimensions (no --dimensions)"
+            }
+            return "\(path): the database holds embeddings of \(describe(stored, storedDimension)), not "
+                + "\(describe(given, givenDimension)); truncated and full vectors never mix — use another --db, "
+                + "or the --dimensions it was written with"
         case let .modelNotBound(path):
             return "\(path): no model recorded in meta; bind a model before writing vectors"
         case let .dimensionMismatch(id, expected, got, path):
@@ -37,5 +48,19 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case let .database(path, reason):
             return "\(path): \(reason)"
         }
+    }
+}
+
+extension StoreError {
+    /// Throws unless `given` is the model that wrote the store's vectors: `truncationMismatch` when
+    /// the embeddings are truncated differently, `fingerprintMismatch` for any other difference.
+    static func checkSameModel(stored: StoreModelInfo, given: StoreModelInfo, path: String) throws(StoreError) {
+        guard stored.fingerprint != given.fingerprint else { return }
+        if stored.truncation != given.truncation {
+            throw .truncationMismatch(
+                stored: stored.truncation, storedDimension: stored.dimension, given: given.truncation,
+                givenDimension: given.dimension, path: path)
+        }
+        throw .fingerprintMismatch(stored: stored.fingerprint, given: given.fingerprint, path: path)
     }
 }

@@ -1,7 +1,7 @@
 /// What a vector store records about the model that wrote its vectors (the `meta` table).
 ///
 /// `fingerprint` identifies the vectors' meaning: a hash of the base weights, the adapter, pooling,
-/// normalisation and maximum length, computed by the encoder side. Two databases with different
+/// normalisation, maximum length and Matryoshka truncation, computed by the encoder side. Two databases with different
 /// fingerprints hold vectors that must never be compared, so a store refuses a second model.
 public struct StoreModelInfo: Codable, Sendable, Equatable {
     public var fingerprint: String
@@ -9,8 +9,11 @@ public struct StoreModelInfo: Codable, Sendable, Equatable {
     public var modelPath: String
     /// PEFT adapter directory merged into the model, if any.
     public var adapterPath: String?
-    /// Length of every stored vector.
+    /// Length of every stored vector (the truncation's when truncated, else the model's).
     public var dimension: Int
+    /// The vectors are the first `truncation` values of the model's embeddings, L2-normalised
+    /// (`EmbeddingTruncation`); nil: the full embeddings. Queries must be truncated alike.
+    public var truncation: Int?
     public var maxLength: Int
     /// Pooling mode name as in sentence-transformers' `1_Pooling/config.json` ("mean", "cls", ...).
     public var pooling: String
@@ -19,7 +22,7 @@ public struct StoreModelInfo: Codable, Sendable, Equatable {
 
     public init(
         fingerprint: String, modelPath: String, adapterPath: String?, dimension: Int, maxLength: Int,
-        pooling: String, normalize: Bool
+        pooling: String, normalize: Bool, truncation: Int? = nil
     ) {
         self.fingerprint = fingerprint
         self.modelPath = modelPath
@@ -28,5 +31,6 @@ public struct StoreModelInfo: Codable, Sendable, Equatable {
         self.maxLength = maxLength
         self.pooling = pooling
         self.normalize = normalize
+        self.truncation = truncation
     }
 }

@@ -5,7 +5,8 @@ import GRDB
 /// - `documents`: a rowid table, so an upsert (`ON CONFLICT DO UPDATE`) keeps a document's rowid
 ///   and `ORDER BY rowid` gives a stable row order for the in-memory matrix.
 /// - `meta`: key/value text: schema_version, model_fingerprint, dimension, model_path, adapter_path,
-///   max_length, pooling, normalize.
+///   max_length, pooling, normalize, and truncate_dim (sentence-transformers' name) only when the
+///   vectors are truncated embeddings — a store of full embeddings has no such key.
 /// - `int8_scales`: one row, the per-dimension scales of `embedding_int8` as little-endian float32.
 enum StoreSchema {
     static let version = 1
@@ -48,5 +49,6 @@ enum StoreSchema {
         static let maxLength = "max_length"
         static let pooling = "pooling"
         static let normalize = "normalize"
+        static let truncation = "truncate_dim"
     }
 }

@@ -58,9 +58,7 @@ public final class VectorStore: Sendable {
         try guarded {
             try pool.write { db in
                 if let stored = try VectorStore.readModel(db, path: path) {
-                    guard stored.fingerprint == model.fingerprint else {
-                        throw StoreError.fingerprintMismatch(stored: stored.fingerprint, given: model.fingerprint, path: path)
-                    }
+                    try StoreError.checkSameModel(stored: stored, given: model, path: path)
                     try VectorStore.setMeta(db, StoreSchema.Key.modelPath, model.modelPath)
                     try VectorStore.setMeta(db, StoreSchema.Key.adapterPath, model.adapterPath)
                     return
@@ -73,6 +71,7 @@ public final class VectorStore: Sendable {
                 try VectorStore.setMeta(db, K.maxLength, String(model.maxLength))
                 try VectorStore.setMeta(db, K.pooling, model.pooling)
                 try VectorStore.setMeta(db, K.normalize, model.normalize ? "true" : "false")
+                if let truncation = model.truncation { try VectorStore.setMeta(db, K.truncation, String(truncation)) }
             }
         }
     }
@@ -105,10 +104,15 @@ public final class VectorStore: Sendable {
         guard normalize == "true" || normalize == "false" else {
             throw StoreError.corruptMeta(key: K.normalize, value: normalize, path: path)
         }
+        // Absent in stores of full embeddings (and in every store written before truncation existed).
+        let truncation: Int? = try meta[K.truncation] == nil ? nil : int(K.truncation)
+        if let truncation, try truncation != int(K.dimension) {
+            throw StoreError.corruptMeta(key: K.truncation, value: String(truncation), path: path)
+        }
         return StoreModelInfo(
             fingerprint: fingerprint, modelPath: try text(K.modelPath), adapterPath: meta[K.adapterPath] ?? nil,
             dimension: try int(K.dimension), maxLength: try int(K.maxLength), pooling: try text(K.pooling),
-            normalize: normalize == "true")
+            normalize: normalize == "true", truncation: truncation)
     }
 
     /// The recorded dimension; `modelNotBound` before `bind`.

@@ -3,13 +3,18 @@ import Foundation
 
 /// Dynamic batching in front of one frozen `SentenceEncoder`: requests from many connections are
 /// queued, and one dedicated worker thread gathers them (see `BatchingPolicy`) into a single
-/// forward pass, then answers each request with its own rows.
+/// forward pass, then answers each request with its own rows. The pass computes the model's full
+/// embeddings; each request's rows are then truncated as it asked (`EmbeddingTruncation`), so
+/// requests of different `dimensions` share a pass.
 ///
 /// The encoder runs only on the worker thread — never on the NIO event loops or Swift's
 /// cooperative pool — so one `InferenceWorkspace` per pass suffices (`BertModel.encode` is not
 /// reentrant on a workspace) and the HTTP side stays responsive while a pass runs.
 public final class EmbeddingBatcher: @unchecked Sendable {
+    /// The encoder served: its truncation is the default of `embed(tokenIDs:)`.
     public let encoder: SentenceEncoder
+    /// `encoder` without truncation: what the forward pass computes.
+    private let fullEncoder: SentenceEncoder
     public let policy: BatchingPolicy
     let metrics: ServiceMetrics
 
@@ -17,19 +22,25 @@ public final class EmbeddingBatcher: @unchecked Sendable {
     private final class PendingJob: @unchecked Sendable {
         /// (count) token ids per input, truncated.
         let tokens: [[Int32]]
+        /// nil: rows are the model's full embeddings.
+        let truncation: EmbeddingTruncation?
         let enqueued: ContinuousClock.Instant
         let continuation: CheckedContinuation<[Float], any Error>
         /// First input not yet taken into a pass. Guarded by `condition`.
         var next = 0
-        /// (count, dim) embeddings written so far, and how many rows. Worker thread only.
+        /// (count, N) embeddings written so far, and how many rows. Worker thread only.
         var output: [Float]
         var done = 0
 
-        init(tokens: [[Int32]], dimension: Int, continuation: CheckedContinuation<[Float], any Error>) {
+        init(
+            tokens: [[Int32]], truncation: EmbeddingTruncation?, dimension: Int,
+            continuation: CheckedContinuation<[Float], any Error>
+        ) {
             self.tokens = tokens
+            self.truncation = truncation
             self.enqueued = .now
             self.continuation = continuation
-            output = [Float](repeating: 0, count: tokens.count * dimension)
+            output = [Float](repeating: 0, count: tokens.count * (truncation?.dimensions ?? dimension))
         }
     }
 
@@ -46,6 +57,7 @@ public final class EmbeddingBatcher: @unchecked Sendable {
 
     public init(encoder: SentenceEncoder, policy: BatchingPolicy, metrics: ServiceMetrics) {
         self.encoder = encoder
+        self.fullEncoder = encoder.untruncated
         self.policy = policy
         self.metrics = metrics
         let thread = Thread { [self] in workerLoop() }
@@ -54,12 +66,21 @@ public final class EmbeddingBatcher: @unchecked Sendable {
         thread.start()
     }
 
-    /// Embeddings (count, dim) row-major for already tokenized inputs, in their order.
-    /// Throws a 503 `APIError` once `shutdown()` has begun.
+    /// Embeddings (count, `encoder.dimension`) row-major for already tokenized inputs, in their
+    /// order, truncated as `encoder` truncates. Throws a 503 `APIError` once `shutdown()` has begun.
     public func embed(tokenIDs: [[Int32]]) async throws -> [Float] {
+        try await embed(tokenIDs: tokenIDs, truncation: encoder.truncation)
+    }
+
+    /// Embeddings (count, N) row-major: the model's full embeddings (N = its dimension) when
+    /// `truncation` is nil, else truncated by it (N = its `dimensions`).
+    public func embed(tokenIDs: [[Int32]], truncation: EmbeddingTruncation?) async throws -> [Float] {
         precondition(!tokenIDs.isEmpty, "embed needs at least one input")
+        precondition(truncation.map { $0.modelDimension == encoder.modelDimension } ?? true,
+                     "a truncation of another model's embeddings")
         return try await withCheckedThrowingContinuation { continuation in
-            let job = PendingJob(tokens: tokenIDs, dimension: encoder.dimension, continuation: continuation)
+            let job = PendingJob(
+                tokens: tokenIDs, truncation: truncation, dimension: encoder.modelDimension, continuation: continuation)
             condition.lock()
             if stopping {
                 condition.unlock()
@@ -138,16 +159,20 @@ public final class EmbeddingBatcher: @unchecked Sendable {
     private func run(_ batch: [Item]) {
         let ids = batch.map { $0.job.tokens[$0.index] }
         let start = ContinuousClock.now
-        let embeddings = encoder.encode(tokenIDs: ids, batchSize: ids.count, threads: policy.threads)  // (n, dim)
+        let embeddings = fullEncoder.encode(tokenIDs: ids, batchSize: ids.count, threads: policy.threads)  // (n, C)
         metrics.recordBatch(inputs: ids.count, tokens: ids.reduce(0) { $0 + $1.count },
                             seconds: start.duration(to: .now).seconds)
-        let d = encoder.dimension
+        let c = fullEncoder.dimension
         for (row, item) in batch.enumerated() {
             let job = item.job
             job.output.withUnsafeMutableBufferPointer { out in
                 embeddings.withUnsafeBufferPointer { src in
                     guard let o = out.baseAddress, let s = src.baseAddress else { return }
-                    (o + item.index * d).update(from: s + row * d, count: d)
+                    if let truncation = job.truncation {
+                        truncation.apply(out: o + item.index * truncation.dimensions, inp: s + row * c, rows: 1)
+                    } else {
+                        (o + item.index * c).update(from: s + row * c, count: c)
+                    }
                 }
             }
             job.done += 1

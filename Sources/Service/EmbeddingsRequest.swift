@@ -1,7 +1,8 @@
 /// The body of `POST /v1/embeddings`, as OpenAI's embeddings API defines it
 /// (https://platform.openai.com/docs/api-reference/embeddings/create): `input` a string or an
 /// array of strings, `model` echoed back, `encoding_format` `float` (default) or `base64`,
-/// `dimensions` accepted only when it equals the model's, `user` ignored.
+/// `dimensions` (1 to the model's dimension) truncating each embedding to its first `dimensions`
+/// values and L2-normalising them, `user` ignored.
 public struct EmbeddingsRequest: Sendable, Equatable, Decodable {
     public enum EncodingFormat: String, Sendable, Decodable {
         case float
@@ -55,8 +56,8 @@ public struct EmbeddingsRequest: Sendable, Equatable, Decodable {
     }
 
     /// Parses and checks a body: at least one input, at most `maxInputs`, `dimensions` (when
-    /// given) equal to the model's.
-    public static func parse(_ body: [UInt8], maxInputs: Int, dimension: Int) throws(APIError) -> EmbeddingsRequest {
+    /// given) in 1...`modelDimension`, the values the model's embeddings have.
+    public static func parse(_ body: [UInt8], maxInputs: Int, modelDimension: Int) throws(APIError) -> EmbeddingsRequest {
         let request = try RequestDecoding.decode(EmbeddingsRequest.self, from: body)
         if request.inputs.isEmpty {
             throw APIError.invalid("'input' must not be an empty array", param: "input")
@@ -65,9 +66,10 @@ public struct EmbeddingsRequest: Sendable, Equatable, Decodable {
             throw APIError.invalid("'input' has \(request.inputs.count) items; at most \(maxInputs) per request",
                                    param: "input")
         }
-        if let dimensions = request.dimensions, dimensions != dimension {
-            throw APIError.invalid("'dimensions' is \(dimensions) but this model produces \(dimension)-dimensional embeddings",
-                                   param: "dimensions")
+        if let dimensions = request.dimensions, !(1...max(modelDimension, 1)).contains(dimensions) {
+            throw APIError.invalid(
+                "'dimensions' must be between 1 and \(modelDimension) (this model's embeddings have \(modelDimension) "
+                    + "values), not \(dimensions)", param: "dimensions")
         }
         return request
     }

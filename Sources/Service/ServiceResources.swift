@@ -15,22 +15,41 @@ public struct ServiceResources: Sendable {
     }
 
     /// With `database`: the model recorded in it (or `model`/`adapter` when given, truncating at
-    /// the recorded length), which must have the recorded fingerprint. Without: `model` alone,
-    /// and no search.
-    public static func load(database: String?, model: String?, adapter: String?) throws -> ServiceResources {
+    /// the recorded length), which must have the recorded fingerprint, its embeddings truncated as
+    /// the stored vectors were; `dimensions`, when given, must ask for that same truncation.
+    /// Without: `model` alone, truncated at `dimensions` when given, and no search.
+    public static func load(
+        database: String?, model: String?, adapter: String?, dimensions: Int? = nil
+    ) throws -> ServiceResources {
         guard let database else {
             guard let model else { throw ServiceSetupError.nothingToServe }
-            return ServiceResources(encoder: try loadEncoder(model: model, adapter: adapter, maxLength: nil), index: nil)
+            let encoder = try loadEncoder(model: model, adapter: adapter, maxLength: nil)
+            return ServiceResources(encoder: try truncate(encoder, to: dimensions), index: nil)
         }
         let store = try VectorStore(path: database, readOnly: true)
         guard let recorded = try store.storedModel() else { throw ServiceSetupError.noModelRecorded(database: database) }
-        let encoder = try loadEncoder(
+        let full = try loadEncoder(
             model: model ?? recorded.modelPath, adapter: model == nil ? recorded.adapterPath : adapter,
             maxLength: recorded.maxLength)
+        if let dimensions, try truncate(full, to: dimensions).truncation?.dimensions != recorded.truncation {
+            throw ServiceSetupError.dimensionsMismatch(
+                database: database, recorded: recorded.truncation, recordedDimension: recorded.dimension,
+                given: dimensions)
+        }
+        // A recorded truncation the model cannot give (another model): the fingerprint check refuses it.
+        let encoder = (try? full.truncated(to: recorded.truncation)) ?? full
         do {
             return ServiceResources(encoder: encoder, index: try Searcher(store: store, encoder: encoder))
         } catch SearchError.modelChanged(_, _, let recorded, let found) {
             throw ServiceSetupError.fingerprintMismatch(database: database, recorded: recorded, given: found)
+        }
+    }
+
+    private static func truncate(_ encoder: SentenceEncoder, to dimensions: Int?) throws -> SentenceEncoder {
+        do {
+            return try encoder.truncated(to: dimensions)
+        } catch {
+            throw ServiceSetupError.dimensionsOutOfRange(requested: error.requested, modelDimension: error.modelDimension)
         }
     }
 

@@ -29,12 +29,20 @@ struct ServiceRoutes: Sendable {
     func embeddings(_ request: Request) async throws -> Response {
         let body = try await collectBody(request)
         let parsed = try EmbeddingsRequest.parse(body, maxInputs: configuration.maxInputsPerRequest,
-                                                 dimension: encoder.dimension)
+                                                 modelDimension: encoder.modelDimension)
+        // Without `dimensions`: the served encoder's truncation (`serve --dimensions`, or the database's).
+        let truncation: EmbeddingTruncation?
+        do {
+            truncation = try parsed.dimensions.map { try encoder.truncation(for: $0) } ?? encoder.truncation
+        } catch {
+            throw APIError.invalid("'dimensions': \(error)", param: "dimensions")
+        }
         let tokens = encoder.tokenize(parsed.inputs)
-        let vectors = try await batcher.embed(tokenIDs: tokens)
+        let vectors = try await batcher.embed(tokenIDs: tokens, truncation: truncation)
         try requireFinite(vectors)
         return ResponseBodies.json(ResponseBodies.embeddings(
-            vectors: vectors, count: parsed.inputs.count, dimension: encoder.dimension, format: parsed.encodingFormat,
+            vectors: vectors, count: parsed.inputs.count, dimension: truncation?.dimensions ?? encoder.modelDimension,
+            format: parsed.encodingFormat,
             model: parsed.model ?? configuration.modelName, promptTokens: tokens.reduce(0) { $0 + $1.count }))
     }
 

@@ -14,6 +14,7 @@ struct EmbedCommand: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var truncation: DimensionsOption
     @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
     @Option(help: "Write a float32 .npy array of shape [n, dim] here instead of JSON lines.") var output: String?
     @Option(help: .hidden) var benchmarkRepeats: Int = 0
@@ -23,7 +24,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let encoder = try model.loadEncoder()
+        let encoder = try truncation.apply(to: model.loadEncoder())
         let lines = try StandardInput.readLines()
         if benchmarkRepeats > 0 {
             try Benchmark.encode(encoder, lines, batchSize: batchSize, threads: model.threads, repeats: benchmarkRepeats)

@@ -13,7 +13,8 @@ struct EncodeCommand: ParsableCommand {
             read as JSONL, anything else as text (or say --format). The whole input is validated first: a bad
             line (invalid JSON, missing id or text, an id repeated) stops the run naming file:line before the
             database is touched; --skip-invalid reports such lines and skips them.
-            The database records the model's fingerprint and refuses vectors of any other model. Documents
+            The database records the model's fingerprint, --dimensions included, and refuses vectors of any other
+            model or truncation (search then truncates queries alike). Documents
             already stored with the same content are skipped, changed ones re-encoded, the rest encoded
             --chunk-size at a time, each chunk committed in one transaction: a run killed at any moment is
             resumed by running the same command again. The int8 copy for `search --quantized` is recomputed
@@ -21,6 +22,7 @@ struct EncodeCommand: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var truncation: DimensionsOption
     @Option(help: "The SQLite vector store (created if missing).") var db: String
     @Option(help: "The corpus file.") var input: String
     @Option(help: "Input format: jsonl or text (default: from the file name).") var format: String?
@@ -39,7 +41,7 @@ struct EncodeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let encoder = try model.loadEncoder()
+        let encoder = try truncation.apply(to: model.loadEncoder())
         var job = EncodeJob(
             encoder: encoder, model: StoreModelInfo(encoder: encoder, modelPath: model.model, adapterPath: model.adapter),
             inputPath: input, databasePath: db)

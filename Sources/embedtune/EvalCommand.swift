@@ -14,13 +14,14 @@ struct EvalCommand: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var truncation: DimensionsOption
     @Option(help: "BEIR directory: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.") var data: String
     @Option(help: "qrels split.") var split: String = "test"
     @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        let encoder = try model.loadEncoder()
+        let encoder = try truncation.apply(to: model.loadEncoder())
         var evaluation = try RetrievalEvaluation(directory: URL(fileURLWithPath: data), split: split)
         evaluation.batchSize = batchSize
         let display = ProgressDisplay(label: "encode corpus")

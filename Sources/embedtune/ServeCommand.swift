@@ -8,11 +8,13 @@ struct ServeCommand: ParsableCommand {
         abstract: "Serve embeddings (OpenAI-compatible) and search over HTTP.",
         discussion: """
             Routes: POST /v1/embeddings {"input": string | [string], "model", "encoding_format": "float" | \
-            "base64"} (OpenAI-compatible); POST /search {"query": string, "k": int} → \
+            "base64", "dimensions": int} (OpenAI-compatible); POST /search {"query": string, "k": int} → \
             {"query":...,"results":[{"id","score","text"}]} (with --db); GET /health; GET /metrics (Prometheus).
 
             With --db the model is the one recorded in the database (or --model/--adapter, which must give the \
-            same fingerprint); with only --model the server answers embeddings and no search.
+            same fingerprint); with only --model the server answers embeddings and no search. Search queries are \
+            truncated as the database's vectors were (see `encode --dimensions`); --dimensions, when given with \
+            --db, must be the database's. It is also the default of /v1/embeddings requests without "dimensions".
 
             Concurrent requests are batched into one forward pass: a pass starts when --batch-window-ms has \
             passed since the oldest queued request arrived, or when --max-batch-inputs / --max-batch-tokens are \
@@ -22,6 +24,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "The SQLite vector store to search (its recorded model is served).") var db: String?
     @Option(help: "A model directory (default with --db: the one recorded in the database).") var model: String?
     @Option(help: "A peft LoRA adapter directory, merged into --model at load.") var adapter: String?
+    @OptionGroup var truncation: DimensionsOption
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port).") var port: Int = 8080
     @Option(help: "CPU threads of one forward pass (default: all cores).")
@@ -47,7 +50,8 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let resources = try ServiceResources.load(database: db, model: model, adapter: adapter)
+        let resources = try ServiceResources.load(
+            database: db, model: model, adapter: adapter, dimensions: truncation.dimensions)
         let policy = BatchingPolicy(
             window: .microseconds(Int64((batchWindowMs * 1000).rounded())), maxInputs: maxBatchInputs,
             maxTokens: maxBatchTokens, threads: threads)

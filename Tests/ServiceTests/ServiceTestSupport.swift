@@ -111,7 +111,7 @@ struct TestDatabase {
         try store.bind(model: StoreModelInfo(
             fingerprint: recordedFingerprint ?? encoder.fingerprint.description, modelPath: TinyModel.url.path, adapterPath: nil,
             dimension: encoder.dimension, maxLength: encoder.maxLength, pooling: encoder.directory.pooling.rawValue,
-            normalize: encoder.directory.normalize))
+            normalize: encoder.directory.normalize, truncation: encoder.truncation?.dimensions))
         let vectors = encoder.encode(texts)
         let d = encoder.dimension
         try store.upsert(texts.enumerated().map { i, text in
