@@ -14,15 +14,15 @@ private let systemWrite = Darwin.write
 /// Writes a file so that readers see either the old file or the complete new one: the bytes go to a
 /// temporary file in the destination's directory, which ``commit()`` flushes to disk and renames over the
 /// destination. Dropped without a commit, the temporary file is removed.
-final class AtomicFileWriter {
-    enum Failure: Error { case system(String) }
+public final class AtomicFileWriter {
+    public enum Failure: Error { case system(String) }
 
-    let destination: URL
+    public let destination: URL
     private let temporaryPath: String
     private var descriptor: Int32
     private var committed = false
 
-    init(destination: URL) throws {
+    public init(destination: URL) throws {
         self.destination = destination
         let directory = destination.deletingLastPathComponent().path
         let name = destination.lastPathComponent
@@ -43,7 +43,7 @@ final class AtomicFileWriter {
     private static func lastError() -> String { String(cString: strerror(errno)) }
 
     /// Appends `bytes` at the current end of the file.
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
             guard let base = bytes.baseAddress else { return }
@@ -56,7 +56,7 @@ final class AtomicFileWriter {
         }
     }
 
-    func write(_ bytes: [UInt8]) throws {
+    public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
@@ -77,7 +77,7 @@ final class AtomicFileWriter {
     }
 
     /// Flushes, closes and renames the temporary file over the destination.
-    func commit() throws {
+    public func commit() throws {
         guard fsync(descriptor) == 0 else { throw Failure.system("fsync: " + Self.lastError()) }
         let closed = close(descriptor)
         descriptor = -1
@@ -90,7 +90,7 @@ final class AtomicFileWriter {
 }
 
 extension AtomicFileWriter.Failure: CustomStringConvertible {
-    var description: String {
+    public var description: String {
         switch self { case .system(let message): message }
     }
 }

@@ -8,6 +8,8 @@ public enum TrainingDataError: Error, Equatable, CustomStringConvertible {
     /// Every row must carry the same number of negatives (they become candidate columns).
     case inconsistentNegatives(file: String, line: Int, expected: Int, found: Int)
     case invalidQrels(file: String, line: Int, reason: String)
+    /// Negatives given in two layouts at once, or numbered columns with a gap.
+    case conflictingNegatives(file: String, line: Int, reason: String)
     case noPairs(file: String)
 
     public var description: String {
@@ -20,6 +22,7 @@ public enum TrainingDataError: Error, Equatable, CustomStringConvertible {
         case .inconsistentNegatives(let file, let line, let expected, let found):
             "\(file):\(line): \(found) negatives, but earlier rows have \(expected); every row needs the same number"
         case .invalidQrels(let file, let line, let reason): "\(file):\(line): \(reason)"
+        case .conflictingNegatives(let file, let line, let reason): "\(file):\(line): negatives: \(reason)"
         case .noPairs(let file): "\(file): no training pairs"
         }
     }

@@ -60,14 +60,15 @@ public struct TrainingPairs: Sendable {
     }
 
     /// JSON Lines with the sentence-transformers column names: `anchor` and `positive` (strings) and
-    /// optionally `negative` (a string or a list of strings, the same count on every line). Other
-    /// fields are ignored; blank lines are skipped.
+    /// optionally `negative` (a string or a list of strings) or `negative_1` ... `negative_n` (the
+    /// n-tuple columns, see `JSONLine.negatives()`), the same count on every line. Other fields are
+    /// ignored; blank lines are skipped.
     public static func loadJSONL(_ url: URL) throws(TrainingDataError) -> TrainingPairs {
         var pairs: [TrainingPair] = []
         var negativeCount: Int?
         for row in try JSONLine.objects(url) {
             let pair = TrainingPair(anchor: try row.string("anchor"), positive: try row.string("positive"),
-                                    negatives: try row.strings("negative"))
+                                    negatives: try row.negatives())
             if let expected = negativeCount, expected != pair.negatives.count {
                 throw .inconsistentNegatives(file: row.file, line: row.line, expected: expected, found: pair.negatives.count)
             }

@@ -8,7 +8,8 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Fine-tune an embedding model on (anchor, positive) pairs with in-batch negatives.",
         discussion: """
-            --data is a JSONL file with "anchor", "positive" and optional "negative" (a string or a list) —
+            --data is a JSONL file with "anchor", "positive" and optional "negative" (a string or a list) or
+            "negative_1" ... "negative_n" (the n-tuple columns `mine` writes) —
             the sentence-transformers column names — or a BEIR directory (corpus.jsonl, queries.jsonl,
             qrels/<split>.tsv). The loss is MultipleNegativesRankingLoss (InfoNCE over scale · cosine).
             The result in --output is a peft LoRA adapter (adapter_config.json, adapter_model.safetensors),
