@@ -107,6 +107,7 @@ public struct GISTEmbedLoss: ContrastiveObjective {
             for i in 0..<b {
                 backwardLoss += InfoNCELoss.softmaxCrossEntropy(row: &reverse[(i * b)..<((i + 1) * b)], target: i)
             }
+            backwardLoss /= Double(b)
             loss = (forwardLoss + backwardLoss) / 2
             for i in 0..<b {
                 for j in 0..<b { dLogits[j * width + i] += weight * (reverse[i * b + j] - (i == j ? 1 : 0)) }
