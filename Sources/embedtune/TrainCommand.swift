@@ -15,6 +15,11 @@ struct TrainCommand: ParsableCommand {
             The result in --output is a peft LoRA adapter (adapter_config.json, adapter_model.safetensors),
             or with --full a complete model directory. A checkpoint is saved at every epoch end; --resume
             continues from it to the same final weights.
+
+            The recommended recipe for a new domain: `embedtune mine` (hard negatives below 95% of the positive's
+            score), then `embedtune train --data mined.jsonl --guide base --epochs 3`. With --eval-data or
+            --eval-fraction, evaluation runs at step 0, every --eval-every steps and at the end; --keep-best and
+            --early-stopping-patience choose the checkpoint on it (never select on your test split).
             """)
 
     @Option(help: "Base model directory (Hugging Face / sentence-transformers layout).") var model: String
@@ -38,7 +43,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "SGD momentum.") var momentum: Double = 0
     @Flag(help: "SGD with Nesterov momentum.") var nesterov = false
     @Option(help: "Clip the global gradient norm to this value.") var maxGradNorm: Float = 1.0
-    @Option(help: "Similarity scale of the loss, 1 / temperature (default 20, sentence-transformers' MultipleNegativesRankingLoss; with --guide also 20).") var scale: Float?
+    @Option(help: "Similarity scale of the loss, 1 / temperature (default 20, as sentence-transformers' MultipleNegativesRankingLoss; also 20 with --guide, where GISTEmbedLoss's own default temperature 0.01 would be 100: the base models we tune were trained at 20).") var scale: Float?
     @Flag(help: "Add the positive→anchor direction to the loss.") var symmetric = false
     @Option(help: "Truncate texts at N tokens.") var maxLength: Int = 128
     @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 42
