@@ -36,7 +36,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many optimizer steps (overrides --epochs).") var maxSteps: Int?
     @Option(help: "Pairs per optimizer step.") var batchSize: Int = 32
     @Option(help: "GradCache: embed at most N sequences at a time (same gradients, bounded memory).") var miniBatchSize: Int?
-    @Option(help: "Peak learning rate.") var lr: Double = 1e-4
+    @Option(help: "Peak learning rate (default 2e-4 with LoRA, 2e-5 with --full).") var lr: Double?
     @Option(help: "Fraction of steps with linear warmup.") var warmupRatio: Double = 0.1
     @Option(help: "Decoupled weight decay.") var weightDecay: Double = 0.01
     @Option(help: "Optimizer: adamw, adam or sgd.") var optimizer: String = "adamw"
@@ -45,7 +45,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Clip the global gradient norm to this value.") var maxGradNorm: Float = 1.0
     @Option(help: "Similarity scale of the loss, 1 / temperature (default 20, as sentence-transformers' MultipleNegativesRankingLoss; also 20 with --guide, where GISTEmbedLoss's own default temperature 0.01 would be 100: the base models we tune were trained at 20).") var scale: Float?
     @Flag(help: "Add the positive→anchor direction to the loss.") var symmetric = false
-    @Option(help: "Truncate texts at N tokens.") var maxLength: Int = 128
+    @Option(help: "Truncate texts at N tokens (default: the model's max_seq_length, as sentence-transformers trains).") var maxLength: Int?
     @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 42
     @Option(help: "Hidden and attention dropout in training (default: the model config's).") var dropout: Float?
     @Option(help: ArgumentHelp(
@@ -98,7 +98,9 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    func configurationFromOptions() -> TrainingConfiguration {
+    /// modelMaxLength: the model directory's max_seq_length (sentence_bert_config.json, capped by the position
+    /// embeddings), the default of --max-length.
+    func configurationFromOptions(modelMaxLength: Int) -> TrainingConfiguration {
         var config = TrainingConfiguration(
             lora: full ? nil : LoRAConfig(
                 r: loraRank, alpha: loraAlpha, dropout: loraDropout,
@@ -108,7 +110,7 @@ struct TrainCommand: ParsableCommand {
         config.maxSteps = maxSteps
         config.batchSize = batchSize
         config.miniBatchSize = miniBatchSize
-        config.learningRate = lr
+        config.learningRate = lr ?? (full ? 2e-5 : 2e-4)
         config.warmupRatio = warmupRatio
         config.optimizer = OptimizerConfiguration(
             kind: OptimizerConfiguration.Kind(rawValue: optimizer) ?? .adamw, weightDecay: weightDecay,
@@ -123,7 +125,7 @@ struct TrainCommand: ParsableCommand {
         config.keepBest = keepBest ? true : nil
         config.earlyStoppingPatience = earlyStoppingPatience
         config.symmetric = symmetric
-        config.maxLength = maxLength
+        config.maxLength = maxLength ?? modelMaxLength
         config.seed = seed
         config.dropout = dropout
         config.saveEvery = saveEvery
@@ -147,7 +149,7 @@ struct TrainCommand: ParsableCommand {
         }
         let trainer = try Trainer(
             directory: directory, parameters: try directory.loadParameters(), pairs: pairs,
-            configuration: configurationFromOptions(), output: URL(fileURLWithPath: output))
+            configuration: configurationFromOptions(modelMaxLength: directory.maxSequenceLength), output: URL(fileURLWithPath: output))
         let display = ProgressDisplay(label: "train")
         var lastEval = ""
         try trainer.run(resume: resume, threads: threads, evaluate: evaluate) { event in

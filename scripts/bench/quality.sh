@@ -16,6 +16,7 @@ bin=.build/release/embedtune
     --threads "$THREADS") > "$out/st.json"
 $bin eval --model models/all-MiniLM-L6-v2 --data "$DATA" --split test --json --threads "$THREADS" > "$out/before.json"
 $bin train --model models/all-MiniLM-L6-v2 --data "$DATA" --split train --output "$out/adapter" --epochs 1 \
+    --lr 1e-4 --max-length 128 \
     --threads "$THREADS" 2> "$out/train.log"
 $bin eval --model models/all-MiniLM-L6-v2 --adapter "$out/adapter" --data "$DATA" --split test --json \
     --threads "$THREADS" > "$out/after.json"

@@ -3,7 +3,7 @@
 # and wall time of
 #   - sentence-transformers + peft, the plain recipe (../shared/bench/finetune_st.py: one epoch of in-batch
 #     negatives, LoRA r 8, lr 1e-4, batch 32);
-#   - embedtune, the same plain recipe (`train --epochs 1`);
+#   - embedtune, the same plain recipe (`train --epochs 1 --lr 1e-4 --max-length 128`);
 #   - embedtune, the recommended recipe: `mine` with its defaults, then `train --guide base --epochs 3` with the
 #     rest at the defaults (the two commands of the README).
 # Training uses the train split only; the test split is only scored. DATA is any BEIR directory with a train split.
@@ -29,7 +29,7 @@ fi
 $bin eval --model $model --data "$DATA" --split test --json --threads "$THREADS" > "$out/before.json"
 
 t0=$(now)
-$bin train --model $model --data "$DATA" --split train --output "$out/plain" --epochs 1 --threads "$THREADS" 2> "$out/plain.log"
+$bin train --model $model --data "$DATA" --split train --output "$out/plain" --epochs 1 --lr 1e-4 --max-length 128 --threads "$THREADS" 2> "$out/plain.log"
 echo "plain_train $(( $(now) - t0 ))" >> "$out/times"
 $bin eval --model $model --adapter "$out/plain" --data "$DATA" --split test --json --threads "$THREADS" > "$out/plain.json"
 

@@ -26,7 +26,7 @@ PY
 )
 for mode in lora full; do
     (cd "$BENCH" && "$PY" train_torch.py --mode "$mode" --threads "$THREADS" --steps "$STEPS") > "$out/torch_$mode.json"
-    extra=(); [ "$mode" = full ] && extra=(--full --lr 2e-5)
+    extra=(--lr 1e-4 --max-length 128); [ "$mode" = full ] && extra=(--full --lr 2e-5 --max-length 128)
     OPENBLAS_NUM_THREADS=$THREADS .build/release/embedtune train --model models/all-MiniLM-L6-v2 --data "$out/pairs.jsonl" \
         --output "$out/ours_$mode" --max-steps $((STEPS + 3)) --threads "$THREADS" "${extra[@]}" 2> "$out/ours_$mode.log"
 done
