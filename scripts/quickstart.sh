@@ -4,7 +4,7 @@
 # DESCRIPTION), measures retrieval before fine-tuning, fine-tunes all-MiniLM-L6-v2 with the recommended recipe (hard
 # negatives mined with `embedtune mine`, then LoRA with the base model as GISTEmbed guide for 3 epochs), measures
 # again, encodes the corpus into a SQLite file under data/ and runs a few searches. The learning curves (loss, and
-# nDCG@10 on the test queries every 10 steps, for watching only: nothing is selected on them) go to
+# nDCG@10 on the test queries at each epoch end (11 steps), for watching only: nothing is selected on them) go to
 # data/quickstart-curves.svg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +37,7 @@ $bin mine --model "$MODEL" --data "$DATA" --split train --corpus "$DATA/corpus.j
 step "fine-tune with LoRA (r 8, alpha 16) and the base model as guide, 3 epochs"
 rm -rf "$ADAPTER"
 $bin train --model "$MODEL" --data "$MINED" --output "$ADAPTER" --guide base --epochs 3 \
-    --eval-data "$DATA" --eval-split test --eval-every 10
+    --eval-data "$DATA" --eval-split test --eval-every 11
 $bin plot "$ADAPTER" --output data/quickstart-curves.svg --title "all-MiniLM-L6-v2, LoRA on manual pages"
 
 step "retrieval quality after fine-tuning (test split)"
