@@ -81,20 +81,41 @@ public struct BertConfig: Codable, Sendable, Equatable {
 
     public var headSize: Int { hiddenSize / numAttentionHeads }
 
+    /// The largest sizes `validate` accepts.
+    public enum Limits {
+        public static let hiddenSize = 16_384
+        public static let layers = 256
+        public static let intermediateSize = 65_536
+        public static let vocabSize = 4_000_000
+        public static let positions = 1 << 20
+        public static let typeVocabSize = 1_024
+    }
+
     /// Checks the choices this encoder implements; the message names the field at fault.
     public func validate(file: String) throws {
         func fail(_ field: String, _ why: String) -> ModelLoadingError {
             .invalidField(file: file, field: field, reason: why)
         }
-        if hiddenSize <= 0 { throw fail("hidden_size", "must be positive") }
+        // Upper limits far above any BERT-family encoder, so that a corrupt size is refused before anything
+        // is allocated (the weights file is then checked tensor by tensor against these sizes).
+        func size(_ value: Int, _ field: String, _ range: ClosedRange<Int>) throws {
+            if !range.contains(value) { throw fail(field, "is \(value), outside \(range.lowerBound)...\(range.upperBound)") }
+        }
+        try size(hiddenSize, "hidden_size", 1...Limits.hiddenSize)
         if numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0 {
             throw fail("num_attention_heads", "must divide hidden_size \(hiddenSize)")
         }
-        if numHiddenLayers <= 0 { throw fail("num_hidden_layers", "must be positive") }
-        if intermediateSize <= 0 { throw fail("intermediate_size", "must be positive") }
-        if vocabSize <= 0 { throw fail("vocab_size", "must be positive") }
-        if maxPositionEmbeddings <= 0 { throw fail("max_position_embeddings", "must be positive") }
-        if typeVocabSize <= 0 { throw fail("type_vocab_size", "must be positive") }
+        try size(numHiddenLayers, "num_hidden_layers", 1...Limits.layers)
+        try size(intermediateSize, "intermediate_size", 1...Limits.intermediateSize)
+        try size(vocabSize, "vocab_size", 1...Limits.vocabSize)
+        try size(maxPositionEmbeddings, "max_position_embeddings", 2...Limits.positions)
+        try size(typeVocabSize, "type_vocab_size", 1...Limits.typeVocabSize)
+        if !(layerNormEps.isFinite && layerNormEps > 0) { throw fail("layer_norm_eps", "must be a positive finite number") }
+        if !(0..<1).contains(hiddenDropoutProb) { throw fail("hidden_dropout_prob", "must lie in [0, 1)") }
+        if !(0..<1).contains(attentionProbsDropoutProb) {
+            throw fail("attention_probs_dropout_prob", "must lie in [0, 1)")
+        }
+        if padTokenId < 0 || padTokenId >= vocabSize { throw fail("pad_token_id", "must lie in 0..<vocab_size") }
         if positionEmbeddingType != "absolute" {
             throw fail("position_embedding_type", "only \"absolute\" is supported, found \"\(positionEmbeddingType)\"")
         }

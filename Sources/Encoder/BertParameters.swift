@@ -113,24 +113,35 @@ public struct BertParameters: @unchecked Sendable {
     /// Loads every tensor from a safetensors file. Checkpoints saved from `BertFor...` heads carry a
     /// "bert." prefix, and old ones name LayerNorm parameters gamma/beta; both are accepted.
     public init(config: BertConfig, safetensors file: SafeTensorsFile, path: String) throws {
-        self.init(config: config)
         let names = Set(file.names)
         let prefix = names.contains("embeddings.word_embeddings.weight") ? "" :
             names.contains("bert.embeddings.word_embeddings.weight") ? "bert." : ""
-        for entry in block.entries {
-            var stored = prefix + entry.name
-            if !names.contains(stored), entry.name.contains("LayerNorm.") {
-                stored = prefix + entry.name
+        // Every tensor's presence and shape is checked before anything is allocated, so that a config.json
+        // with wrong (e.g. huge) sizes is refused by the first tensor that disagrees.
+        var stored: [String] = []
+        for (name, shape) in BertParameters.layout(config) {
+            var candidate = prefix + name
+            if !names.contains(candidate), name.contains("LayerNorm.") {
+                candidate = prefix + name
                     .replacingOccurrences(of: "LayerNorm.weight", with: "LayerNorm.gamma")
                     .replacingOccurrences(of: "LayerNorm.bias", with: "LayerNorm.beta")
             }
-            guard let info = file.info(stored) else {
-                throw ModelLoadingError.missingTensor(file: path, tensor: prefix + entry.name)
+            guard let info = file.info(candidate) else {
+                throw ModelLoadingError.missingTensor(file: path, tensor: prefix + name)
             }
-            guard info.shape == entry.shape else {
-                throw ModelLoadingError.wrongShape(file: path, tensor: stored, expected: entry.shape, found: info.shape)
+            guard info.shape == shape else {
+                throw ModelLoadingError.wrongShape(file: path, tensor: candidate, expected: shape, found: info.shape)
             }
-            try file.read(stored, into: block.buffer(entry.name))
+            stored.append(candidate)
+        }
+        self.init(config: config)
+        for (entry, name) in zip(block.entries, stored) {
+            let values = block.buffer(entry.name)
+            try file.read(name, into: values)
+            if let bad = values.first(where: { !$0.isFinite }) {
+                throw ModelLoadingError.malformedFile(
+                    file: path, reason: "tensor \"\(name)\" holds \(bad); every weight must be finite")
+            }
         }
     }
 }

@@ -36,6 +36,15 @@ public final class LoRAAdapter: @unchecked Sendable {
         return layout
     }
 
+    /// The entries of `config.targetModules` that name no Linear of `bert` (peft's "target modules not
+    /// found"; EmbedTune refuses each one, so that a misspelt target never trains silently less).
+    public static func unmatchedTargets(_ config: LoRAConfig, bert: BertParameters) -> [String] {
+        let names = bert.layers.flatMap { $0.linears.map(\.name) }
+        return config.targetModules.filter { target in
+            !names.contains { LoRAConfig(targetModules: [target]).targets(moduleName: $0) }
+        }
+    }
+
     /// A zeroed adapter (or views over `block`, e.g. gradients) for the Linears `config` targets.
     public init(config: LoRAConfig, bert: BertParameters, block: ParameterBlock? = nil) {
         self.config = config
@@ -99,7 +108,21 @@ public final class LoRAAdapter: @unchecked Sendable {
             guard shape == entry.shape else {
                 throw ModelLoadingError.wrongShape(file: weightsURL.path, tensor: stored, expected: entry.shape, found: shape)
             }
-            try file.read(stored, into: block.buffer(entry.name))
+            let values = block.buffer(entry.name)
+            try file.read(stored, into: values)
+            if let bad = values.first(where: { !$0.isFinite }) {
+                throw ModelLoadingError.malformedFile(
+                    file: weightsURL.path, reason: "tensor \"\(stored)\" holds \(bad); every weight must be finite")
+            }
+        }
+        let expected = Set(block.entries.flatMap { entry in
+            [LoRAAdapter.filePrefix + entry.name,
+             LoRAAdapter.filePrefix + entry.name.replacingOccurrences(of: ".weight", with: ".default.weight")]
+        })
+        if let extra = file.names.sorted().first(where: { !expected.contains($0) }) {
+            throw ModelLoadingError.malformedFile(
+                file: weightsURL.path,
+                reason: "holds \(extra), which adapter_config.json does not describe (only LoRA A and B of its target_modules are read)")
         }
     }
 

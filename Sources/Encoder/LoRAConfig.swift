@@ -12,6 +12,12 @@ public struct LoRAConfig: Codable, Sendable, Equatable {
     public var baseModelNameOrPath: String?
     public var bias: String
     public var fanInFanOut: Bool
+    /// peft options present in a read file with a non-default value that this implementation does not
+    /// apply (DoRA, per-layer ranks, layer subsets, ...): `validate` refuses them by name.
+    public var unsupportedOptions: [String] = []
+
+    /// The largest rank accepted (the widest BERT-family Linear is far below it).
+    public static let maximumRank = 4096
 
     enum CodingKeys: String, CodingKey {
         case peftType = "peft_type", r, loraAlpha = "lora_alpha", loraDropout = "lora_dropout"
@@ -52,6 +58,31 @@ public struct LoRAConfig: Codable, Sendable, Equatable {
         baseModelNameOrPath = try c.decodeIfPresent(String.self, forKey: .baseModelNameOrPath)
         bias = try c.decodeIfPresent(String.self, forKey: .bias) ?? "none"
         fanInFanOut = try c.decodeIfPresent(Bool.self, forKey: .fanInFanOut) ?? false
+        unsupportedOptions = try Self.unsupportedOptions(in: decoder)
+    }
+
+    /// Keys of peft's `LoraConfig` that change the model when set and that EmbedTune does not implement,
+    /// with the check that their value is peft's default (false, null, {} or []).
+    private static func unsupportedOptions(in decoder: Decoder) throws -> [String] {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        let names = ["use_dora", "layers_to_transform", "rank_pattern", "alpha_pattern", "modules_to_save",
+                     "layer_replication", "use_qalora", "lora_bias", "trainable_token_indices", "exclude_modules",
+                     "target_parameters", "alora_invocation_tokens", "use_bdlora"]
+        return try names.filter { name in
+            guard let key = AnyKey(stringValue: name), c.contains(key), try !c.decodeNil(forKey: key) else { return false }
+            if let flag = try? c.decode(Bool.self, forKey: key) { return flag }
+            if let object = try? c.decode([String: Double].self, forKey: key) { return !object.isEmpty }
+            if let list = try? c.decode([String].self, forKey: key) { return !list.isEmpty }
+            if let list = try? c.decode([Int].self, forKey: key) { return !list.isEmpty }
+            return true
+        }
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     /// alpha / r, or alpha / √r with rank-stabilised LoRA (peft `LoraLayer.update_layer`).
@@ -67,7 +98,16 @@ public struct LoRAConfig: Codable, Sendable, Equatable {
         if peftType != "LORA" {
             throw ModelLoadingError.invalidField(file: file, field: "peft_type", reason: "must be \"LORA\", found \"\(peftType)\"")
         }
-        if r <= 0 { throw ModelLoadingError.invalidField(file: file, field: "r", reason: "must be positive") }
+        if r <= 0 || r > Self.maximumRank {
+            throw ModelLoadingError.invalidField(file: file, field: "r", reason: "must lie in 1...\(Self.maximumRank)")
+        }
+        if !loraAlpha.isFinite {
+            throw ModelLoadingError.invalidField(file: file, field: "lora_alpha", reason: "must be a finite number")
+        }
+        if let option = unsupportedOptions.first {
+            throw ModelLoadingError.invalidField(
+                file: file, field: option, reason: "is set, and EmbedTune does not implement it (only plain LoRA)")
+        }
         if !(0..<1).contains(loraDropout) {
             throw ModelLoadingError.invalidField(file: file, field: "lora_dropout", reason: "must lie in [0, 1)")
         }

@@ -19,8 +19,13 @@ public struct ModelDirectory: Sendable {
     public init(url: URL) throws {
         self.url = url
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ModelLoadingError.missingFile(url.path)
+        }
+        guard isDirectory.boolValue else {
+            throw ModelLoadingError.malformedFile(
+                file: url.path,
+                reason: "is a file; give the model's directory (the one holding config.json and model.safetensors)")
         }
         let configURL = url.appendingPathComponent("config.json")
         config = try decodeJSONFile(BertConfig.self, at: configURL)
@@ -75,6 +80,13 @@ public struct ModelDirectory: Sendable {
         }
         let tokenizer = try BertTokenizer.load(modelDirectory: url)
         try ModelDirectory.checkVocabulary(of: tokenizer, fits: config, directory: url, configFile: configURL.path)
+        if stMax == nil && tokenizer.maxLength < 2 {
+            let file = FileManager.default.fileExists(atPath: url.appendingPathComponent("tokenizer.json").path)
+                ? ("tokenizer.json", "truncation.max_length") : ("tokenizer_config.json", "model_max_length")
+            throw ModelLoadingError.invalidField(
+                file: url.appendingPathComponent(file.0).path, field: file.1,
+                reason: "is \(tokenizer.maxLength) but must be at least 2 (room for [CLS] and [SEP])")
+        }
         let maxLength = stMax ?? tokenizer.maxLength
         maxSequenceLength = min(maxLength, config.maxPositionEmbeddings)
         self.tokenizer = tokenizer.withMaxLength(maxSequenceLength)

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Writes a complete model directory that sentence-transformers and transformers load: the source
 /// directory's configuration, tokenizer and module files, and `model.safetensors` holding the given
@@ -7,9 +12,41 @@ import Foundation
 public enum ModelDirectoryWriter {
     static let weightFiles: Set<String> = ["model.safetensors", "pytorch_model.bin", "model.safetensors.index.json"]
 
+    /// Writes the directory into a temporary sibling of `destination` first and moves its files into
+    /// `destination` only when all were written, so a failure (a full disk, say) leaves `destination` as
+    /// it was and no partial directory behind. `destination` must not be, contain or lie inside the
+    /// source model directory.
     public static func write(parameters: BertParameters, from source: ModelDirectory, to destination: URL) throws {
         let fm = FileManager.default
+        if let clash = OutputPaths.overlap(output: destination, input: source.url) {
+            throw ModelLoadingError.malformedFile(file: destination.path, reason: clash + " the base model directory \(source.url.path)")
+        }
+        let temporary = destination.deletingLastPathComponent()
+            .appendingPathComponent(".\(destination.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        try? fm.removeItem(at: temporary)
+        defer { try? fm.removeItem(at: temporary) }
+        try fm.createDirectory(at: temporary, withIntermediateDirectories: true)
+        try copyFiles(from: source, to: temporary)
+        try writeWeights(parameters: parameters, from: source, to: temporary)
         try fm.createDirectory(at: destination, withIntermediateDirectories: true)
+        for name in try fm.contentsOfDirectory(atPath: temporary.path).sorted() {
+            let target = destination.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: target.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                try fm.removeItem(at: target)
+            }
+            // rename(2) replaces a file in one step.
+            guard rename(temporary.appendingPathComponent(name).path, target.path) == 0 else {
+                throw ModelLoadingError.malformedFile(
+                    file: target.path, reason: "cannot be written: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// The configuration, tokenizer and module files of `source` (not its weights, adapters or exported
+    /// copies such as onnx/).
+    static func copyFiles(from source: ModelDirectory, to destination: URL) throws {
+        let fm = FileManager.default
         let sourcePath = source.url.standardizedFileURL.path
         guard let enumerator = fm.enumerator(at: source.url, includingPropertiesForKeys: [.isDirectoryKey]) else {
             throw ModelLoadingError.missingFile(source.url.path)
@@ -25,10 +62,13 @@ public enum ModelDirectoryWriter {
             if isDirectory {
                 try fm.createDirectory(at: target, withIntermediateDirectories: true)
             } else if !weightFiles.contains(relative) && !relative.hasPrefix("adapter_") {
-                try? fm.removeItem(at: target)
                 try fm.copyItem(at: file, to: target)
             }
         }
+    }
+
+    /// `model.safetensors`: the given weights and the source's unused float tensors.
+    static func writeWeights(parameters: BertParameters, from source: ModelDirectory, to destination: URL) throws {
         var entries: [SafeTensorsWriter.Entry] = parameters.block.entries.map { entry in
             (entry.name, entry.shape,
              UnsafeBufferPointer(start: parameters.block.storage.pointer + entry.offset, count: entry.count))

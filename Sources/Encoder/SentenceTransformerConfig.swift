@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import Tokenizer
 
 /// `1_Pooling/config.json` of a sentence-transformers model directory (`sentence_transformers.models.Pooling`).
 public struct PoolingConfig: Codable, Sendable, Equatable {
@@ -80,8 +81,8 @@ func decodeJSONFile<T: Decodable>(_ type: T.Type, at url: URL) throws -> T {
         throw ModelLoadingError.missingFile(url.path)
     }
     let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-        throw ModelLoadingError.malformedFile(file: url.path, reason: "cannot be read: \(error.localizedDescription)")
+    do { data = try FileContents.read(url) } catch {
+        throw ModelLoadingError.malformedFile(file: url.path, reason: error.description)
     }
     do { return try JSONDecoder().decode(T.self, from: data) } catch let error as DecodingError {
         throw loadingError(error, file: url.path, syntaxError: { syntaxErrorDetail(data) })

@@ -61,6 +61,9 @@ public struct BEIRDataset: Sendable {
         for (id, line) in qrelsLines.sorted(by: { $0.value < $1.value }) where seen[id] == nil {
             throw CorpusError.unknownQuery(file: qrelsPath, line: line, id: id)
         }
+        guard qrels.values.contains(where: { $0.values.contains { $0 > 0 } }) else {
+            throw CorpusError.noRelevantDocuments(file: qrelsPath)
+        }
         return BEIRDataset(corpus: corpus, queries: queries, qrels: qrels)
     }
 

@@ -99,6 +99,16 @@ public final class CorpusReader {
     }
 
     private func parse(_ bytes: [UInt8], line: Int) throws -> CorpusDocument {
+        let doc = try parseFields(bytes, line: line)
+        // SQLite's C strings end at U+0000: a stored id or text would be cut there, so refuse it.
+        for (field, value) in [("id", doc.id), ("title", doc.title ?? ""), ("text", doc.text)] where value.utf8.contains(0) {
+            throw CorpusError.wrongType(
+                file: path, line: line, field: field, expected: "text without NUL characters (U+0000)")
+        }
+        return doc
+    }
+
+    private func parseFields(_ bytes: [UInt8], line: Int) throws -> CorpusDocument {
         switch format {
         case .jsonl:
             let r = try JSONLRecord.parse(bytes, file: path, line: line)

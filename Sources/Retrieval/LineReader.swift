@@ -13,9 +13,16 @@ final class LineReader {
     private var capacity = 0
     private(set) var lineNumber = 0
 
-    /// nil when the file cannot be opened (errno says why).
+    /// nil when the file cannot be opened or is a directory (errno says why: a directory opens, then reads
+    /// as empty, so it is refused here with EISDIR).
     init?(path: String) {
         guard let f = fopen(path, "rb") else { return nil }
+        var status = stat()
+        if fstat(fileno(f), &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR {
+            fclose(f)
+            errno = EISDIR
+            return nil
+        }
         self.path = path
         self.file = f
     }

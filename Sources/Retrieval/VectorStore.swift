@@ -9,17 +9,40 @@ import GRDB
 /// and refuses another.
 public final class VectorStore: Sendable {
     public let path: String
-    let pool: DatabasePool
+    /// A `DatabasePool` (WAL), or for a read-only store in a directory we cannot write to, an immutable
+    /// `DatabaseQueue` (SQLite cannot create the WAL index file there; nobody can be writing either).
+    let pool: any DatabaseWriter
 
     /// Opens (and, when writable, creates and migrates) the store at `path`.
     /// A read-only open requires a store already migrated to this version.
-    public init(path: String, readOnly: Bool = false) throws {
+    public convenience init(path: String, readOnly: Bool = false) throws {
+        try self.init(path: path, readOnly: readOnly, immutable: readOnly && Self.cannotWriteBeside(path))
+    }
+
+    /// `immutable` (read-only stores only): open through SQLite's `immutable=1` URI, which needs no WAL
+    /// files — chosen when they cannot be created beside the store.
+    init(path: String, readOnly: Bool, immutable: Bool) throws {
         self.path = path
         var config = Configuration()
         config.readonly = readOnly
         config.busyMode = .timeout(30)
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            if !readOnly && FileManager.default.fileExists(atPath: path) {
+                // Before the pool switches the file to WAL mode (a write): refuse another program's database.
+                var probe = Configuration()
+                probe.readonly = true
+                let queue = try DatabaseQueue(path: path, configuration: probe)
+                try queue.read { db in try VectorStore.checkOwnSchema(db, path: path) }
+                try queue.close()
+            }
+            if readOnly && immutable {
+                guard let uri = Self.immutableURI(path) else {
+                    throw StoreError.cannotOpen(path: path, reason: "the path cannot be written as an SQLite URI")
+                }
+                pool = try DatabaseQueue(path: uri, configuration: config)
+            } else {
+                pool = try DatabasePool(path: path, configuration: config)
+            }
             let migrator = StoreSchema.migrator
             if readOnly {
                 try pool.read { db in
@@ -31,12 +54,45 @@ public final class VectorStore: Sendable {
                     }
                 }
             } else {
+                try pool.read { db in try VectorStore.checkOwnSchema(db, path: path) }
                 try migrator.migrate(pool)
             }
         } catch let error as StoreError {
             throw error
         } catch {
             throw StoreError.cannotOpen(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// True when this process cannot create files beside `path` and the store has no WAL file there: SQLite
+    /// could then not open it in WAL mode, even to read.
+    static func cannotWriteBeside(_ path: String) -> Bool {
+        let directory = (path as NSString).deletingLastPathComponent
+        return access(directory.isEmpty ? "." : directory, W_OK) != 0 && !FileManager.default.fileExists(atPath: path + "-wal")
+            && FileManager.default.fileExists(atPath: path)
+    }
+
+    /// The SQLite URI that opens `path` immutable (`file:/abs/path?immutable=1`, percent-escaped).
+    static func immutableURI(_ path: String) -> String? {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "%?#")
+        guard let escaped = absolute.addingPercentEncoding(withAllowedCharacters: allowed) else { return nil }
+        return "file:" + escaped + "?immutable=1"
+    }
+
+    /// An empty database or one holding this schema's tables passes; any other SQLite database (tables
+    /// of another program) is refused before anything is written to it.
+    static func checkOwnSchema(_ db: Database, path: String) throws {
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        guard !tables.isEmpty else { return }
+        let ours: Set<String> = ["grdb_migrations", "documents", "meta", "int8_scales"]
+        let foreign = tables.filter { !ours.contains($0) }
+        if !tables.contains("grdb_migrations") || !foreign.isEmpty {
+            let shown = (foreign.isEmpty ? tables : foreign).sorted().prefix(5).joined(separator: ", ")
+            throw StoreError.cannotOpen(
+                path: path, reason: "is an SQLite database of another program (tables \(shown)); "
+                    + "give a new file or an embedtune store")
         }
     }
 
@@ -108,6 +164,9 @@ public final class VectorStore: Sendable {
         let truncation: Int? = try meta[K.truncation] == nil ? nil : int(K.truncation)
         if let truncation, try truncation != int(K.dimension) {
             throw StoreError.corruptMeta(key: K.truncation, value: String(truncation), path: path)
+        }
+        if try int(K.maxLength) < 2 {
+            throw StoreError.corruptMeta(key: K.maxLength, value: try text(K.maxLength), path: path)
         }
         return StoreModelInfo(
             fingerprint: fingerprint, modelPath: try text(K.modelPath), adapterPath: meta[K.adapterPath] ?? nil,

@@ -8,6 +8,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// OpenAI's error `type` strings, plus the ones this server adds.
     public enum Kind: String, Sendable {
         case invalidRequest = "invalid_request_error"
+        case authentication = "authentication_error"
         case notFound = "not_found_error"
         case tooLarge = "request_too_large"
         case unavailable = "service_unavailable"

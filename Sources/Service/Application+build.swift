@@ -1,13 +1,15 @@
 import Encoder
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Retrieval
 
 /// The HTTP application of `embedtune serve`, kept apart from the command so tests drive its
 /// router in process (HummingbirdTesting `.router`) or over a loopback socket (`.live`).
 ///
-/// Routes: `POST /v1/embeddings` (OpenAI-compatible), `POST /search`, `GET /health`,
-/// `GET /metrics`. The caller owns `batcher` and calls `batcher.shutdown()` once the
+/// Routes: `POST /v1/embeddings` (OpenAI-compatible), `GET /v1/models`, `POST /search`, `GET /health`,
+/// `GET /metrics`. Connections idle for `idleTimeout` are closed and at most `maxConnections` are
+/// open at once; with `apiKey`, routes other than /health and /metrics need the bearer token. The caller owns `batcher` and calls `batcher.shutdown()` once the
 /// application has returned (after its graceful shutdown has drained in-flight requests).
 public func buildApplication(
     configuration: ServiceConfiguration, batcher: EmbeddingBatcher, index: Searcher?
@@ -15,9 +17,17 @@ public func buildApplication(
     let router = Router(context: BasicRequestContext.self)
     let routes = ServiceRoutes(configuration: configuration, batcher: batcher, index: index)
     router.add(middleware: ErrorAndMetricsMiddleware(metrics: batcher.metrics, routes: ServiceRoutes.paths))
+    if let key = configuration.apiKey {
+        router.add(middleware: APIKeyMiddleware(key: key, openPaths: ["/health", "/metrics"]))
+    }
     routes.register(on: router)
+    let idle = configuration.idleTimeout.components
     return Application(
         router: router,
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [DrainBeforeCloseHandler(patience: .seconds(60))],
+            idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
         configuration: ApplicationConfiguration(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "embedtune"))
+            address: .hostname(configuration.host, port: configuration.port), serverName: "embedtune",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)))
 }

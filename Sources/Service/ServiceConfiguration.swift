@@ -13,6 +13,13 @@ public struct ServiceConfiguration: Sendable {
     public var batching: BatchingPolicy
     /// Threads of the top-k scan of one search.
     public var searchThreads: Int
+    /// A connection with no bytes moving for this long is closed: idle keep-alive connections, and
+    /// requests whose headers or body stopped arriving half-way.
+    public var idleTimeout: Duration = .seconds(30)
+    /// Most connections open at once; further ones wait in the listen backlog until one closes.
+    public var maxConnections: Int = 512
+    /// When set, every route except /health and /metrics requires `Authorization: Bearer <apiKey>`.
+    public var apiKey: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 2 << 20, maxInputsPerRequest: Int = 2048,

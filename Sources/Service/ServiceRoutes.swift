@@ -12,10 +12,11 @@ struct ServiceRoutes: Sendable {
 
     var encoder: SentenceEncoder { batcher.encoder }
 
-    static let paths: Set<String> = ["/v1/embeddings", "/search", "/health", "/metrics"]
+    static let paths: Set<String> = ["/v1/embeddings", "/v1/models", "/search", "/health", "/metrics"]
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/embeddings") { request, _ in try await embeddings(request) }
+        router.get("/v1/models") { _, _ in ResponseBodies.json(ByteBuffer(string: models())) }
         router.post("/search") { request, _ in try await search(request) }
         router.get("/health") { _, _ in ResponseBodies.json(ByteBuffer(string: "{\"status\":\"ok\"}")) }
         router.get("/metrics") { _, _ in
@@ -61,6 +62,15 @@ struct ServiceRoutes: Sendable {
 
     /// The whole body, refused with 413 beyond `maxBodyBytes` (by its Content-Length before reading
     /// anything, or while reading).
+    /// OpenAI's `GET /v1/models` list, holding the one served model.
+    func models() -> String {
+        var json = JSONWriter()
+        json.raw("{\"object\":\"list\",\"data\":[{\"id\":")
+        json.string(configuration.modelName)
+        json.raw(",\"object\":\"model\",\"created\":0,\"owned_by\":\"embedtune\"}]}")
+        return json.text
+    }
+
     func collectBody(_ request: Request) async throws -> [UInt8] {
         let limit = configuration.maxBodyBytes
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {

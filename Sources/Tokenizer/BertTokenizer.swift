@@ -14,7 +14,6 @@ public final class BertTokenizer: Sendable {
     public let padId: Int32
 
     init(pipeline: TokenizationPipeline, postProcessor: BertPostProcessor, padId: Int32, maxLength: Int) {
-        precondition(maxLength >= BertPostProcessor.addedForPair, "BertTokenizer: maxLength \(maxLength) leaves no room for text")
         self.pipeline = pipeline
         self.postProcessor = postProcessor
         self.padId = padId
@@ -46,15 +45,15 @@ public final class BertTokenizer: Sendable {
 
     public func token(for id: Int32) -> String? { pipeline.wordPiece.token(for: id) }
 
+    /// The truncation length of one call. A length too short for the special tokens leaves no room for
+    /// text but is not an error: the special tokens are always written (callers validate user input).
     private func resolvedLength(_ maxLength: Int?) -> Int {
-        let n = maxLength ?? self.maxLength
-        precondition(n >= BertPostProcessor.addedForPair, "BertTokenizer: maxLength \(n) leaves no room for text")
-        return n
+        max(0, maxLength ?? self.maxLength)
     }
 
     /// `[CLS] text [SEP]`, truncated to `maxLength` (default `self.maxLength`) tokens.
     public func encode(_ text: String, maxLength: Int? = nil) -> TokenizedText {
-        let limit = resolvedLength(maxLength) - BertPostProcessor.addedForSingle
+        let limit = max(0, resolvedLength(maxLength) - BertPostProcessor.addedForSingle)
         var ids: [Int32] = [clsId]
         var offsets: [Range<Int>]? = [0..<0]
         pipeline.tokenize(text, limit: limit, ids: &ids, offsets: &offsets)
@@ -90,7 +89,7 @@ public final class BertTokenizer: Sendable {
 
     /// Appends the ids of `encode(text, maxLength:)` to `ids` (reuse one array across many texts).
     public func encodeIDs(_ text: String, maxLength: Int? = nil, appendingTo ids: inout [Int32]) {
-        let limit = resolvedLength(maxLength) - BertPostProcessor.addedForSingle
+        let limit = max(0, resolvedLength(maxLength) - BertPostProcessor.addedForSingle)
         var noOffsets: [Range<Int>]? = nil
         ids.append(clsId)
         pipeline.tokenize(text, limit: limit, ids: &ids, offsets: &noOffsets)

@@ -34,8 +34,8 @@ struct JSONFile {
 
     func object() throws -> JSONObject {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TokenizerError.unreadableFile(path: url.path, reason: error.localizedDescription)
+        do { data = try FileContents.read(url) } catch {
+            throw TokenizerError.unreadableFile(path: url.path, reason: error.description)
         }
         let parsed: JSONValue
         do { parsed = try JSONDecoder().decode(JSONValue.self, from: data) } catch {

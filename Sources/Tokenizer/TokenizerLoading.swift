@@ -132,8 +132,8 @@ extension BertTokenizer {
     /// else 512.
     public convenience init(vocabTXT url: URL, tokenizerConfig: URL?) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TokenizerError.unreadableFile(path: url.path, reason: error.localizedDescription)
+        do { data = try FileContents.read(url) } catch {
+            throw TokenizerError.unreadableFile(path: url.path, reason: error.description)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw TokenizerError.malformedFile(path: url.path, reason: "not UTF-8")

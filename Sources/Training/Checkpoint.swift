@@ -1,6 +1,7 @@
 import Encoder
 import Foundation
 import Tensor
+import Tokenizer
 
 /// A resumable snapshot of a run, in `<output>/checkpoint/`: the trainable parameters, the optimizer's
 /// buffers and step, and the run's position and configuration. It is written to a temporary directory
@@ -13,6 +14,8 @@ public struct Checkpoint {
         public var baseFingerprint: UInt64
         /// The evaluations so far (nil before any, and in checkpoints of older versions).
         public var selection: ModelSelection? = nil
+        /// The training pairs' fingerprint (nil in checkpoints of older versions).
+        public var dataFingerprint: String? = nil
     }
 
     public static func directory(in output: URL) -> URL { output.appendingPathComponent("checkpoint") }
@@ -26,6 +29,8 @@ public struct Checkpoint {
         let temporary = output.appendingPathComponent("checkpoint.tmp-\(ProcessInfo.processInfo.processIdentifier)")
         let old = output.appendingPathComponent("checkpoint.old")
         try? fm.removeItem(at: temporary)
+        // Whatever happens below (a full disk, say), no partial snapshot stays behind.
+        defer { try? fm.removeItem(at: temporary) }
         try fm.createDirectory(at: temporary, withIntermediateDirectories: true)
         try SafeTensorsWriter.write(
             [("parameters", [trainable.storage.count], UnsafeBufferPointer(trainable.storage.buffer))],
@@ -63,8 +68,12 @@ public struct Checkpoint {
         }
         let stateURL = dir.appendingPathComponent("state.json")
         let state: State
-        do { state = try JSONDecoder().decode(State.self, from: Data(contentsOf: stateURL)) } catch {
-            throw TrainingError.checkpoint(path: stateURL.path, reason: "unreadable: \(error)")
+        do { state = try JSONDecoder().decode(State.self, from: FileContents.read(stateURL)) } catch {
+            throw TrainingError.checkpoint(path: stateURL.path, reason: "unreadable (\(error)); remove the checkpoint or use a new --output")
+        }
+        guard state.globalStep >= 0, state.optimizerStep >= 0 else {
+            throw TrainingError.checkpoint(
+                path: stateURL.path, reason: "records a negative step (\(state.globalStep), \(state.optimizerStep))")
         }
         let weights = try SafeTensorsFile(url: dir.appendingPathComponent("trainable.safetensors"))
         guard weights.info("parameters")?.shape == [trainable.storage.count] else {

@@ -47,7 +47,10 @@ public enum GradientCheck {
     public struct TensorResult: Sendable {
         public var name: String
         public var samples: [Sample]
-        public var maxRelativeError: Float { samples.map(\.relativeError).max() ?? 0 }
+        /// The largest relative error; NaN when any sample's is NaN (a non-finite loss or gradient).
+        public var maxRelativeError: Float {
+            samples.map(\.relativeError).reduce(0) { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }
+        }
     }
 
     /// Four made-up (anchor, positive) pairs: the batch `embedtune gradcheck` uses.

@@ -4,9 +4,13 @@ import Foundation
 /// files), a UTF-8 byte-order mark dropped, and lines that are only whitespace skipped.
 enum TextLines {
     static func read(_ url: URL) throws(TrainingDataError) -> [(number: Int, bytes: Data)] {
-        guard FileManager.default.fileExists(atPath: url.path) else { throw .notFound(file: url.path) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw .notFound(file: url.path) }
+        if isDirectory.boolValue { throw .unreadable(file: url.path, reason: "is a directory, not a file") }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw .unreadable(file: url.path, reason: "\(error.localizedDescription)") }
+        do { data = try Data(contentsOf: url) } catch {
+            throw .unreadable(file: url.path, reason: "cannot read (\(String(cString: strerror(errno))))")
+        }
         var lines: [(number: Int, bytes: Data)] = []
         var start = data.startIndex, number = 1
         if data.starts(with: [0xEF, 0xBB, 0xBF]) { start += 3 }
@@ -41,6 +45,15 @@ struct JSONLine {
             result.append(JSONLine(file: url.path, line: number, object: object))
         }
         return result
+    }
+
+    /// A BEIR id: `_id`, else `id`; a string, or an integer written as its decimal string.
+    func id() throws(TrainingDataError) -> String {
+        let key = object["_id"] != nil ? "_id" : "id"
+        guard let value = object[key], !(value is NSNull) else { throw .missingField(file: file, line: line, field: "_id") }
+        if let text = value as? String { return text }
+        if !(value is Bool), let integer = value as? Int { return String(integer) }
+        throw .wrongType(file: file, line: line, field: key, expected: "a string or an integer")
     }
 
     func string(_ field: String) throws(TrainingDataError) -> String {

@@ -4,9 +4,24 @@ import Foundation
 final class MetricsLog {
     private let handle: FileHandle
 
-    init(url: URL, truncate: Bool) throws {
+    /// A new log, or with `resumedAt` (the step a resumed run continues after) the existing one with
+    /// every line past that step removed — lines the killed run wrote after its last checkpoint, and a
+    /// line cut off half-way — so that the resumed run's lines follow without repeated steps.
+    init(url: URL, resumedAt: Int?) throws {
         let fm = FileManager.default
-        if truncate || !fm.fileExists(atPath: url.path) { fm.createFile(atPath: url.path, contents: nil) }
+        if let resumedAt, let data = fm.contents(atPath: url.path) {
+            var kept = Data()
+            for line in data.split(separator: 0x0A) {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                      let step = object["step"] as? Int, step <= resumedAt, object["type"] as? String != "selected"
+                else { continue }
+                kept.append(contentsOf: line)
+                kept.append(0x0A)
+            }
+            try kept.write(to: url, options: .atomic)
+        } else {
+            fm.createFile(atPath: url.path, contents: nil)
+        }
         handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
     }

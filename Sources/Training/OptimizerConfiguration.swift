@@ -37,10 +37,11 @@ public struct OptimizerConfiguration: Sendable, Codable, Equatable {
 
     /// Checks the combinations torch rejects, naming the option at fault.
     public func validate() throws(OptimizerConfigurationError) {
-        if weightDecay < 0 { throw .invalid("--weight-decay must be non-negative, got \(weightDecay)") }
+        if !weightDecay.isFinite || weightDecay < 0 { throw .invalid("--weight-decay must be non-negative, got \(weightDecay)") }
         if !(0..<1).contains(beta1) || !(0..<1).contains(beta2) { throw .invalid("Adam betas must lie in [0, 1), got (\(beta1), \(beta2))") }
-        if epsilon < 0 { throw .invalid("Adam epsilon must be non-negative, got \(epsilon)") }
-        if momentum < 0 { throw .invalid("--momentum must be non-negative, got \(momentum)") }
+        if !epsilon.isFinite || epsilon < 0 { throw .invalid("Adam epsilon must be non-negative, got \(epsilon)") }
+        if !momentum.isFinite || momentum < 0 { throw .invalid("--momentum must be non-negative, got \(momentum)") }
+        if !dampening.isFinite || dampening < 0 { throw .invalid("SGD dampening must be non-negative, got \(dampening)") }
         if nesterov && kind != .sgd { throw .invalid("--nesterov applies to --optimizer sgd only") }
         if nesterov && (momentum <= 0 || dampening != 0) { throw .invalid("--nesterov requires --momentum > 0 and zero dampening") }
         if momentum != 0 && kind != .sgd { throw .invalid("--momentum applies to --optimizer sgd only") }

@@ -40,6 +40,8 @@ public final class Trainer {
     let pairs: TrainingPairs
     let tokens: (anchors: [[Int32]], positives: [[Int32]], negatives: [[[Int32]]])
     let baseFingerprint: UInt64
+    /// Identifies the training pairs (their texts, in order), so that --resume refuses other data.
+    let dataFingerprint: String
 
     public init(
         directory: ModelDirectory, parameters: BertParameters, pairs: TrainingPairs,
@@ -52,6 +54,15 @@ public final class Trainer {
             throw TrainingError.invalidConfiguration(
                 "--matryoshka-dims: \(largest) exceeds the model's embedding dimension \(hidden)")
         }
+        if let lora = configuration.lora {
+            let unmatched = LoRAAdapter.unmatchedTargets(lora, bert: parameters)
+            if !unmatched.isEmpty {
+                let names = Set(parameters.layers.flatMap { $0.linears.map { $0.name.split(separator: ".").last.map(String.init) ?? $0.name } })
+                throw TrainingError.invalidConfiguration(
+                    "--lora-targets: \(unmatched.joined(separator: ", ")) matches no Linear of the model (its Linears end in "
+                    + names.sorted().joined(separator: ", ") + ")")
+            }
+        }
         self.configuration = configuration
         self.directory = directory
         self.pairs = pairs
@@ -59,6 +70,12 @@ public final class Trainer {
         let storage = parameters.block.storage
         baseFingerprint = ModelFingerprint.hash(
             UnsafeRawBufferPointer(start: storage.pointer, count: storage.count * MemoryLayout<Float>.stride))
+        var texts: [UInt8] = []
+        for pair in pairs.pairs {
+            for text in [pair.anchor, pair.positive] + pair.negatives { texts.append(contentsOf: text.utf8); texts.append(0) }
+            texts.append(1)
+        }
+        dataFingerprint = String(texts.withUnsafeBytes { ModelFingerprint.hash($0) }, radix: 16)
         var rng = SplitMix64(seed: configuration.seed)
         let adapter = configuration.lora.map { LoRAAdapter.initialised(config: $0, bert: parameters, rng: &rng) }
         model = TrainableBert(
@@ -121,6 +138,16 @@ public final class Trainer {
                 throw TrainingError.checkpoint(
                     path: Checkpoint.directory(in: output).path, reason: "was written for other base weights")
             }
+            if let recorded = saved.state.dataFingerprint, recorded != dataFingerprint {
+                throw TrainingError.checkpoint(
+                    path: Checkpoint.directory(in: output).path,
+                    reason: "was written for other training data (--data or --split differ); resume with the same data or use a new --output")
+            }
+            guard saved.state.globalStep <= totalSteps else {
+                throw TrainingError.checkpoint(
+                    path: Checkpoint.directory(in: output).path,
+                    reason: "records step \(saved.state.globalStep), past this run's \(totalSteps) steps")
+            }
             try optimizer.restore(saved.optimizer)
             globalStep = saved.state.globalStep
             selection = saved.state.selection ?? selection
@@ -130,7 +157,7 @@ public final class Trainer {
         let schedule = LinearWarmupSchedule(
             baseLearningRate: configuration.learningRate, warmupRatio: configuration.warmupRatio, totalSteps: total)
         let loss = objective()
-        let log = try MetricsLog(url: output.appendingPathComponent("metrics.jsonl"), truncate: globalStep == 0)
+        let log = try MetricsLog(url: output.appendingPathComponent("metrics.jsonl"), resumedAt: globalStep == 0 ? nil : globalStep)
         progress(.started(totalSteps: total, pairs: pairs.count, trainableParameters: trainable.parameterCount))
         let keepBest = configuration.keepBest ?? false
         /// Evaluates the current weights, logs them and updates the selection.
@@ -202,7 +229,8 @@ public final class Trainer {
             if epochEnd || saveDue || globalStep == total || selection.shouldStop {
                 try Checkpoint.save(
                     state: .init(globalStep: globalStep, optimizerStep: optimizer.stepCount, configuration: configuration,
-                                 baseFingerprint: baseFingerprint, selection: evaluate == nil ? nil : selection),
+                                 baseFingerprint: baseFingerprint, selection: evaluate == nil ? nil : selection,
+                                 dataFingerprint: dataFingerprint),
                     trainable: trainable, optimizer: optimizer.state, best: bestWeights, output: output)
                 lastCheckpoint = Checkpoint.directory(in: output).path
                 progress(.checkpoint(step: globalStep, path: Checkpoint.directory(in: output).path))

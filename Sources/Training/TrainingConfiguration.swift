@@ -44,9 +44,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if let maxSteps, maxSteps < 1 { throw fail("--max-steps", "must be at least 1") }
         if batchSize < 1 { throw fail("--batch-size", "must be at least 1") }
         if let miniBatchSize, miniBatchSize < 1 { throw fail("--mini-batch-size", "must be at least 1") }
-        if !(learningRate > 0) { throw fail("--lr", "must be positive") }
+        if !(learningRate > 0 && learningRate.isFinite) { throw fail("--lr", "must be a positive finite number") }
         if !(0..<1).contains(warmupRatio) { throw fail("--warmup-ratio", "must lie in [0, 1)") }
-        if !(maxGradNorm > 0) { throw fail("--max-grad-norm", "must be positive") }
+        if !(maxGradNorm > 0 && maxGradNorm.isFinite) { throw fail("--max-grad-norm", "must be a positive finite number") }
         if maxLength < 2 { throw fail("--max-length", "must be at least 2") }
         if let dropout, !(0..<1).contains(dropout) { throw fail("--dropout", "must lie in [0, 1)") }
         if let saveEvery, saveEvery < 1 { throw fail("--save-every", "must be at least 1") }
@@ -79,6 +79,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if !scale.isFinite || scale <= 0 { throw fail("--scale", "must be a positive finite number") }
         if let lora {
             if lora.r < 1 { throw fail("--lora-rank", "must be at least 1") }
+            if lora.r > LoRAConfig.maximumRank { throw fail("--lora-rank", "must be at most \(LoRAConfig.maximumRank)") }
+            if !(lora.loraAlpha.isFinite && lora.loraAlpha > 0) { throw fail("--lora-alpha", "must be a positive finite number") }
+            if lora.targetModules.isEmpty || lora.targetModules.contains(where: \.isEmpty) {
+                throw fail("--lora-targets", "must name at least one Linear module")
+            }
             if !(0..<1).contains(lora.loraDropout) { throw fail("--lora-dropout", "must lie in [0, 1)") }
         }
         try optimizer.validate()

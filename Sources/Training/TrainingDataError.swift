@@ -11,6 +11,8 @@ public enum TrainingDataError: Error, Equatable, CustomStringConvertible {
     /// Negatives given in two layouts at once, or numbered columns with a gap.
     case conflictingNegatives(file: String, line: Int, reason: String)
     case noPairs(file: String)
+    /// An id seen before in the same file, at `firstLine`.
+    case repeatedID(file: String, line: Int, id: String, firstLine: Int)
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum TrainingDataError: Error, Equatable, CustomStringConvertible {
         case .invalidQrels(let file, let line, let reason): "\(file):\(line): \(reason)"
         case .conflictingNegatives(let file, let line, let reason): "\(file):\(line): negatives: \(reason)"
         case .noPairs(let file): "\(file): no training pairs"
+        case .repeatedID(let file, let line, let id, let first): "\(file):\(line): id \"\(id)\" repeated (first at line \(first))"
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct EmbedTune: ParsableCommand {
@@ -9,4 +10,22 @@ struct EmbedTune: ParsableCommand {
             TokenizeCommand.self, EmbedCommand.self, MineCommand.self, TrainCommand.self, MergeCommand.self, EncodeCommand.self,
             SearchCommand.self, EvalCommand.self, ServeCommand.self, PlotCommand.self, GradcheckCommand.self,
         ])
+
+    /// ArgumentParser's `main`, except that error messages — which may quote ids and texts from data
+    /// files — reach the terminal with their control characters escaped (`TerminalText`).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+            } else if !message.isEmpty {
+                FileHandle.standardError.write(Data((TerminalText.escaped(message, keepNewlines: true) + "\n").utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

@@ -38,6 +38,13 @@ struct GradcheckCommand: ParsableCommand {
         guard threshold > 0 else { throw ValidationError("--threshold must be positive") }
         guard maxStep > 0 else { throw ValidationError("--max-step must be positive") }
         guard maxLength >= 3 else { throw ValidationError("--max-length must be at least 3") }
+        guard (1...LoRAConfig.maximumRank).contains(loraRank) else {
+            throw ValidationError("--lora-rank must lie in 1...\(LoRAConfig.maximumRank)")
+        }
+        guard scale.isFinite && scale > 0 else { throw ValidationError("--scale must be a positive finite number") }
+        guard threshold.isFinite else { throw ValidationError("--threshold must be finite") }
+        guard maxStep.isFinite else { throw ValidationError("--max-step must be finite") }
+        if let floor, !(floor.isFinite && floor >= 0) { throw ValidationError("--floor must be a finite number >= 0") }
         guard !(full && adapter != nil) else { throw ValidationError("--full checks the model's weights; drop --adapter") }
     }
 
@@ -69,12 +76,14 @@ struct GradcheckCommand: ParsableCommand {
         var failures = 0
         let results = GradientCheck.run(model: trainable, batch: batch, loss: InfoNCELoss(scale: scale), options: options) { r in
             let worst = r.samples.max { $0.relativeError < $1.relativeError }
-            let verdict = r.maxRelativeError > threshold ? "FAIL" : "ok"
+            // A NaN error (a non-finite loss or gradient) fails like a large one.
+            let failed = !(r.maxRelativeError <= threshold)
+            let verdict = failed ? "FAIL" : "ok"
             print(String(format: "%-4@ %.2e  %@", verdict, r.maxRelativeError, r.name)
                 + (worst.map { String(format: "  (analytic %.4e, numeric %.4e, floor %.1e)", $0.analytic, $0.numeric, $0.floor) } ?? ""))
-            if r.maxRelativeError > threshold { failures += 1 }
+            if failed { failures += 1 }
         }
-        let worst = results.map(\.maxRelativeError).max() ?? 0
+        let worst = results.map(\.maxRelativeError).reduce(0) { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }
         print(String(format: "gradcheck: %d tensors, largest relative error %.2e, threshold %.0e: ", results.count, worst, threshold)
             + (failures == 0 ? "passed" : "\(failures) failed"))
         if failures > 0 { throw ExitCode(1) }

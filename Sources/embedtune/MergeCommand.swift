@@ -10,9 +10,12 @@ struct MergeCommand: ParsableCommand {
 
     @Option(help: "Base model directory.") var model: String
     @Option(help: "peft LoRA adapter directory.") var adapter: String
-    @Option(help: "Directory to write the merged model to.") var output: String
+    @Option(help: "Directory to write the merged model to (new or empty, or see --overwrite).") var output: String
+    @Flag(help: "Replace the model files of a non-empty --output directory.") var overwrite = false
 
     func run() throws {
+        try OutputDirectoryCheck.check(
+            output: output, inputs: [("--model", model), ("--adapter", adapter)], ownMarkers: [], overwrite: overwrite)
         let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
         let parameters = try directory.loadParameters()
         let lora = try LoRAAdapter(directory: URL(fileURLWithPath: adapter), bert: parameters)

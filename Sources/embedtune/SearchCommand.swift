@@ -39,9 +39,10 @@ struct SearchCommand: ParsableCommand {
             if json {
                 Self.appendJSON(query: query, results: results, to: &out)
             } else {
-                let width = results.map(\.id.count).max() ?? 0
-                for r in results {
-                    let id = r.id.padding(toLength: max(width, r.id.count), withPad: " ", startingAt: 0)
+                let ids = results.map { TerminalText.escaped($0.id) }
+                let width = ids.map(\.count).max() ?? 0
+                for (r, id) in zip(results, ids) {
+                    let id = id.padding(toLength: max(width, id.count), withPad: " ", startingAt: 0)
                     out.append(String(format: "%2d  ", r.rank) + id + String(format: "  %.4f  ", r.score))
                     out.append(Self.snippet(title: r.title, text: r.text) + "\n")
                 }
@@ -78,7 +79,7 @@ struct SearchCommand: ParsableCommand {
     /// Title and text on one line, runs of whitespace collapsed, cut to `limit` characters with "…".
     static func snippet(title: String?, text: String, limit: Int = 80) -> String {
         let whole = [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " — ")
-        let words = whole.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let words = TerminalText.escaped(whole.split(whereSeparator: \.isWhitespace).joined(separator: " "))
         return words.count <= limit ? words : String(words.prefix(limit - 1)) + "…"
     }
 }

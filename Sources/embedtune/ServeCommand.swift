@@ -9,7 +9,9 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             Routes: POST /v1/embeddings {"input": string | [string], "model", "encoding_format": "float" | \
             "base64", "dimensions": int} (OpenAI-compatible); POST /search {"query": string, "k": int} → \
-            {"query":...,"results":[{"id","score","text"}]} (with --db); GET /health; GET /metrics (Prometheus).
+            {"query":...,"results":[{"id","score","text"}]} (with --db); GET /v1/models (OpenAI's list, one model); \
+            GET /health; GET /metrics (Prometheus). With --api-key (or EMBEDTUNE_API_KEY) every route but /health \
+            and /metrics needs 'Authorization: Bearer KEY' (else 401).
 
             With --db the model is the one recorded in the database (or --model/--adapter, which must give the \
             same fingerprint); with only --model the server answers embeddings and no search. Search queries are \
@@ -35,6 +37,13 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most tokens in one forward pass.") var maxBatchTokens: Int = 8192
     @Option(help: "Most inputs in one embeddings request.") var maxInputs: Int = 2048
     @Option(help: "Largest request body in bytes.") var maxBodyBytes: Int = 2 << 20
+    @Option(help: "Close a connection after this many seconds without traffic (idle, or a request stalled half-way); at most 600.")
+    var idleTimeout: Double = 30
+    @Option(help: "Most connections open at once (more wait until one closes).") var maxConnections: Int = 512
+    @Option(help: ArgumentHelp(
+        "Require 'Authorization: Bearer KEY' on every route but /health and /metrics (default: $EMBEDTUNE_API_KEY, if set).",
+        valueName: "key"))
+    var apiKey: String?
 
     func validate() throws {
         if db == nil && model == nil { throw ValidationError("give --db FILE, or --model DIR to serve embeddings only") }
@@ -44,10 +53,20 @@ struct ServeCommand: ParsableCommand {
         guard batchWindowMs >= 0, batchWindowMs <= 10_000 else {
             throw ValidationError("--batch-window-ms must be in 0...10000")
         }
+        guard idleTimeout.isFinite, idleTimeout > 0, idleTimeout <= 600 else {
+            throw ValidationError("--idle-timeout must be in (0, 600] seconds")
+        }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        if let key = resolvedAPIKey, key.isEmpty || key.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            throw ValidationError("--api-key (or EMBEDTUNE_API_KEY) must be non-empty without spaces")
+        }
         guard maxBatchInputs > 0, maxBatchTokens > 0, maxInputs > 0, maxBodyBytes > 0 else {
             throw ValidationError("--max-batch-inputs, --max-batch-tokens, --max-inputs and --max-body-bytes must be positive")
         }
     }
+
+    /// --api-key, else the EMBEDTUNE_API_KEY environment variable (nil: no key required).
+    var resolvedAPIKey: String? { apiKey ?? ProcessInfo.processInfo.environment["EMBEDTUNE_API_KEY"] }
 
     func run() throws {
         let resources = try ServiceResources.load(
@@ -55,10 +74,14 @@ struct ServeCommand: ParsableCommand {
         let policy = BatchingPolicy(
             window: .microseconds(Int64((batchWindowMs * 1000).rounded())), maxInputs: maxBatchInputs,
             maxTokens: maxBatchTokens, threads: threads)
-        let configuration = ServiceConfiguration(
+        var configuration = ServiceConfiguration(
             host: host, port: port, maxBodyBytes: maxBodyBytes, maxInputsPerRequest: maxInputs,
             modelName: resources.encoder.directory.url.standardizedFileURL.lastPathComponent, batching: policy,
             searchThreads: threads)
+        configuration.idleTimeout = .milliseconds(Int64((idleTimeout * 1000).rounded()))
+        configuration.maxConnections = maxConnections
+        configuration.apiKey = resolvedAPIKey
+        let configured = configuration
         let encoder = resources.encoder
         var summary = "embedtune serve: \(configuration.modelName) (\(encoder.dimension) dimensions, "
             + "max \(encoder.maxLength) tokens)"
@@ -66,7 +89,7 @@ struct ServeCommand: ParsableCommand {
         FileHandle.standardError.write(Data((summary + "\n").utf8))
         try BlockingTask.run {
             let batcher = EmbeddingBatcher(encoder: resources.encoder, policy: policy, metrics: ServiceMetrics())
-            let app = buildApplication(configuration: configuration, batcher: batcher, index: resources.index)
+            let app = buildApplication(configuration: configured, batcher: batcher, index: resources.index)
             do {
                 try await app.runService()
             } catch {

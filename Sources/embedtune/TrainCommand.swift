@@ -65,6 +65,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Also checkpoint every N steps.") var saveEvery: Int?
     @Option(help: "Write a metrics.jsonl line every N steps.") var logEvery: Int = 1
     @Flag(help: "Continue from the checkpoint in --output.") var resume = false
+    @Flag(help: "Write into a non-empty --output directory that holds no earlier run of train.") var overwrite = false
     @Option(help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
@@ -135,6 +136,12 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        var inputs = [("--model", model), ("--data", data)]
+        if let guide, guide != "base" { inputs.append(("--guide", guide)) }
+        if let evalData { inputs.append(("--eval-data", evalData)) }
+        try OutputDirectoryCheck.check(
+            output: output, inputs: inputs, ownMarkers: ["checkpoint", "checkpoint.old", "metrics.jsonl"],
+            overwrite: overwrite)
         let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
         var pairs = try TrainingPairs.load(URL(fileURLWithPath: data), split: split)
         var evaluate = try evalData.map { path in try TrainingEvaluation.evaluator(directory: path, split: evalSplit, threads: threads) }

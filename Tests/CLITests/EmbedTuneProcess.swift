@@ -46,6 +46,8 @@ struct CLITestError: Error, CustomStringConvertible {
 /// The outcome of one `embedtune` run.
 struct ProcessResult {
     var status: Int32
+    /// Ended by a signal (a trap, an abort, the OOM killer) rather than by exiting.
+    var signalled = false
     var stdout: Data
     var stderr: String
 
@@ -90,7 +92,7 @@ func runEmbedTune(_ arguments: [String], input: Data = Data()) throws -> Process
     try process.run()
     process.waitUntilExit()
     return ProcessResult(
-        status: process.terminationStatus, stdout: try Data(contentsOf: stdoutURL),
+        status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal, stdout: try Data(contentsOf: stdoutURL),
         stderr: String(decoding: try Data(contentsOf: stderrURL), as: UTF8.self))
 }
 

@@ -31,14 +31,16 @@ final class SQLiteFile {
     private var db: OpaquePointer?
     let path: String
 
-    init(path: String) throws {
+    /// Opens read-only; with `create`, read-write (creating the file), so a test can build a database of
+    /// its own with `rows` (e.g. another program's tables).
+    init(path: String, create: Bool = false) throws {
         guard let library = dlopen("libsqlite3.so.0", RTLD_NOW) ?? dlopen("libsqlite3.so", RTLD_NOW) else {
             throw CLITestError("cannot load libsqlite3: \(String(cString: dlerror()))")
         }
         self.library = library
         self.path = path
         let open: Open = try Self.function(library, "sqlite3_open_v2")
-        guard open(path, &db, Self.readOnly, nil) == 0 else { throw CLITestError("\(path): sqlite3_open_v2 failed") }
+        guard open(path, &db, create ? 0x02 | 0x04 : Self.readOnly, nil) == 0 else { throw CLITestError("\(path): sqlite3_open_v2 failed") }
         let busy: BusyTimeout = try Self.function(library, "sqlite3_busy_timeout")
         _ = busy(db, 10_000)
     }

@@ -80,6 +80,7 @@ final class TemporaryDirectory {
 @Suite struct TrainingPairsBEIRTests {
     /// A small BEIR directory: titles with and without text, CRLF qrels, a zero score, a qrel for an
     /// unknown document and query ids that sort differently as numbers and as text.
+    /// (Read by the same rules as evaluation's BEIRDataset: see `theRulesOfEvaluationsReader`.)
     static func write(into dir: TemporaryDirectory, qrels: String? = nil) throws {
         try dir.write("corpus.jsonl", """
             {"_id": "d1", "title": "Cats", "text": "Cats purr."}
@@ -95,14 +96,14 @@ final class TemporaryDirectory {
             {"_id": "11", "text": "unused"}
 
             """)
-        try dir.write("qrels/train.tsv", qrels ?? "query-id\tcorpus-id\tscore\r\n9\td2\t1\r\n10\td4\t2\r\n10\td1\t1\r\n9\td3\t0\r\n9\tmissing\t1\r\n12\td1\t1\r\n10\td5\t1\r\n")
+        try dir.write("qrels/train.tsv", qrels ?? "query-id\tcorpus-id\tscore\r\n9\td2\t1\r\n10\td4\t2\r\n10\td1\t1\r\n9\td3\t0\r\n9\tmissing\t1\r\n10\td5\t1\r\n")
     }
 
     @Test func pairsFollowFinetuneSTOrderAndTextRules() throws {
         let dir = try TemporaryDirectory()
         try Self.write(into: dir)
         let data = try TrainingPairs.load(dir.url, split: "train")
-        // sorted by query id as text ("10" < "9"), then by document id; score 0 and unknown ids skipped
+        // sorted by query id as text ("10" < "9"), then by document id; score 0 and unknown documents skipped
         #expect(data.pairs == [
             TrainingPair(anchor: "why do cats purr", positive: "Cats Cats purr."),
             TrainingPair(anchor: "why do cats purr", positive: "Birds  fly"),
@@ -110,6 +111,27 @@ final class TemporaryDirectory {
             TrainingPair(anchor: "do dogs bark", positive: "Dogs bark."),
         ])
         #expect(data.anchorKeys[0] == data.anchorKeys[2])
+    }
+
+    /// One reading of a BEIR directory: what evaluation refuses, training refuses, and what it accepts
+    /// (integer ids, a qrels file without a header) training accepts too.
+    @Test func theRulesOfEvaluationsReader() throws {
+        let dir = try TemporaryDirectory()
+        try Self.write(into: dir, qrels: "9\td2\t1\n10\td1\t1\n")
+        #expect(try TrainingPairs.load(dir.url, split: "train").pairs.count == 2)  // no header: the first row counts
+        try Self.write(into: dir, qrels: "query-id\tcorpus-id\tscore\n9\td2\t1\n12\td1\t1\n")
+        let qrels = dir.url.appendingPathComponent("qrels/train.tsv").path
+        #expect(throws: TrainingDataError.invalidQrels(file: qrels, line: 3, reason: "query \"12\" has no text in queries.jsonl")) {
+            try TrainingPairs.load(dir.url, split: "train")
+        }
+        try Self.write(into: dir, qrels: "query-id\tcorpus-id\tscore\n9\td2\t1\n")
+        try dir.write("queries.jsonl", "{\"_id\": 9, \"text\": \"do dogs bark\"}\n")
+        #expect(try TrainingPairs.load(dir.url, split: "train").pairs == [TrainingPair(anchor: "do dogs bark", positive: "Dogs bark.")])
+        try dir.write("queries.jsonl", "{\"_id\": \"9\", \"text\": \"a\"}\n{\"_id\": \"9\", \"text\": \"b\"}\n")
+        let queries = dir.url.appendingPathComponent("queries.jsonl").path
+        #expect(throws: TrainingDataError.repeatedID(file: queries, line: 2, id: "9", firstLine: 1)) {
+            try TrainingPairs.load(dir.url, split: "train")
+        }
     }
 
     @Test func untitledPassagesKeepTheirWhitespace() throws {
@@ -141,8 +163,8 @@ final class TemporaryDirectory {
         #expect(throws: TrainingDataError.missingField(file: dir.url.appendingPathComponent("corpus.jsonl").path, line: 2, field: "text")) {
             try TrainingPairs.load(dir.url, split: "train")
         }
-        try dir.write("corpus.jsonl", "{\"_id\": 1, \"text\": \"x\"}\n")
-        #expect(throws: TrainingDataError.wrongType(file: dir.url.appendingPathComponent("corpus.jsonl").path, line: 1, field: "_id", expected: "a string")) {
+        try dir.write("corpus.jsonl", "{\"_id\": 1.5, \"text\": \"x\"}\n")
+        #expect(throws: TrainingDataError.wrongType(file: dir.url.appendingPathComponent("corpus.jsonl").path, line: 1, field: "_id", expected: "a string or an integer")) {
             try TrainingPairs.load(dir.url, split: "train")
         }
     }
