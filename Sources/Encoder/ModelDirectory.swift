@@ -15,6 +15,8 @@ public struct ModelDirectory: Sendable {
     /// `max_seq_length` wins over the tokenizer's and the config's, capped by the position table.
     public private(set) var maxSequenceLength: Int
     public private(set) var tokenizer: BertTokenizer
+    /// The model's prompts (`config_sentence_transformers.json`), none for most models.
+    public let prompts: ModelPrompts
 
     public init(url: URL) throws {
         self.url = url
@@ -90,6 +92,7 @@ public struct ModelDirectory: Sendable {
         let maxLength = stMax ?? tokenizer.maxLength
         maxSequenceLength = min(maxLength, config.maxPositionEmbeddings)
         self.tokenizer = tokenizer.withMaxLength(maxSequenceLength)
+        prompts = try ModelPrompts.load(directory: url)
     }
 
     /// Every token id the tokenizer can produce must index the word-embedding table of `config.json`

@@ -9,6 +9,9 @@ public struct PoolingConfig: Codable, Sendable, Equatable {
     public var poolingModeMeanTokens: Bool
     public var poolingModeMaxTokens: Bool
     public var poolingModeMeanSqrtLenTokens: Bool
+    /// Whether prompt tokens take part in pooling (sentence-transformers' default true; false is not
+    /// implemented here and refused by `mode(file:)`).
+    public var includePrompt: Bool = true
 
     enum CodingKeys: String, CodingKey {
         case wordEmbeddingDimension = "word_embedding_dimension"
@@ -16,6 +19,7 @@ public struct PoolingConfig: Codable, Sendable, Equatable {
         case poolingModeMeanTokens = "pooling_mode_mean_tokens"
         case poolingModeMaxTokens = "pooling_mode_max_tokens"
         case poolingModeMeanSqrtLenTokens = "pooling_mode_mean_sqrt_len_tokens"
+        case includePrompt = "include_prompt"
     }
 
     public init(mode: PoolingMode, dimension: Int? = nil) {
@@ -34,6 +38,7 @@ public struct PoolingConfig: Codable, Sendable, Equatable {
         poolingModeMaxTokens = try c.decodeIfPresent(Bool.self, forKey: .poolingModeMaxTokens) ?? false
         poolingModeMeanSqrtLenTokens =
             try c.decodeIfPresent(Bool.self, forKey: .poolingModeMeanSqrtLenTokens) ?? false
+        includePrompt = try c.decodeIfPresent(Bool.self, forKey: .includePrompt) ?? true
     }
 
     /// The one pooling mode this config selects. sentence-transformers can concatenate several modes;
@@ -45,6 +50,10 @@ public struct PoolingConfig: Codable, Sendable, Equatable {
             (.poolingModeMaxTokens, poolingModeMaxTokens, .max),
             (.poolingModeMeanSqrtLenTokens, poolingModeMeanSqrtLenTokens, .meanSqrtLength),
         ]
+        if !includePrompt {
+            throw ModelLoadingError.invalidField(
+                file: file, field: "include_prompt", reason: "false (prompt tokens left out of pooling) is not supported")
+        }
         let selected = flags.filter(\.set)
         guard selected.count == 1, let mode = selected.first?.mode else {
             let found = selected.isEmpty ? "none" : selected.map(\.key.stringValue).joined(separator: ", ")

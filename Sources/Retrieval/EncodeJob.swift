@@ -140,7 +140,8 @@ public struct EncodeJob: Sendable {
     /// The chunk's rows: fields, content hash and embedding (dimension floats each).
     private func encode(_ chunk: [CorpusDocument]) -> [StoredDocument] {
         let d = encoder.dimension
-        let vectors = encoder.encode(chunk.map(RetrievalEvaluation.passage), batchSize: batchSize, threads: threads)
+        let texts = ModelPrompts.apply(model.documentPrompt, to: chunk.map(RetrievalEvaluation.passage))
+        let vectors = encoder.encode(texts, batchSize: batchSize, threads: threads)
         return chunk.enumerated().map { i, doc in
             StoredDocument(id: doc.id, title: doc.title, text: doc.text, embedding: Array(vectors[i * d..<(i + 1) * d]))
         }
@@ -162,12 +163,12 @@ extension StoreModelInfo {
     /// What a store records about `encoder`: its fingerprint, dimension, length, pooling,
     /// normalisation and truncation, and the directories it was loaded from (made absolute, so `search` finds them
     /// from any working directory).
-    public init(encoder: SentenceEncoder, modelPath: String, adapterPath: String?) {
+    public init(encoder: SentenceEncoder, modelPath: String, adapterPath: String?, documentPrompt: String? = nil) {
         func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
         self.init(
             fingerprint: encoder.fingerprint.description, modelPath: absolute(modelPath),
             adapterPath: adapterPath.map(absolute), dimension: encoder.dimension, maxLength: encoder.maxLength,
             pooling: encoder.directory.pooling.rawValue, normalize: encoder.directory.normalize,
-            truncation: encoder.truncation?.dimensions)
+            truncation: encoder.truncation?.dimensions, documentPrompt: documentPrompt)
     }
 }

@@ -1,3 +1,4 @@
+import Encoder
 import Tensor
 
 /// Hard-negative mining with the semantics of sentence-transformers' `mine_hard_negatives`
@@ -40,7 +41,7 @@ public struct HardNegativeMiner {
 
         let matrix = corpusMatrix(problem, storedVectors: storedVectors, embedder: embedder, onEvent: onEvent)
         let q = problem.queries.count, d = embedder.dimension
-        let queries = embedder.embed(problem.queries) { onEvent(.encodingAnchors(done: $0, total: q)) }  // (Q, D)
+        let queries = embedder.embed(problem.queries, role: .query) { onEvent(.encodingAnchors(done: $0, total: q)) }  // (Q, D)
         let hits = search(queries, count: q, matrix: matrix, k: selection.candidateCount, onEvent: onEvent)
 
         // Positive scores per row, and the smallest of each anchor (upstream's margin reference).
@@ -96,7 +97,7 @@ public struct HardNegativeMiner {
                 missing.append(i)
             }
         }
-        let embedded = embedder.embed(missing.map { problem.corpus[$0] }) {
+        let embedded = embedder.embed(missing.map { problem.corpus[$0] }, role: .document) {
             onEvent(.encodingCorpus(done: $0, total: missing.count))
         }
         embedded.withUnsafeBufferPointer { e in

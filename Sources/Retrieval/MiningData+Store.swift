@@ -4,11 +4,17 @@ extension MiningData {
     /// The documents and vectors of a store written by `encode`, to mine from without embedding the
     /// corpus again. The store must record `fingerprint` (the mining model's); its documents come
     /// as `RetrievalEvaluation.passage` (what `encode` embedded), row i of the matrix being document i.
-    public static func loadStore(path: String, fingerprint: String) throws -> (documents: [MiningDocument], vectors: VectorMatrix) {
+    /// Its documents must have been embedded with `documentPrompt` too.
+    public static func loadStore(
+        path: String, fingerprint: String, documentPrompt: String? = nil
+    ) throws -> (documents: [MiningDocument], vectors: VectorMatrix) {
         let store = try VectorStore(path: path, readOnly: true)
         guard let model = try store.storedModel() else { throw MiningError.emptyCorpus(file: path) }
         guard model.fingerprint == fingerprint else {
             throw MiningError.fingerprintMismatch(database: path, stored: model.fingerprint, model: fingerprint)
+        }
+        if model.documentPrompt != documentPrompt {
+            throw StoreError.promptMismatch(stored: model.documentPrompt, given: documentPrompt, path: path)
         }
         let vectors = try store.loadMatrix()
         let documents = try store.passages()

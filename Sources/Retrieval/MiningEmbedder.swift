@@ -7,6 +7,15 @@ public protocol MiningEmbedder {
     /// (texts.count, dimension) row-major, in the order of `texts`; `progress(done)` reports how
     /// many texts are embedded so far.
     func embed(_ texts: [String], progress: (Int) -> Void) -> [Float]
+    /// The same for the texts of one side of retrieval (anchors are queries, candidates documents); the
+    /// default ignores the role.
+    func embed(_ texts: [String], role: PromptRole, progress: (Int) -> Void) -> [Float]
+}
+
+extension MiningEmbedder {
+    public func embed(_ texts: [String], role: PromptRole, progress: (Int) -> Void) -> [Float] {
+        embed(texts, progress: progress)
+    }
 }
 
 /// The frozen `SentenceEncoder` as a mining embedder: texts sorted by length and packed into
@@ -15,6 +24,9 @@ public struct EncoderEmbedder: MiningEmbedder {
     public let encoder: SentenceEncoder
     public var batchSize: Int
     public var threads: Int
+    /// Prepended to anchors and to corpus documents (`ModelPrompts`).
+    public var queryPrompt: String?
+    public var documentPrompt: String?
 
     public init(encoder: SentenceEncoder, batchSize: Int = 32, threads: Int = 1) {
         self.encoder = encoder
@@ -23,6 +35,10 @@ public struct EncoderEmbedder: MiningEmbedder {
     }
 
     public var dimension: Int { encoder.dimension }
+
+    public func embed(_ texts: [String], role: PromptRole, progress: (Int) -> Void) -> [Float] {
+        embed(ModelPrompts.apply(role == .query ? queryPrompt : documentPrompt, to: texts), progress: progress)
+    }
 
     public func embed(_ texts: [String], progress: (Int) -> Void) -> [Float] {
         withoutActuallyEscaping(progress) { report in

@@ -9,6 +9,8 @@ public struct RetrievalEvaluation: Sendable {
     /// Documents retrieved per query; 100 covers recall@100 and MAP@100.
     public var depth = 100
     public var batchSize = 32
+    /// The query and document prompts; nil: the evaluated model's own (`ModelPrompts`, by role).
+    public var prompts: (query: String?, document: String?)?
 
     public init(dataset: BEIRDataset) { self.dataset = dataset }
 
@@ -27,8 +29,12 @@ public struct RetrievalEvaluation: Sendable {
         _ encoder: SentenceEncoder, threads: Int, progress: ((EncodingProgress) -> Void)? = nil
     ) -> MetricsReport {
         let judged = dataset.queries.filter { dataset.qrels[$0.id] != nil }
+        let own = encoder.directory.prompts
+        let (queryPrompt, documentPrompt) = prompts ?? (
+            try? own.resolve(prompt: nil, name: nil, role: .query), try? own.resolve(prompt: nil, name: nil, role: .document))
         let documents = encoder.encode(
-            dataset.corpus.map(Self.passage), batchSize: batchSize, threads: threads, progress: progress)
+            ModelPrompts.apply(documentPrompt, to: dataset.corpus.map(Self.passage)), batchSize: batchSize,
+            threads: threads, progress: progress)
         let d = encoder.dimension
         let matrix = VectorMatrix(count: dataset.corpus.count, dimension: d, ids: dataset.corpus.map(\.id))
         documents.withUnsafeBufferPointer { all in
@@ -36,7 +42,7 @@ public struct RetrievalEvaluation: Sendable {
             for i in 0..<dataset.corpus.count { matrix.row(i).update(from: base + i * d, count: d) }
         }
         matrix.updateNorms()
-        let queries = encoder.encode(judged.map(\.text), batchSize: batchSize, threads: threads)
+        let queries = encoder.encode(ModelPrompts.apply(queryPrompt, to: judged.map(\.text)), batchSize: batchSize, threads: threads)
         let hits = queries.withUnsafeBufferPointer { q -> [[TopK.Hit]] in
             guard let base = q.baseAddress else { return [] }
             return TopK.searchBatch(queries: base, queryCount: judged.count, matrix: matrix, k: depth + 1, threads: threads)

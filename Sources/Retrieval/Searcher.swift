@@ -57,6 +57,9 @@ public final class Searcher: @unchecked Sendable {
     public let nibbleCopy: NibbleMatrix?
     /// True when opened `quantized`: approximate search through the 4-bit copy with float32 rescoring.
     public var isQuantized: Bool { nibbleCopy != nil }
+    /// Prepended to every query text: by default the model's query prompt (`ModelPrompts`, role query),
+    /// nil for models without prompts.
+    public var queryPrompt: String?
     private let store: VectorStore
 
     public convenience init(databasePath: String, quantized: Bool = false) throws {
@@ -86,6 +89,7 @@ public final class Searcher: @unchecked Sendable {
         self.databasePath = store.path
         self.model = model
         self.encoder = encoder
+        queryPrompt = try? encoder.directory.prompts.resolve(prompt: nil, name: nil, role: .query)
         self.store = store
         if try quantized || store.int8Scales() != nil {
             let loaded = try store.loadQuantized()
@@ -104,7 +108,8 @@ public final class Searcher: @unchecked Sendable {
 
     /// The k documents most similar to `query`, best first.
     public func search(_ query: String, k: Int, threads: Int = 1) throws -> [SearchResult] {
-        try search(vector: encoder.encode([query], batchSize: 1, threads: threads), k: k, threads: threads)
+        try search(vector: encoder.encode(ModelPrompts.apply(queryPrompt, to: [query]), batchSize: 1, threads: threads),
+                   k: k, threads: threads)
     }
 
     /// The k documents most similar to a query vector of `dimension` floats, best first.

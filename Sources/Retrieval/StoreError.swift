@@ -5,6 +5,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// The database holds embeddings truncated to another number of dimensions (nil: the full
     /// embeddings, `dimension` values); truncated and full vectors never mix.
     case truncationMismatch(stored: Int?, storedDimension: Int, given: Int?, givenDimension: Int, path: String)
+    /// The same model, but documents embedded with another prompt (nil: none).
+    case promptMismatch(stored: String?, given: String?, path: String)
     /// A write before `bind(model:)` recorded which model the vectors come from.
     case modelNotBound(path: String)
     /// A vector whose length is not the recorded dimension.
@@ -33,6 +35,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "\(path): the database holds embeddings of \(describe(stored, storedDimension)), not "
                 + "\(describe(given, givenDimension)); truncated and full vectors never mix — use another --db, "
                 + "or the --dimensions it was written with"
+        case let .promptMismatch(stored, given, path):
+            func describe(_ prompt: String?) -> String { prompt.map { "the prompt \"\($0)\"" } ?? "no prompt" }
+            return "\(path): the database holds documents embedded with \(describe(stored)), not \(describe(given)); "
+                + "vectors made with two prompts never mix — use another --db, or --prompt/--prompt-name as it was written"
         case let .modelNotBound(path):
             return "\(path): no model recorded in meta; bind a model before writing vectors"
         case let .dimensionMismatch(id, expected, got, path):
@@ -55,6 +61,9 @@ extension StoreError {
     /// Throws unless `given` is the model that wrote the store's vectors: `truncationMismatch` when
     /// the embeddings are truncated differently, `fingerprintMismatch` for any other difference.
     static func checkSameModel(stored: StoreModelInfo, given: StoreModelInfo, path: String) throws(StoreError) {
+        if stored.fingerprint == given.fingerprint && stored.documentPrompt != given.documentPrompt {
+            throw .promptMismatch(stored: stored.documentPrompt, given: given.documentPrompt, path: path)
+        }
         guard stored.fingerprint != given.fingerprint else { return }
         if stored.truncation != given.truncation {
             throw .truncationMismatch(

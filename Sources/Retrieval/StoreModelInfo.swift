@@ -19,11 +19,15 @@ public struct StoreModelInfo: Codable, Sendable, Equatable {
     public var pooling: String
     /// Whether the model L2-normalises its outputs (stored vectors then have unit norm).
     public var normalize: Bool
+    /// The prompt prepended to every document before embedding (`ModelPrompts`), nil for none. Vectors
+    /// made with another prompt are not comparable, so the store refuses them like another model's.
+    public var documentPrompt: String?
 
     public init(
         fingerprint: String, modelPath: String, adapterPath: String?, dimension: Int, maxLength: Int,
-        pooling: String, normalize: Bool, truncation: Int? = nil
+        pooling: String, normalize: Bool, truncation: Int? = nil, documentPrompt: String? = nil
     ) {
+        self.documentPrompt = documentPrompt
         self.fingerprint = fingerprint
         self.modelPath = modelPath
         self.adapterPath = adapterPath

@@ -6,7 +6,8 @@ import GRDB
 ///   and `ORDER BY rowid` gives a stable row order for the in-memory matrix.
 /// - `meta`: key/value text: schema_version, model_fingerprint, dimension, model_path, adapter_path,
 ///   max_length, pooling, normalize, and truncate_dim (sentence-transformers' name) only when the
-///   vectors are truncated embeddings — a store of full embeddings has no such key.
+///   vectors are truncated embeddings — a store of full embeddings has no such key — and document_prompt
+///   only when documents were embedded with a prompt.
 /// - `int8_scales`: one row, the per-dimension scales of `embedding_int8` as little-endian float32.
 enum StoreSchema {
     static let version = 1
@@ -50,5 +51,7 @@ enum StoreSchema {
         static let pooling = "pooling"
         static let normalize = "normalize"
         static let truncation = "truncate_dim"
+        /// Present only when documents were embedded with a prompt.
+        static let documentPrompt = "document_prompt"
     }
 }

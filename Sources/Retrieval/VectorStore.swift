@@ -128,6 +128,7 @@ public final class VectorStore: Sendable {
                 try VectorStore.setMeta(db, K.pooling, model.pooling)
                 try VectorStore.setMeta(db, K.normalize, model.normalize ? "true" : "false")
                 if let truncation = model.truncation { try VectorStore.setMeta(db, K.truncation, String(truncation)) }
+                if let prompt = model.documentPrompt { try VectorStore.setMeta(db, K.documentPrompt, prompt) }
             }
         }
     }
@@ -171,7 +172,7 @@ public final class VectorStore: Sendable {
         return StoreModelInfo(
             fingerprint: fingerprint, modelPath: try text(K.modelPath), adapterPath: meta[K.adapterPath] ?? nil,
             dimension: try int(K.dimension), maxLength: try int(K.maxLength), pooling: try text(K.pooling),
-            normalize: normalize == "true", truncation: truncation)
+            normalize: normalize == "true", truncation: truncation, documentPrompt: meta[K.documentPrompt] ?? nil)
     }
 
     /// The recorded dimension; `modelNotBound` before `bind`.

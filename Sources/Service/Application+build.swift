@@ -9,13 +9,14 @@ import Retrieval
 ///
 /// Routes: `POST /v1/embeddings` (OpenAI-compatible), `GET /v1/models`, `POST /search`, `GET /health`,
 /// `GET /metrics`. Connections idle for `idleTimeout` are closed and at most `maxConnections` are
-/// open at once; with `apiKey`, routes other than /health and /metrics need the bearer token. The caller owns `batcher` and calls `batcher.shutdown()` once the
+/// open at once; with `apiKey`, routes other than /health and /metrics need the bearer token. `/search`
+/// sees documents encoded into the database after the start (`LiveIndex` reopens it on change). The caller owns `batcher` and calls `batcher.shutdown()` once the
 /// application has returned (after its graceful shutdown has drained in-flight requests).
 public func buildApplication(
     configuration: ServiceConfiguration, batcher: EmbeddingBatcher, index: Searcher?
 ) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
-    let routes = ServiceRoutes(configuration: configuration, batcher: batcher, index: index)
+    let routes = ServiceRoutes(configuration: configuration, batcher: batcher, index: index.map(LiveIndex.init))
     router.add(middleware: ErrorAndMetricsMiddleware(metrics: batcher.metrics, routes: ServiceRoutes.paths))
     if let key = configuration.apiKey {
         router.add(middleware: APIKeyMiddleware(key: key, openPaths: ["/health", "/metrics"]))

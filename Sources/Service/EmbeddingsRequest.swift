@@ -2,7 +2,9 @@
 /// (https://platform.openai.com/docs/api-reference/embeddings/create): `input` a string or an
 /// array of strings, `model` echoed back, `encoding_format` `float` (default) or `base64`,
 /// `dimensions` (1 to the model's dimension) truncating each embedding to its first `dimensions`
-/// values and L2-normalising them, `user` ignored.
+/// values and L2-normalising them, `user` ignored; and, as sentence-transformers' `encode(prompt_name=)`,
+/// `prompt_name` naming one of the model's prompts to prepend to every input (default: the model's
+/// `default_prompt_name`, if any).
 public struct EmbeddingsRequest: Sendable, Equatable, Decodable {
     public enum EncodingFormat: String, Sendable, Decodable {
         case float
@@ -13,10 +15,12 @@ public struct EmbeddingsRequest: Sendable, Equatable, Decodable {
     public var model: String?
     public var encodingFormat: EncodingFormat
     public var dimensions: Int?
+    public var promptName: String?
 
     enum CodingKeys: String, CodingKey {
         case input, model, dimensions, user
         case encodingFormat = "encoding_format"
+        case promptName = "prompt_name"
     }
 
     public init(inputs: [String], model: String? = nil, encodingFormat: EncodingFormat = .float, dimensions: Int? = nil) {
@@ -53,6 +57,7 @@ public struct EmbeddingsRequest: Sendable, Equatable, Decodable {
             encodingFormat = .float
         }
         dimensions = try RequestDecoding.integer(c, .dimensions)
+        promptName = try RequestDecoding.string(c, .promptName)
     }
 
     /// Parses and checks a body: at least one input, at most `maxInputs`, `dimensions` (when

@@ -53,6 +53,16 @@ enum RequestDecoding {
         }
     }
 
+    /// An optional string field, with a message naming it when the value is not a JSON string.
+    static func string<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> String? {
+        guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
+        do {
+            return try c.decode(String.self, forKey: key)
+        } catch {
+            throw APIError.invalid("'\(key.stringValue)' must be a string", param: key.stringValue)
+        }
+    }
+
     private static func describe(_ error: DecodingError, _ bytes: [UInt8]) -> APIError {
         switch error {
         case let .keyNotFound(key, context):

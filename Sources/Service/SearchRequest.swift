@@ -1,9 +1,11 @@
-/// The body of `POST /search`: `{"query": string, "k": integer}`, k defaulting to 10.
+/// The body of `POST /search`: `{"query": string, "k": integer, "prompt_name": string}`, k defaulting to 10,
+/// prompt_name to the model's query prompt (if it defines prompts).
 public struct SearchRequest: Sendable, Equatable, Decodable {
     public var query: String
     public var k: Int
+    public var promptName: String?
 
-    enum CodingKeys: String, CodingKey { case query, k }
+    enum CodingKeys: String, CodingKey { case query, k, promptName = "prompt_name" }
 
     public init(query: String, k: Int = 10) {
         self.query = query
@@ -14,6 +16,7 @@ public struct SearchRequest: Sendable, Equatable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         query = try c.decode(String.self, forKey: .query)
         k = try RequestDecoding.integer(c, .k) ?? 10
+        promptName = try RequestDecoding.string(c, .promptName)
     }
 
     /// Parses and checks a body: k in 1...maxK.

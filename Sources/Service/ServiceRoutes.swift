@@ -8,7 +8,7 @@ import Retrieval
 struct ServiceRoutes: Sendable {
     let configuration: ServiceConfiguration
     let batcher: EmbeddingBatcher
-    let index: Searcher?
+    let index: LiveIndex?
 
     var encoder: SentenceEncoder { batcher.encoder }
 
@@ -38,7 +38,8 @@ struct ServiceRoutes: Sendable {
         } catch {
             throw APIError.invalid("'dimensions': \(error)", param: "dimensions")
         }
-        let tokens = encoder.tokenize(parsed.inputs)
+        let prompt = try resolvePrompt(named: parsed.promptName, role: nil)
+        let tokens = encoder.tokenize(ModelPrompts.apply(prompt, to: parsed.inputs))
         let vectors = try await batcher.embed(tokenIDs: tokens, truncation: truncation)
         try requireFinite(vectors)
         return ResponseBodies.json(ResponseBodies.embeddings(
@@ -48,11 +49,12 @@ struct ServiceRoutes: Sendable {
     }
 
     func search(_ request: Request) async throws -> Response {
-        guard let index else {
+        guard let index = index?.current() else {
             throw APIError(.notFound, .notFound, "this server has no vector database; start it with --db FILE to search")
         }
         let parsed = try SearchRequest.parse(try await collectBody(request), maxK: configuration.maxK)
-        let vector = try await batcher.embed(tokenIDs: encoder.tokenize([parsed.query]))
+        let prompt = try parsed.promptName.map { try resolvePrompt(named: $0, role: .query) } ?? index.queryPrompt
+        let vector = try await batcher.embed(tokenIDs: encoder.tokenize(ModelPrompts.apply(prompt, to: [parsed.query])))
         try requireFinite(vector)
         let threads = configuration.searchThreads
         let hits = try await offload { try index.search(vector: vector, k: parsed.k, threads: threads) }
@@ -62,6 +64,16 @@ struct ServiceRoutes: Sendable {
 
     /// The whole body, refused with 413 beyond `maxBodyBytes` (by its Content-Length before reading
     /// anything, or while reading).
+    /// The served model's prompt called `name` (a 400 naming `prompt_name` when it has none such), or
+    /// without a name its prompt for `role` / its default prompt.
+    func resolvePrompt(named name: String?, role: PromptRole?) throws -> String? {
+        do {
+            return try encoder.directory.prompts.resolve(prompt: nil, name: name, role: role)
+        } catch {
+            throw APIError.invalid("'prompt_name': \(error)", param: "prompt_name")
+        }
+    }
+
     /// OpenAI's `GET /v1/models` list, holding the one served model.
     func models() -> String {
         var json = JSONWriter()

@@ -15,6 +15,7 @@ struct EmbedCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var truncation: DimensionsOption
+    @OptionGroup var prompts: PromptOptions
     @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
     @Option(help: "Write a float32 .npy array of shape [n, dim] here instead of JSON lines.") var output: String?
     @Option(help: .hidden) var benchmarkRepeats: Int = 0
@@ -25,7 +26,8 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         let encoder = try truncation.apply(to: model.loadEncoder())
-        let lines = try StandardInput.readLines()
+        // No role: like SentenceTransformer.encode, the model's default_prompt_name applies unless one is given.
+        let lines = ModelPrompts.apply(try prompts.resolve(encoder.directory, role: nil), to: try StandardInput.readLines())
         if benchmarkRepeats > 0 {
             try Benchmark.encode(encoder, lines, batchSize: batchSize, threads: model.threads, repeats: benchmarkRepeats)
             return

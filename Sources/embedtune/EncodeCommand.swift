@@ -23,6 +23,7 @@ struct EncodeCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var truncation: DimensionsOption
+    @OptionGroup var prompts: PromptOptions
     @Option(help: "The SQLite vector store (created if missing).") var db: String
     @Option(help: "The corpus file.") var input: String
     @Option(help: "Input format: jsonl or text (default: from the file name).") var format: String?
@@ -42,8 +43,10 @@ struct EncodeCommand: ParsableCommand {
 
     func run() throws {
         let encoder = try truncation.apply(to: model.loadEncoder())
+        let documentPrompt = try prompts.resolve(encoder.directory, role: .document)
         var job = EncodeJob(
-            encoder: encoder, model: StoreModelInfo(encoder: encoder, modelPath: model.model, adapterPath: model.adapter),
+            encoder: encoder,
+            model: StoreModelInfo(encoder: encoder, modelPath: model.model, adapterPath: model.adapter, documentPrompt: documentPrompt),
             inputPath: input, databasePath: db)
         job.format = format.map { $0 == "jsonl" ? .jsonl : .plainText }
         job.batchSize = batchSize

@@ -15,6 +15,7 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var truncation: DimensionsOption
+    @OptionGroup(title: "Query prompt (default: the model's query prompt; documents get its document prompt)") var prompts: PromptOptions
     @Option(help: "BEIR directory: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.") var data: String
     @Option(help: "qrels split.") var split: String = "test"
     @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
@@ -24,6 +25,8 @@ struct EvalCommand: ParsableCommand {
         let encoder = try truncation.apply(to: model.loadEncoder())
         var evaluation = try RetrievalEvaluation(directory: URL(fileURLWithPath: data), split: split)
         evaluation.batchSize = batchSize
+        evaluation.prompts = (try prompts.resolve(encoder.directory, role: .query),
+                              try encoder.directory.prompts.resolve(prompt: nil, name: nil, role: .document))
         let display = ProgressDisplay(label: "encode corpus")
         let report = evaluation.evaluate(encoder, threads: model.threads) { p in
             display.update(done: p.completed, total: p.total, unit: "docs")

@@ -33,6 +33,7 @@ struct MineCommand: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup(title: "Prompts (of the anchors; corpus documents get the model's document prompt)") var prompts: PromptOptions
     @Option(help: "Pairs: JSONL with anchor and positive, or a BEIR directory.") var data: String
     @Option(help: "qrels split of a BEIR --data directory.") var split: String = "train"
     @Option(help: "Candidate documents: BEIR corpus.jsonl, JSONL id/text, or text lines.") var corpus: String?
@@ -103,17 +104,22 @@ struct MineCommand: ParsableCommand {
     func run() throws {
         let (pairs, dataCorpus) = try MiningData.loadPairs(path: data, split: split)
         let encoder = try model.loadEncoder()
+        let queryPrompt = try prompts.resolve(encoder.directory, role: .query)
+        let documentPrompt = try encoder.directory.prompts.resolve(prompt: nil, name: nil, role: .document)
         var documents = dataCorpus ?? []
         var stored: VectorMatrix?
         if let db {
-            (documents, stored) = try MiningData.loadStore(path: db, fingerprint: encoder.fingerprint.description)
+            (documents, stored) = try MiningData.loadStore(
+                path: db, fingerprint: encoder.fingerprint.description, documentPrompt: documentPrompt)
         } else if let corpus {
             documents = try MiningData.loadCorpus(path: corpus)
         }
 
         var miner = HardNegativeMiner(options: options)
         miner.threads = model.threads
-        let embedder = EncoderEmbedder(encoder: encoder, batchSize: batchSize, threads: model.threads)
+        var embedder = EncoderEmbedder(encoder: encoder, batchSize: batchSize, threads: model.threads)
+        embedder.queryPrompt = queryPrompt
+        embedder.documentPrompt = documentPrompt
         var display: (label: String, bar: ProgressDisplay)?
         func show(_ label: String, _ done: Int, _ total: Int, _ unit: String) {
             if display?.label != label { display = (label, ProgressDisplay(label: label)) }

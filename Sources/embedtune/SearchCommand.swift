@@ -24,6 +24,7 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Approximate: scan a 4-bit copy of the int8 codes, rescore the candidates in float32.") var quantized = false
     @Option(help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup(title: "Query prompt (default: the model's query prompt, if it defines one)") var prompts: PromptOptions
     @Argument(help: "The query (omit it to read one query per standard-input line).") var query: String?
 
     func validate() throws {
@@ -33,6 +34,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let searcher = try Searcher(databasePath: db, quantized: quantized)
+        searcher.queryPrompt = try prompts.resolve(searcher.encoder.directory, role: .query)
         var out = OutputBuffer(fileDescriptor: 1)
         if let query {
             let results = try searcher.search(query, k: k, threads: threads)

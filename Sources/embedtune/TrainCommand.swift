@@ -24,6 +24,8 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Base model directory (Hugging Face / sentence-transformers layout).") var model: String
     @Option(help: "Training pairs: a JSONL file or a BEIR directory.") var data: String
+    @OptionGroup(title: "Anchor prompt (default: the model's query prompt; positives and negatives get its document prompt)")
+    var prompts: PromptOptions
     @Option(help: "qrels split of a BEIR --data directory.") var split: String = "train"
     @Option(help: "Output directory: the adapter, or the full model with --full.") var output: String
     @Option(help: "LoRA rank r.") var loraRank: Int = 8
@@ -154,6 +156,8 @@ struct TrainCommand: ParsableCommand {
             ProgressDisplay.write("train: \(validation.count) pairs held out for validation\n")
             pairs = training
         }
+        pairs = pairs.prompted(query: try prompts.resolve(directory, role: .query),
+                               document: try directory.prompts.resolve(prompt: nil, name: nil, role: .document))
         let trainer = try Trainer(
             directory: directory, parameters: try directory.loadParameters(), pairs: pairs,
             configuration: configurationFromOptions(modelMaxLength: directory.maxSequenceLength), output: URL(fileURLWithPath: output))

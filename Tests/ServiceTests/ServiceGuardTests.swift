@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 @testable import Service
+import Retrieval
 
 #if canImport(Glibc)
 import Glibc
@@ -90,7 +91,7 @@ struct ServiceGuardTests {
             let health = try await client.execute(uri: "/health", method: .get)
             #expect(health.status == .ok)
             // (Other suites share the process's event loops and may keep them busy: a generous bound.)
-            #expect(started.duration(to: .now) < .seconds(30))
+            #expect(started.duration(to: .now) < .seconds(120))
             let connections = held
             let closed = await offThePool { connections.map { $0.closedByServer(within: 30) } }
             for (i, wasClosed) in closed.enumerated() {
@@ -116,7 +117,7 @@ struct ServiceGuardTests {
             let fresh = try RawConnection(port: port)
             let health = await offThePool { fresh.exchange("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") }
             #expect(health.hasPrefix("HTTP/1.1 200"), "\(health)")
-            #expect(started.duration(to: .now) < .seconds(60))
+            #expect(started.duration(to: .now) < .seconds(120))
             #expect(await offThePool { idle.allSatisfy { $0.closedByServer(within: 30) } })
         }
     }
@@ -146,6 +147,47 @@ struct ServiceGuardTests {
             #expect(models.status == .ok)
             #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/metrics", method: .get).status == .ok)
+        }
+    }
+
+    @Test func searchSeesDocumentsEncodedAfterTheStart() async throws {
+        let encoder = try TinyModel.encoder()
+        let database = try TestDatabase(encoder: encoder)
+        defer { database.remove() }
+        let index = try database.index(encoder: encoder)
+        try await withService(index: index, encoder: encoder) { client, _ in
+            let body = ByteBuffer(string: #"{"query":"zebra quantum harbour","k":1}"#)
+            let before = try await client.execute(uri: "/search", method: .post, body: body)
+            let first = try #require(try jsonObject(before.body)["results"] as? [[String: Any]])
+            #expect(first.first?["id"] as? String != "late")
+            // Another process's encode: a new document, committed while the server runs.
+            let store = try VectorStore(path: database.path)
+            try store.upsert([StoredDocument(id: "late", title: nil, text: "zebra quantum harbour",
+                                             embedding: encoder.encode(["zebra quantum harbour"]))])
+            let after = try await client.execute(uri: "/search", method: .post, body: body)
+            let second = try #require(try jsonObject(after.body)["results"] as? [[String: Any]])
+            #expect(second.first?["id"] as? String == "late")
+            #expect(abs((second.first?["score"] as? Double ?? 0) - 1) < 1e-4)
+        }
+    }
+
+    @Test func promptNameNamesOneOfTheModelsPrompts() async throws {
+        try await withService { client, _ in
+            // Every model has sentence-transformers' default prompts "query" and "document" (empty).
+            let known = try await client.execute(
+                uri: "/v1/embeddings", method: .post, body: try embeddingsBody(["x"], extra: ["prompt_name": "query"]))
+            #expect(known.status == .ok)
+            let plain = try await client.execute(uri: "/v1/embeddings", method: .post, body: try embeddingsBody(["x"]))
+            #expect(try embeddings(in: jsonObject(known.body)) == embeddings(in: jsonObject(plain.body)))
+            let unknown = try await client.execute(
+                uri: "/v1/embeddings", method: .post, body: try embeddingsBody(["x"], extra: ["prompt_name": "nope"]))
+            #expect(unknown.status == .badRequest)
+            let error = try #require(try jsonObject(unknown.body)["error"] as? [String: Any])
+            #expect(error["param"] as? String == "prompt_name")
+            #expect((error["message"] as? String)?.contains("nope") == true)
+            let wrongType = try await client.execute(
+                uri: "/v1/embeddings", method: .post, body: try embeddingsBody(["x"], extra: ["prompt_name": 3]))
+            #expect(wrongType.status == .badRequest)
         }
     }
 

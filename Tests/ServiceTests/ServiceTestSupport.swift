@@ -83,6 +83,10 @@ func withService<T>(
 ) async throws -> T {
     let batcher = EmbeddingBatcher(encoder: try encoder ?? TinyModel.encoder(), policy: configuration.batching,
                                    metrics: ServiceMetrics())
+    // Tests that do not test the idle timeout get a long one: on a loaded machine a test may pause for
+    // longer than the default 30 s between two requests of one connection.
+    var configuration = configuration
+    if configuration.idleTimeout == ServiceConfiguration(port: 0).idleTimeout { configuration.idleTimeout = .seconds(600) }
     let app = buildApplication(configuration: configuration, batcher: batcher, index: index)
     do {
         let result = try await app.test(setup) { client in try await body(client, batcher) }
