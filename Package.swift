@@ -1,12 +1,9 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Release builds target x86-64-v3 (AVX2 + FMA): without a CPU target Swift emits SSE2 only and
-// SIMD fused multiply-adds become calls to C `fmaf`.
-let optimised: [SwiftSetting] = [
-    .unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(platforms: [.linux], configuration: .release)),
-]
-
+// No unsafe flags: a dependent can use the library at a version. Code that needs AVX2, AVX-512 or
+// VNNI lives in CSIMD, compiled per function with target attributes and chosen at run time
+// (embedtune_cpu_features; EMBEDTUNE_CPU forces a path); the Swift targets build for the baseline.
 let package = Package(
     name: "EmbedTune",
     platforms: [.macOS(.v14)],
@@ -18,39 +15,47 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.27.0"),
     ],
     targets: [
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        .systemLibrary(name: "CUtf8proc", path: "Sources/CUtf8proc"),
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(
+            name: "CUtf8proc", path: "Sources/CUtf8proc",  // its .pc file sets a -D SwiftPM refuses
+            providers: [.apt(["libutf8proc-dev"]), .brew(["utf8proc"])]),
         .target(name: "CSIMD"),
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimised),
-        .target(name: "Tokenizer", dependencies: ["CUtf8proc"], swiftSettings: optimised),
-        .target(name: "Kernels", dependencies: ["Tensor", "CSIMD"], swiftSettings: optimised),
-        .target(name: "Encoder", dependencies: ["Kernels", "Tokenizer"], swiftSettings: optimised),
-        .target(name: "Training", dependencies: ["Encoder"], swiftSettings: optimised),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CSIMD"]),
+        .target(name: "Tokenizer", dependencies: ["CUtf8proc"]),
+        .target(name: "Kernels", dependencies: ["Tensor", "CSIMD"]),
+        .target(name: "Encoder", dependencies: ["Tensor", "Kernels", "Tokenizer"]),
+        .target(name: "Training", dependencies: ["Tensor", "Tokenizer", "Kernels", "Encoder", "CSIMD"]),
         .target(
             name: "Retrieval",
-            dependencies: ["Encoder", "CSIMD", .product(name: "GRDB", package: "GRDB.swift")],
-            swiftSettings: optimised),
+            dependencies: ["Tensor", "Encoder", "CSIMD", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Service",
-            dependencies: ["Retrieval", "Encoder", .product(name: "Hummingbird", package: "hummingbird")],
-            swiftSettings: optimised),
+            dependencies: [
+                "Retrieval", "Encoder",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            ]),
         .executableTarget(
             name: "embedtune",
             dependencies: [
-                "Encoder", "Tokenizer", "Training", "Retrieval", "Service",
+                "Tensor", "Kernels", "Encoder", "Tokenizer", "Training", "Retrieval", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: optimised),
-        .executableTarget(name: "embedtune-bench-search", dependencies: ["Retrieval"], path: "Sources/BenchSearch", swiftSettings: optimised),
+            ]),
+        .executableTarget(name: "embedtune-bench-search", dependencies: ["Tensor", "Retrieval"], path: "Sources/BenchSearch"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"], exclude: ["Fixtures"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CSIMD"], exclude: ["Fixtures"]),
-        .testTarget(name: "EncoderTests", dependencies: ["Encoder"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training"], exclude: ["Fixtures"]),
-        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval", "CSIMD"], exclude: ["Fixtures"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Tensor", "Kernels", "CSIMD"], exclude: ["Fixtures"]),
+        .testTarget(name: "EncoderTests", dependencies: ["Tensor", "Tokenizer", "Kernels", "Encoder"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Tensor", "Kernels", "Encoder", "Training"], exclude: ["Fixtures"]),
+        .testTarget(name: "RetrievalTests", dependencies: ["Tensor", "Encoder", "Retrieval", "CSIMD"], exclude: ["Fixtures"]),
         .testTarget(
             name: "ServiceTests",
             dependencies: [

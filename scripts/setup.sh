@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 need=()
-for pkg in libopenblas-dev libsqlite3-dev libutf8proc-dev manpages manpages-dev; do
+for pkg in pkg-config libopenblas-dev libsqlite3-dev libutf8proc-dev manpages manpages-dev; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -4,5 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+python3 scripts/check-architecture.py   # docs/architecture.md, Package.swift and the imports agree
 swift build -c release -Xswiftc -enable-testing --build-tests
 swift test -c release -Xswiftc -enable-testing --skip-build
+# The forced CPU paths (EMBEDTUNE_CPU): the kernels, the MiniLM parity tests, the gradient checks and the
+# CLI's reference embeddings again through the portable C/BLAS path and the AVX2 path.
+for path in portable avx2; do
+    EMBEDTUNE_CPU=$path swift test -c release -Xswiftc -enable-testing --skip-build \
+        --filter 'CPUPathTests|VectorKernelPathTests|FastMathTests|InferenceKernelTests|MiniLMParityTests|GradientCheckTests|WholeModelGradientTests'
+done

@@ -57,7 +57,7 @@ do {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) }
         store = try VectorStore(path: dbPath)
         try store.bind(model: StoreModelInfo(fingerprint: "bench-random-\(seed)", modelPath: "(random)", adapterPath: nil,
-                                             dimension: dim, maxLength: 0 + 1, pooling: "none", normalize: true))
+                                             dimension: dim, maxLength: 2, pooling: "none", normalize: true))
         let t0 = now()
         let batch = 10_000
         var written = 0

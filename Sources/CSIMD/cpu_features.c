@@ -1,6 +1,9 @@
 // See include/cpu_features.h.
 #include "cpu_features.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <stdint.h>
@@ -33,17 +36,47 @@ static int detect(void) {
 }
 #endif
 
-static int cached = -1;
+// The features the hardware offers, then the subset the kernels may use: all of them unless
+// EMBEDTUNE_CPU names a lower level (or a test forces one). Every kernel asks embedtune_cpu_features(),
+// so this file is the one place that decides the CPU path.
+static int detected = -1;
+static int allowed = -1;
 
-int embedtune_cpu_features(void) {
-    int f = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+int embedtune_cpu_detected(void) {
+    int f = __atomic_load_n(&detected, __ATOMIC_RELAXED);
     if (f < 0) {
 #if defined(__x86_64__)
         f = detect();
 #else
         f = 0;
 #endif
-        __atomic_store_n(&cached, f, __ATOMIC_RELAXED);
+        __atomic_store_n(&detected, f, __ATOMIC_RELAXED);
     }
     return f;
+}
+
+int embedtune_cpu_level_mask(const char *name) {
+    if (name == 0 || name[0] == 0 || strcmp(name, "native") == 0) return EMBEDTUNE_CPU_ALL;
+    if (strcmp(name, "portable") == 0) return 0;
+    if (strcmp(name, "avx2") == 0) return EMBEDTUNE_CPU_AVX2;
+    if (strcmp(name, "avx512") == 0) return EMBEDTUNE_CPU_AVX2 | EMBEDTUNE_CPU_AVX512;
+    if (strcmp(name, "avx512-vnni") == 0) return EMBEDTUNE_CPU_ALL;
+    return -1;
+}
+
+int embedtune_cpu_features(void) {
+    int f = __atomic_load_n(&allowed, __ATOMIC_RELAXED);
+    if (f < 0) {
+        int mask = embedtune_cpu_level_mask(getenv("EMBEDTUNE_CPU"));
+        if (mask < 0) mask = EMBEDTUNE_CPU_ALL;  // the command line refuses unknown names before this
+        f = embedtune_cpu_detected() & mask;
+        __atomic_store_n(&allowed, f, __ATOMIC_RELAXED);
+    }
+    return f;
+}
+
+int embedtune_cpu_force(int mask) {
+    const int previous = embedtune_cpu_features();
+    __atomic_store_n(&allowed, embedtune_cpu_detected() & mask & EMBEDTUNE_CPU_ALL, __ATOMIC_RELAXED);
+    return previous;
 }

@@ -30,11 +30,6 @@ public enum Dropout {
         mask: UnsafePointer<Float>,  // (count)
         count: Int
     ) {
-        var i = 0
-        while i + 16 <= count {
-            dinp.store(dinp.vector(at: i).addingProduct(dout.vector(at: i), mask.vector(at: i)), at: i)
-            i += 16
-        }
-        while i < count { dinp[i] += dout[i] * mask[i]; i += 1 }
+        VectorOps.addProducts(dout, mask, into: dinp, count)
     }
 }

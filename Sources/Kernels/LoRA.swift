@@ -1,3 +1,4 @@
+import CSIMD
 import Tensor
 
 /// Low-rank adaptation of a frozen Linear (Hu et al. 2021, "LoRA", arXiv:2106.09685) with peft's
@@ -81,7 +82,7 @@ public enum LoRA {
             return
         }
         // x = inp * m  =>  dinp += dx * m, a block of rows at a time to keep dx in cache.
-        let keep = SIMD16<Float>(repeating: 1 / (1 - dropout))
+        let keep = 1 / (1 - dropout)
         let blockRows = 64
         let dx = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * c)  // (64, C)
         defer { dx.deallocate() }
@@ -89,21 +90,8 @@ public enum LoRA {
         while row < n {
             let rows = Swift.min(blockRows, n - row)
             gemm(.none, .none, m: rows, n: c, k: r, a: dxa + row * r, b: a, c: dx)
-            let base = row * c, count = rows * c
-            var i = 0
-            while i < count {
-                let lanes = Swift.min(16, count - i)
-                let xd = lanes == 16 ? x.vector(at: base + i) : x.tail(at: base + i, count: lanes)
-                let xi = lanes == 16 ? inp.vector(at: base + i) : inp.tail(at: base + i, count: lanes)
-                let sameSign = (unsafeBitCast(xd, to: SIMD16<UInt32>.self) ^ unsafeBitCast(xi, to: SIMD16<UInt32>.self))
-                    .< 0x8000_0000
-                let m = SIMD16<Float>(repeating: 0).replacing(with: keep, where: sameSign)
-                let g = lanes == 16 ? dx.vector(at: i) : dx.tail(at: i, count: lanes)
-                let d = lanes == 16 ? dinp.vector(at: base + i) : dinp.tail(at: base + i, count: lanes)
-                let result = d.addingProduct(g, m)
-                if lanes == 16 { dinp.store(result, at: base + i) } else { dinp.storeTail(result, at: base + i, count: lanes) }
-                i += 16
-            }
+            let base = row * c
+            embedtune_lora_dropout_backward(dinp + base, dx, x + base, inp + base, keep, rows * c)
             row += rows
         }
     }

@@ -35,11 +35,15 @@ public final class PackedLinear: @unchecked Sendable {
     /// True when this CPU runs the kernel (AVX-512); otherwise use `Linear`.
     public static var isAvailable: Bool { embedtune_packed_linear_available() != 0 }
 
-    /// Packs `weight` (OC, C) and copies `bias` (OC); nil when the CPU lacks AVX-512. Neither pointer
-    /// is kept.
-    public init?(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, inFeatures c: Int, outFeatures oc: Int) {
+    /// Packs `weight` (OC, C) and copies `bias` (OC); nil when the CPU (or EMBEDTUNE_CPU) rules out
+    /// AVX-512, unless `fastPathOnly` is false (tests): then `forward` runs the kernel's plain C loop.
+    /// Neither pointer is kept.
+    public init?(
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, inFeatures c: Int, outFeatures oc: Int,
+        fastPathOnly: Bool = true
+    ) {
         precondition(c > 0 && oc > 0, "PackedLinear: bad sizes c \(c), oc \(oc)")
-        guard PackedLinear.isAvailable else { return nil }
+        guard PackedLinear.isAvailable || !fastPathOnly else { return nil }
         inFeatures = c
         outFeatures = oc
         let count = embedtune_packed_linear_floats(oc, c)

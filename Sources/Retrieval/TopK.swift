@@ -156,9 +156,17 @@ public enum TopK {
 
     static func scanFloat(_ q: PaddedQuery, _ m: VectorMatrix, _ lo: Int, _ hi: Int, _ heap: inout TopKHeap) {
         let query = UnsafeRawPointer(q.values)
-        for i in lo..<hi {
-            let s = score(ScanKernels.dot1(query, UnsafeRawPointer(m.data + i * m.stride), m.stride), i, m, q.inverseNorm)
-            if s >= heap.threshold { heap.push(s, i) }
+        let dots = UnsafeMutablePointer<Float>.allocate(capacity: ScanKernels.block)
+        defer { dots.deallocate() }
+        var start = lo
+        while start < hi {
+            let rows = Swift.min(ScanKernels.block, hi - start)
+            ScanKernels.dots(query, UnsafeRawPointer(m.data + start * m.stride), m.stride, rows, dots)
+            for j in 0..<rows {
+                let s = score(dots[j], start + j, m, q.inverseNorm)
+                if s >= heap.threshold { heap.push(s, start + j) }
+            }
+            start += rows
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import CSIMD
 import Tensor
 
 /// Adam and AdamW with the update rule of `torch.optim.Adam` / `torch.optim.AdamW` (torch/optim/adam.py,
@@ -63,54 +64,14 @@ public final class Adam: Optimizer, @unchecked Sendable {
         guard let p = parameters.baseAddress, let g = gradients.baseAddress else { return }
         let m = exponentialAverage.pointer, v = exponentialAverageSquares.pointer
         for range in ranges {
-            let rule = Rule(
-                decoupled: decoupledWeightDecay, decays: range.weightDecay && weightDecay != 0,
-                shrink: Float(1 - learningRate * weightDecay), l2: Float(weightDecay), averageWeight: averageWeight,
-                beta2: beta2f, oneMinusBeta2: oneMinusBeta2, correction2: correction2, epsilon: eps, stepSize: stepSize)
-            // 16 lanes at a time, then the tail through the same lane-wise arithmetic on a partly filled vector
-            var i = range.offset
-            let end = range.offset + range.count
-            while i + 16 <= end {
-                var pv = Self.load(p + i), mv = Self.load(m + i), vv = Self.load(v + i)
-                rule.apply(parameter: &pv, gradient: Self.load(g + i), average: &mv, averageSquares: &vv)
-                Self.store(pv, p + i); Self.store(mv, m + i); Self.store(vv, v + i)
-                i += 16
-            }
-            if i < end {
-                var pv = SIMD16<Float>(), gv = SIMD16<Float>(), mv = SIMD16<Float>(), vv = SIMD16<Float>()
-                for k in 0..<(end - i) { pv[k] = p[i + k]; gv[k] = g[i + k]; mv[k] = m[i + k]; vv[k] = v[i + k] }
-                rule.apply(parameter: &pv, gradient: gv, average: &mv, averageSquares: &vv)
-                for k in 0..<(end - i) { p[i + k] = pv[k]; m[i + k] = mv[k]; v[i + k] = vv[k] }
-            }
-        }
-    }
-
-    @inline(__always) private static func load(_ x: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(x).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    @inline(__always) private static func store(_ value: SIMD16<Float>, _ x: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(x).storeBytes(of: value, as: SIMD16<Float>.self)
-    }
-
-    /// The per-value arithmetic of one step, lane by lane.
-    private struct Rule {
-        let decoupled: Bool, decays: Bool
-        let shrink: Float, l2: Float, averageWeight: Float, beta2: Float, oneMinusBeta2: Float
-        let correction2: Float, epsilon: Float, stepSize: Float
-
-        @inline(__always)
-        func apply(parameter p: inout SIMD16<Float>, gradient: SIMD16<Float>, average m: inout SIMD16<Float>, averageSquares v: inout SIMD16<Float>) {
-            var grad = gradient
-            if decays {
-                if decoupled { p = p * shrink } else { grad = grad.addingProduct(p, l2) }
-            }
-            // torch.lerp: self + w * (end - self) when w < 0.5, else end - (end - self) * (1 - w);
-            // torch's CPU kernels fuse these multiply-adds, so do we
-            m = averageWeight < 0.5 ? m.addingProduct(averageWeight, grad - m) : grad.addingProduct(averageWeight - 1, grad - m)
-            v = (v * beta2).addingProduct(oneMinusBeta2 * grad, grad)
-            let denominator = v.squareRoot() / correction2 + epsilon
-            p = p + stepSize * m / denominator
+            let decays = range.weightDecay && weightDecay != 0
+            var rule = embedtune_adam_rule(
+                decoupled: decoupledWeightDecay ? 1 : 0, decays: decays ? 1 : 0,
+                shrink: Float(1 - learningRate * weightDecay), l2: Float(weightDecay), average_weight: averageWeight,
+                beta2: beta2f, one_minus_beta2: oneMinusBeta2, correction2: correction2, epsilon: eps, step_size: stepSize)
+            // Lane by lane in CSIMD (vector_kernels.h): decay, torch.lerp for the first moment (fused
+            // multiply-adds, as torch's CPU kernels), the second moment, the bias-corrected step.
+            embedtune_adam_update(p + range.offset, g + range.offset, m + range.offset, v + range.offset, range.count, &rule)
         }
     }
 

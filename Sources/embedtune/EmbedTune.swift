@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 
 @main
 struct EmbedTune: ParsableCommand {
@@ -15,6 +16,7 @@ struct EmbedTune: ParsableCommand {
     /// files — reach the terminal with their control characters escaped (`TerminalText`).
     static func main() {
         do {
+            try CPUPath.validateEnvironment()
             var command = try parseAsRoot()
             try command.run()
         } catch {

@@ -63,7 +63,7 @@ struct ProcessResult {
 
 /// Runs `embedtune` with `arguments`, feeding `input` on standard input. Standard streams go through
 /// temporary files so that large inputs and outputs cannot dead-lock on pipe buffers.
-func runEmbedTune(_ arguments: [String], input: Data = Data()) throws -> ProcessResult {
+func runEmbedTune(_ arguments: [String], input: Data = Data(), environment: [String: String] = [:]) throws -> ProcessResult {
     let fm = FileManager.default
     let scratch = fm.temporaryDirectory.appendingPathComponent("embedtune-cli-\(UUID().uuidString)")
     try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -78,6 +78,9 @@ func runEmbedTune(_ arguments: [String], input: Data = Data()) throws -> Process
     let process = Process()
     process.executableURL = try Repository.binary()
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let stdin = try FileHandle(forReadingFrom: stdinURL)
     let stdout = try FileHandle(forWritingTo: stdoutURL)
     let stderr = try FileHandle(forWritingTo: stderrURL)
@@ -96,8 +99,8 @@ func runEmbedTune(_ arguments: [String], input: Data = Data()) throws -> Process
         stderr: String(decoding: try Data(contentsOf: stderrURL), as: UTF8.self))
 }
 
-func runEmbedTune(_ arguments: [String], lines: String) throws -> ProcessResult {
-    try runEmbedTune(arguments, input: Data(lines.utf8))
+func runEmbedTune(_ arguments: [String], lines: String, environment: [String: String] = [:]) throws -> ProcessResult {
+    try runEmbedTune(arguments, input: Data(lines.utf8), environment: environment)
 }
 
 /// `hidden_size` of a model directory's config.json: the embedding width the CLI must write.

@@ -7,3 +7,4 @@
 #include "layer_norm.h"
 #include "nibble_dot.h"
 #include "packed_linear.h"
+#include "vector_kernels.h"

@@ -15,7 +15,7 @@ int embedtune_attention_head_available(long hs);
 long embedtune_attention_head_scratch_floats(long l, long hs);
 
 /// q, k, v: (l, hs) blocks of rows `ld` floats apart (one head's columns of packed (N, C) buffers);
-/// out: the same layout. Requires `embedtune_attention_head_available(hs)`.
+/// out: the same layout. Without `embedtune_attention_head_available(hs)` a plain C loop runs.
 void embedtune_attention_head(const float *q, const float *k, const float *v, long ld, long l, long hs,
                               float scale, float *scratch, float *out);
 

@@ -11,10 +11,23 @@ enum {
     EMBEDTUNE_CPU_AVX2 = 1,         // AVX2 + FMA, ymm state enabled
     EMBEDTUNE_CPU_AVX512 = 2,       // AVX-512 F, BW, VL, zmm state enabled
     EMBEDTUNE_CPU_AVX512_VNNI = 4,  // the above plus AVX-512 VNNI
+    EMBEDTUNE_CPU_ALL = 7,
 };
 
-/// Bit set of EMBEDTUNE_CPU_* features; 0 on other architectures.
+/// Bit set of EMBEDTUNE_CPU_* features the kernels use: what the hardware has, limited by the
+/// environment variable EMBEDTUNE_CPU (portable, avx2, avx512, avx512-vnni; unset or native = all)
+/// or by embedtune_cpu_force. 0 on other architectures.
 int embedtune_cpu_features(void);
+
+/// Bit set of what the hardware and operating system offer, whatever EMBEDTUNE_CPU says.
+int embedtune_cpu_detected(void);
+
+/// The feature mask an EMBEDTUNE_CPU value allows, or -1 for an unknown name (NULL or "" = all).
+int embedtune_cpu_level_mask(const char *name);
+
+/// Limits the kernels to `mask & embedtune_cpu_detected()` from now on (tests force each path with
+/// it); returns the previous embedtune_cpu_features(). Not for use while kernels run on other threads.
+int embedtune_cpu_force(int mask);
 
 #ifdef __cplusplus
 }

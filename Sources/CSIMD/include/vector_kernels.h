@@ -1,0 +1,100 @@
+// The elementwise and reduction kernels of the model and of exact search (exp, erf, GELU, softmax,
+// LayerNorm, dot products, Adam, ...), each written once on 16-lane vectors and compiled for
+// AVX-512, AVX2 + FMA and the baseline target; embedtune_cpu_features() picks one per call. All
+// paths give bit-identical results (same lane-wise operations, fused multiply-adds where written).
+// Sizes are counts of floats; pointers may not alias unless said.
+#ifndef EMBEDTUNE_VECTOR_KERNELS_H
+#define EMBEDTUNE_VECTOR_KERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// out[i] = e^inp[i] (0 below -87.33; clamped above at 88.3). out may equal inp.
+void embedtune_vec_exp(const float *inp, long count, float *out);
+/// out[i] = erf(inp[i]), within 2e-7 relative. out may equal inp.
+void embedtune_vec_erf(const float *inp, long count, float *out);
+/// out[i] = x Φ(x) through embedtune_vec_erf: the reference GELU (gelu.h's table kernel agrees with
+/// it to a few 1e-7). out may equal inp.
+void embedtune_gelu_reference_forward(const float *inp, long count, float *out);
+/// dinp[i] += dout[i] * GELU'(inp[i]) * fault (fault is 1 except in tests).
+void embedtune_gelu_backward(float *dinp, const float *inp, const float *dout, long count, float fault);
+
+/// Σ x[i] y[i]: four 16-lane accumulators, then the lanes in order, then the scalar tail.
+float embedtune_vec_dot(const float *x, const float *y, long n);
+/// Σ x[i]: two 16-lane accumulators, then the lanes in order, then the scalar tail.
+float embedtune_vec_sum(const float *x, long n);
+/// y += alpha x (fused on whole vectors).
+void embedtune_vec_axpy(float alpha, const float *x, float *y, long n);
+/// y += x.
+void embedtune_vec_add(const float *x, float *y, long n);
+/// y *= x.
+void embedtune_vec_mul(const float *x, float *y, long n);
+/// y *= alpha.
+void embedtune_vec_scale(float *y, float alpha, long n);
+/// dinp += dout * mask (fused on whole vectors).
+void embedtune_vec_fma_into(const float *dout, const float *mask, float *dinp, long n);
+
+/// dot(q, row) over `stride` floats (a multiple of 16): four 16-lane accumulators and a fixed tree
+/// sum, so a rescored score equals the scanned one bit for bit.
+float embedtune_scan_dot(const float *q, const float *row, long stride);
+/// out[i] = embedtune_scan_dot(q, rows + i * stride, stride) for i < count.
+void embedtune_scan_dots(const float *q, const float *rows, long stride, long count, float *out);
+
+/// Row-wise softmax of (rows, cols), the row maximum subtracted first. out may equal inp.
+void embedtune_softmax_forward(float *out, const float *inp, long rows, long cols);
+/// dinp += out * (dout - Σ out * dout), row by row; dinp must not alias dout.
+void embedtune_softmax_backward(float *dinp, const float *dout, const float *out, long rows, long cols);
+/// grad = out * (grad - Σ out * grad), row by row, in place.
+void embedtune_softmax_backward_in_place(float *grad, const float *out, long rows, long cols);
+
+/// LayerNorm over rows of c: two-pass mean and variance; mean and rstd (n each) saved when non-null.
+/// out may equal inp.
+void embedtune_layer_norm_reference_forward(const float *inp, const float *weight, const float *bias, long n, long c,
+                                            float eps, float *mean, float *rstd, float *out);
+/// LayerNorm's backward, ACCUMULATED into dinp, dweight and dbias (either may be null).
+void embedtune_layer_norm_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                                   const float *weight, const float *mean, const float *rstd, long n, long c);
+
+/// LoRA's input dropout backward: dinp += dx * m, m = keep where `dropped` (= inp * m) kept the
+/// element (same sign bit as inp), 0 where it was dropped.
+void embedtune_lora_dropout_backward(float *dinp, const float *dx, const float *dropped, const float *inp, float keep,
+                                     long count);
+
+/// One Adam/AdamW step's per-value constants (torch.optim semantics; see Training's Adam).
+struct embedtune_adam_rule {
+    int decoupled, decays;
+    float shrink, l2, average_weight, beta2, one_minus_beta2, correction2, epsilon, step_size;
+};
+/// Updates parameters p, first and second moments m and v from gradients g, lane by lane.
+void embedtune_adam_update(float *p, const float *g, float *m, float *v, long count,
+                           const struct embedtune_adam_rule *rule);
+
+/// Each kernel above as NAME_on(cpu, ...): the path of the EMBEDTUNE_CPU_* mask `cpu` (limited to
+/// what the CPU has) whatever EMBEDTUNE_CPU says, for tests that compare the paths.
+void embedtune_vec_exp_on(int cpu, const float *inp, long count, float *out);
+void embedtune_vec_erf_on(int cpu, const float *inp, long count, float *out);
+void embedtune_gelu_reference_forward_on(int cpu, const float *inp, long count, float *out);
+void embedtune_gelu_backward_on(int cpu, float *dinp, const float *inp, const float *dout, long count, float fault);
+float embedtune_vec_dot_on(int cpu, const float *x, const float *y, long n);
+float embedtune_vec_sum_on(int cpu, const float *x, long n);
+void embedtune_vec_axpy_on(int cpu, float alpha, const float *x, float *y, long n);
+void embedtune_vec_add_on(int cpu, const float *x, float *y, long n);
+void embedtune_vec_mul_on(int cpu, const float *x, float *y, long n);
+void embedtune_vec_scale_on(int cpu, float *y, float alpha, long n);
+void embedtune_vec_fma_into_on(int cpu, const float *dout, const float *mask, float *dinp, long n);
+float embedtune_scan_dot_on(int cpu, const float *q, const float *row, long stride);
+void embedtune_scan_dots_on(int cpu, const float *q, const float *rows, long stride, long count, float *out);
+void embedtune_softmax_forward_on(int cpu, float *out, const float *inp, long rows, long cols);
+void embedtune_softmax_backward_on(int cpu, float *dinp, const float *dout, const float *out, long rows, long cols);
+void embedtune_softmax_backward_in_place_on(int cpu, float *grad, const float *out, long rows, long cols);
+void embedtune_layer_norm_reference_forward_on(int cpu, const float *inp, const float *weight, const float *bias, long n, long c, float eps, float *mean, float *rstd, float *out);
+void embedtune_layer_norm_backward_on(int cpu, float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, const float *mean, const float *rstd, long n, long c);
+void embedtune_lora_dropout_backward_on(int cpu, float *dinp, const float *dx, const float *dropped, const float *inp, float keep, long count);
+void embedtune_adam_update_on(int cpu, float *p, const float *g, float *m, float *v, long count, const struct embedtune_adam_rule *rule);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

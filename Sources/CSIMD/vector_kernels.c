@@ -1,0 +1,445 @@
+// See include/vector_kernels.h. Each kernel is a `_body` function on 16-lane vectors (vector16.h),
+// compiled for AVX-512, AVX2 + FMA and the baseline target and chosen at run time.
+#pragma clang fp contract(off)
+
+#include "vector_kernels.h"
+#include "erf_coefficients.h"
+#include "vector16.h"
+
+// MARK: exp and erf
+
+/// e^x lane by lane: k = round(x / ln 2) by the shifter trick, r = x - k ln 2 (Cody–Waite), e^r by
+/// its Taylor series to r^7, times 2^k built in the exponent bits. Below -87.33 gives 0 (e^-87.33
+/// is the smallest normal float); the input is clamped above at 88.3.
+V16 v16f v16_exp(v16f x) {
+    const float log2e = 1.4426950408889634f, ln2_hi = 0.693145751953125f, ln2_lo = 1.4286067653301870e-6f;
+    const float shifter = 12583039.0f;  // 1.5 * 2^23 + 127
+    const v16f lo = v16_splat(-87.33f), hi = v16_splat(88.3f);
+    v16f xc = v16_select(x < lo, lo, x);
+    xc = v16_select(xc > hi, hi, xc);
+    const v16f shifted = v16_fma(xc, v16_splat(log2e), v16_splat(shifter));
+    const v16f k = shifted - v16_splat(shifter);
+    v16f r = v16_fma(k, v16_splat(-ln2_hi), xc);
+    r = v16_fma(k, v16_splat(-ln2_lo), r);
+    v16f p = v16_splat(1.0f / 5040);
+    p = v16_fma(p, r, v16_splat(1.0f / 720));
+    p = v16_fma(p, r, v16_splat(1.0f / 120));
+    p = v16_fma(p, r, v16_splat(1.0f / 24));
+    p = v16_fma(p, r, v16_splat(1.0f / 6));
+    p = v16_fma(p, r, v16_splat(0.5f));
+    p = v16_fma(p, r, v16_splat(1));
+    p = v16_fma(p, r, v16_splat(1));
+    typedef unsigned v16u __attribute__((vector_size(64)));
+    const v16u scale_bits = (v16u)shifted << 23;
+    const v16f result = p * (v16f)scale_bits;
+    return v16_select(x < lo, v16_splat(0), result);
+}
+
+/// erf lane by lane: an odd polynomial in x^2 on |x| < 1 and 1 - e^(-x^2) q(1/|x|) on
+/// 1 <= |x| < bound (erf_coefficients.h), the input clamped to ±bound.
+V16 v16f v16_erf(v16f x) {
+    const v16f bound = v16_splat(EMBEDTUNE_ERF_BOUND), nbound = v16_splat(-EMBEDTUNE_ERF_BOUND);
+    v16f a = v16_select(x < nbound, nbound, x);
+    a = v16_select(a > bound, bound, a);
+    const v16f ax = (v16f)((v16i)a & 0x7FFFFFFF);
+    const v16f t = a * a;
+    v16f p = v16_splat(EMBEDTUNE_ERF_SMALL_5);
+    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_4));
+    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_3));
+    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_2));
+    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_1));
+    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_0));
+    const v16f small = a * p;
+    const v16f u = v16_splat(1) / v16_select(ax < v16_splat(1), v16_splat(1), ax);
+    v16f q = v16_splat(EMBEDTUNE_ERF_LARGE_7);
+    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_6));
+    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_5));
+    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_4));
+    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_3));
+    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_2));
+    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_1));
+    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_0));
+    const v16f large = v16_splat(1) - v16_exp(-t) * q;
+    const v16f signed_large = v16_select(a < v16_splat(0), -large, large);
+    return v16_select(ax >= v16_splat(1), signed_large, small);
+}
+
+static const float inv_sqrt2 = 0.7071067811865475f, inv_sqrt2pi = 0.3989422804014327f;
+
+V16 v16f v16_gelu(v16f x) {
+    const v16f cdf = v16_splat(0.5f) * (v16_splat(1) + v16_erf(x * inv_sqrt2));
+    return x * cdf;
+}
+
+V16 v16f v16_gelu_derivative(v16f x) {
+    const v16f cdf = v16_splat(0.5f) * (v16_splat(1) + v16_erf(x * inv_sqrt2));
+    const v16f pdf = v16_exp(v16_splat(-0.5f) * x * x) * inv_sqrt2pi;
+    return v16_fma(x, pdf, cdf);
+}
+
+V16 void map_body(const float *inp, long count, float *out, int which) {
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        const v16f x = v16_load(inp + i);
+        v16_store(out + i, which == 0 ? v16_exp(x) : which == 1 ? v16_erf(x) : v16_gelu(x));
+    }
+    if (i < count) {
+        const v16f x = v16_load_tail(inp + i, count - i, 0);
+        v16_store_tail(out + i, which == 0 ? v16_exp(x) : which == 1 ? v16_erf(x) : v16_gelu(x), count - i);
+    }
+}
+
+#define embedtune_vec_exp_body(inp, count, out) map_body(inp, count, out, 0)
+#define embedtune_vec_erf_body(inp, count, out) map_body(inp, count, out, 1)
+#define embedtune_gelu_reference_forward_body(inp, count, out) map_body(inp, count, out, 2)
+EMBEDTUNE_VARIANTS(void, embedtune_vec_exp, (inp, count, out),
+                   const float *inp, long count, float *out)
+EMBEDTUNE_VARIANTS(void, embedtune_vec_erf, (inp, count, out),
+                   const float *inp, long count, float *out)
+EMBEDTUNE_VARIANTS(void, embedtune_gelu_reference_forward, (inp, count, out),
+                   const float *inp, long count, float *out)
+
+V16 void embedtune_gelu_backward_body(float *dinp, const float *inp, const float *dout, long count, float fault) {
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        const v16f d = v16_gelu_derivative(v16_load(inp + i)) * fault;
+        v16_store(dinp + i, v16_fma(v16_load(dout + i), d, v16_load(dinp + i)));
+    }
+    if (i < count) {
+        const long r = count - i;
+        const v16f d = v16_gelu_derivative(v16_load_tail(inp + i, r, 0)) * fault;
+        v16_store_tail(dinp + i, v16_fma(v16_load_tail(dout + i, r, 0), d, v16_load_tail(dinp + i, r, 0)), r);
+    }
+}
+EMBEDTUNE_VARIANTS(void, embedtune_gelu_backward, (dinp, inp, dout, count, fault),
+                   float *dinp, const float *inp, const float *dout, long count, float fault)
+
+// MARK: reductions and elementwise products
+
+V16 float embedtune_vec_dot_body(const float *x, const float *y, long n) {
+    v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    long i = 0;
+    for (; i + 64 <= n; i += 64) {
+        a0 = v16_fma(v16_load(x + i), v16_load(y + i), a0);
+        a1 = v16_fma(v16_load(x + i + 16), v16_load(y + i + 16), a1);
+        a2 = v16_fma(v16_load(x + i + 32), v16_load(y + i + 32), a2);
+        a3 = v16_fma(v16_load(x + i + 48), v16_load(y + i + 48), a3);
+    }
+    for (; i + 16 <= n; i += 16) a0 = v16_fma(v16_load(x + i), v16_load(y + i), a0);
+    float s = v16_ordered_sum((a0 + a1) + (a2 + a3));
+    for (; i < n; i++) s += x[i] * y[i];
+    return s;
+}
+EMBEDTUNE_VARIANTS(float, embedtune_vec_dot, (x, y, n),
+                   const float *x, const float *y, long n)
+
+V16 float embedtune_vec_sum_body(const float *x, long n) {
+    v16f a0 = {0}, a1 = {0};
+    long i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 += v16_load(x + i);
+        a1 += v16_load(x + i + 16);
+    }
+    float s = v16_ordered_sum(a0 + a1);
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+EMBEDTUNE_VARIANTS(float, embedtune_vec_sum, (x, n),
+                   const float *x, long n)
+
+V16 void embedtune_vec_axpy_body(float alpha, const float *x, float *y, long n) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) v16_store(y + i, v16_fma(v16_splat(alpha), v16_load(x + i), v16_load(y + i)));
+    for (; i < n; i++) y[i] += alpha * x[i];
+}
+EMBEDTUNE_VARIANTS(void, embedtune_vec_axpy, (alpha, x, y, n),
+                   float alpha, const float *x, float *y, long n)
+
+/// y op= x for op 0 (+) and 1 (*); y *= alpha for op 2.
+V16 void elementwise_body(const float *x, float alpha, float *y, long n, int op) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const v16f v = v16_load(y + i);
+        v16_store(y + i, op == 0 ? v + v16_load(x + i) : op == 1 ? v * v16_load(x + i) : v * alpha);
+    }
+    for (; i < n; i++) y[i] = op == 0 ? y[i] + x[i] : op == 1 ? y[i] * x[i] : y[i] * alpha;
+}
+#define embedtune_vec_add_body(x, y, n) elementwise_body(x, 0, y, n, 0)
+#define embedtune_vec_mul_body(x, y, n) elementwise_body(x, 0, y, n, 1)
+#define embedtune_vec_scale_body(y, alpha, n) elementwise_body(0, alpha, y, n, 2)
+EMBEDTUNE_VARIANTS(void, embedtune_vec_add, (x, y, n),
+                   const float *x, float *y, long n)
+EMBEDTUNE_VARIANTS(void, embedtune_vec_mul, (x, y, n),
+                   const float *x, float *y, long n)
+EMBEDTUNE_VARIANTS(void, embedtune_vec_scale, (y, alpha, n),
+                   float *y, float alpha, long n)
+
+/// dinp += dout * mask (dropout's backward).
+V16 void embedtune_vec_fma_into_body(const float *dout, const float *mask, float *dinp, long n) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) v16_store(dinp + i, v16_fma(v16_load(dout + i), v16_load(mask + i), v16_load(dinp + i)));
+    for (; i < n; i++) dinp[i] += dout[i] * mask[i];
+}
+EMBEDTUNE_VARIANTS(void, embedtune_vec_fma_into, (dout, mask, dinp, n),
+                   const float *dout, const float *mask, float *dinp, long n)
+
+// MARK: exact search
+
+V16 float scan_dot(const float *q, const float *row, long stride) {
+    v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    long off = 0;
+    for (; off + 64 <= stride; off += 64) {
+        a0 = v16_fma(v16_load(q + off), v16_load(row + off), a0);
+        a1 = v16_fma(v16_load(q + off + 16), v16_load(row + off + 16), a1);
+        a2 = v16_fma(v16_load(q + off + 32), v16_load(row + off + 32), a2);
+        a3 = v16_fma(v16_load(q + off + 48), v16_load(row + off + 48), a3);
+    }
+    for (; off < stride; off += 16) a0 = v16_fma(v16_load(q + off), v16_load(row + off), a0);
+    return v16_tree_sum((a0 + a1) + (a2 + a3));
+}
+
+V16 float embedtune_scan_dot_body(const float *q, const float *row, long stride) { return scan_dot(q, row, stride); }
+EMBEDTUNE_VARIANTS(float, embedtune_scan_dot, (q, row, stride),
+                   const float *q, const float *row, long stride)
+
+V16 void embedtune_scan_dots_body(const float *q, const float *rows, long stride, long count, float *out) {
+    for (long i = 0; i < count; i++) out[i] = scan_dot(q, rows + i * stride, stride);
+}
+EMBEDTUNE_VARIANTS(void, embedtune_scan_dots, (q, rows, stride, count, out),
+                   const float *q, const float *rows, long stride, long count, float *out)
+
+// MARK: softmax
+
+V16 void softmax_row(float *o, const float *x, long n) {
+    if (n < 16) {
+        const v16f v = v16_load_tail(x, n, -__builtin_inff());
+        const v16f e = v16_exp(v - v16_tree_max(v));
+        v16_store_tail(o, e * (1 / v16_tree_sum(e)), n);
+        return;
+    }
+    const long full = n - n % 16, rem = n % 16;
+    const v16f last = v16_load(x + n - 16);
+    v16f m0 = last, m1 = last;
+    long i = 0;
+    for (; i + 32 <= full; i += 32) {
+        const v16f v0 = v16_load(x + i), v1 = v16_load(x + i + 16);
+        m0 = v16_select(v0 > m0, v0, m0);
+        m1 = v16_select(v1 > m1, v1, m1);
+    }
+    if (i < full) {
+        const v16f v = v16_load(x + i);
+        m0 = v16_select(v > m0, v, m0);
+    }
+    m0 = v16_select(m1 > m0, m1, m0);
+    const v16f mb = v16_splat(v16_tree_max(m0));
+    const v16f e_last = v16_exp(last - mb);
+    // lanes below 16 - rem of the last vector repeat earlier elements: out of the sum
+    v16f keep = {0};
+    for (int j = 0; j < 16; j++) keep[j] = j >= 16 - rem ? 1.0f : 0.0f;
+    v16f s0 = e_last * keep, s1 = {0};
+    for (i = 0; i + 32 <= full; i += 32) {
+        const v16f e0 = v16_exp(v16_load(x + i) - mb), e1 = v16_exp(v16_load(x + i + 16) - mb);
+        v16_store(o + i, e0);
+        v16_store(o + i + 16, e1);
+        s0 += e0;
+        s1 += e1;
+    }
+    if (i < full) {
+        const v16f e = v16_exp(v16_load(x + i) - mb);
+        v16_store(o + i, e);
+        s0 += e;
+    }
+    const v16f inv = v16_splat(1 / v16_tree_sum(s0 + s1));
+    for (i = 0; i < full; i += 16) v16_store(o + i, v16_load(o + i) * inv);
+    if (rem > 0) v16_store(o + n - 16, e_last * inv);
+}
+
+V16 void embedtune_softmax_forward_body(float *out, const float *inp, long rows, long cols) {
+    for (long r = 0; r < rows; r++) softmax_row(out + r * cols, inp + r * cols, cols);
+}
+EMBEDTUNE_VARIANTS(void, embedtune_softmax_forward, (out, inp, rows, cols),
+                   float *out, const float *inp, long rows, long cols)
+
+V16 void embedtune_softmax_backward_body(float *dinp, const float *dout, const float *out, long rows, long cols) {
+    for (long r = 0; r < rows; r++) {
+        const float *y = out + r * cols, *g = dout + r * cols;
+        float *dx = dinp + r * cols;
+        const float dot = embedtune_vec_dot_body(y, g, cols);
+        const v16f dv = v16_splat(dot);
+        long i = 0;
+        for (; i + 16 <= cols; i += 16) v16_store(dx + i, v16_fma(v16_load(y + i), v16_load(g + i) - dv, v16_load(dx + i)));
+        for (; i < cols; i++) dx[i] += y[i] * (g[i] - dot);
+    }
+}
+EMBEDTUNE_VARIANTS(void, embedtune_softmax_backward, (dinp, dout, out, rows, cols),
+                   float *dinp, const float *dout, const float *out, long rows, long cols)
+
+V16 void embedtune_softmax_backward_in_place_body(float *grad, const float *out, long rows, long cols) {
+    for (long r = 0; r < rows; r++) {
+        const float *y = out + r * cols;
+        float *g = grad + r * cols;
+        const float dot = embedtune_vec_dot_body(y, g, cols);
+        const v16f dv = v16_splat(dot);
+        if (cols < 16) {
+            for (long i = 0; i < cols; i++) g[i] = y[i] * (g[i] - dot);
+            continue;
+        }
+        // The last 16 elements are read before any write (they may overlap the last full vector).
+        const v16f last = v16_load(y + cols - 16) * (v16_load(g + cols - 16) - dv);
+        long i = 0;
+        for (; i + 16 <= cols; i += 16) v16_store(g + i, v16_load(y + i) * (v16_load(g + i) - dv));
+        if (i < cols) v16_store(g + cols - 16, last);
+    }
+}
+EMBEDTUNE_VARIANTS(void, embedtune_softmax_backward_in_place, (grad, out, rows, cols),
+                   float *grad, const float *out, long rows, long cols)
+
+// MARK: LayerNorm
+
+V16 void embedtune_layer_norm_reference_forward_body(const float *inp, const float *weight, const float *bias, long n,
+                                                      long c, float eps, float *mean, float *rstd, float *out) {
+    const long vector_end = c - c % 16;
+    for (long row = 0; row < n; row++) {
+        const float *x = inp + row * c;
+        float *o = out + row * c;
+        const float m = embedtune_vec_sum_body(x, c) / (float)c;
+        const v16f mv = v16_splat(m);
+        v16f a0 = {0}, a1 = {0};
+        long i = 0;
+        for (; i + 32 <= c; i += 32) {
+            const v16f d0 = v16_load(x + i) - mv, d1 = v16_load(x + i + 16) - mv;
+            a0 = v16_fma(d0, d0, a0);
+            a1 = v16_fma(d1, d1, a1);
+        }
+        if (i < vector_end) {
+            const v16f d = v16_load(x + i) - mv;
+            a0 = v16_fma(d, d, a0);
+            i += 16;
+        }
+        float variance = v16_tree_sum(a0 + a1);
+        for (; i < c; i++) {
+            const float d = x[i] - m;
+            variance += d * d;
+        }
+        variance /= (float)c;
+        const float s = 1 / __builtin_sqrtf(variance + eps);
+        if (mean) mean[row] = m;
+        if (rstd) rstd[row] = s;
+        const v16f sv = v16_splat(s);
+        for (i = 0; i < vector_end; i += 16) {
+            const v16f norm = (v16_load(x + i) - mv) * sv;
+            v16_store(o + i, v16_fma(norm, v16_load(weight + i), v16_load(bias + i)));
+        }
+        for (; i < c; i++) o[i] = (x[i] - m) * s * weight[i] + bias[i];
+    }
+}
+EMBEDTUNE_VARIANTS(void, embedtune_layer_norm_reference_forward, (inp, weight, bias, n, c, eps, mean, rstd, out),
+                   const float *inp, const float *weight, const float *bias, long n, long c, float eps, float *mean, float *rstd, float *out)
+
+V16 void embedtune_layer_norm_backward_body(float *dinp, float *dweight, float *dbias, const float *dout,
+                                             const float *inp, const float *weight, const float *mean,
+                                             const float *rstd, long n, long c) {
+    const long vector_end = c - c % 16;
+    for (long row = 0; row < n; row++) {
+        const float *x = inp + row * c, *g = dout + row * c;
+        float *dx = dinp + row * c;
+        const float m = mean[row], s = rstd[row];
+        const v16f mv = v16_splat(m), sv = v16_splat(s);
+        v16f sum_d = {0}, sum_dn = {0};
+        long i = 0;
+        for (; i < vector_end; i += 16) {
+            const v16f norm = (v16_load(x + i) - mv) * sv;
+            const v16f dnorm = v16_load(weight + i) * v16_load(g + i);
+            sum_d += dnorm;
+            sum_dn = v16_fma(dnorm, norm, sum_dn);
+        }
+        float d_mean = v16_tree_sum(sum_d), dn_mean = v16_tree_sum(sum_dn);
+        for (; i < c; i++) {
+            const float norm = (x[i] - m) * s;
+            const float dnorm = weight[i] * g[i];
+            d_mean += dnorm;
+            dn_mean += dnorm * norm;
+        }
+        d_mean /= (float)c;
+        dn_mean /= (float)c;
+        const v16f dmv = v16_splat(d_mean), dnmv = v16_splat(dn_mean);
+        for (i = 0; i < vector_end; i += 16) {
+            const v16f norm = (v16_load(x + i) - mv) * sv;
+            const v16f gv = v16_load(g + i);
+            const v16f dnorm = v16_load(weight + i) * gv;
+            const v16f term = (dnorm - dmv - norm * dnmv) * sv;
+            v16_store(dx + i, v16_load(dx + i) + term);
+            if (dweight) v16_store(dweight + i, v16_fma(norm, gv, v16_load(dweight + i)));
+            if (dbias) v16_store(dbias + i, v16_load(dbias + i) + gv);
+        }
+        for (; i < c; i++) {
+            const float norm = (x[i] - m) * s;
+            const float dnorm = weight[i] * g[i];
+            dx[i] += (dnorm - d_mean - norm * dn_mean) * s;
+            if (dweight) dweight[i] += norm * g[i];
+            if (dbias) dbias[i] += g[i];
+        }
+    }
+}
+EMBEDTUNE_VARIANTS(void, embedtune_layer_norm_backward, (dinp, dweight, dbias, dout, inp, weight, mean, rstd, n, c),
+                   float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, const float *mean, const float *rstd, long n, long c)
+
+// MARK: LoRA dropout
+
+V16 void embedtune_lora_dropout_backward_body(float *dinp, const float *dx, const float *dropped, const float *inp,
+                                               float keep, long count) {
+    // dropped = inp * m with m = keep for kept elements and -0 for dropped ones: a kept element has
+    // inp's sign bit, a dropped one the opposite (see Kernels' LoRA).
+    typedef unsigned v16u __attribute__((vector_size(64)));
+    long i = 0;
+    for (; i < count; i += 16) {
+        const long lanes = count - i < 16 ? count - i : 16;
+        const v16f xd = lanes == 16 ? v16_load(dropped + i) : v16_load_tail(dropped + i, lanes, 0);
+        const v16f xi = lanes == 16 ? v16_load(inp + i) : v16_load_tail(inp + i, lanes, 0);
+        const v16i same_sign = (v16i)(((v16u)xd ^ (v16u)xi) < 0x80000000u);
+        const v16f m = v16_select(same_sign, v16_splat(keep), v16_splat(0));
+        const v16f g = lanes == 16 ? v16_load(dx + i) : v16_load_tail(dx + i, lanes, 0);
+        const v16f d = lanes == 16 ? v16_load(dinp + i) : v16_load_tail(dinp + i, lanes, 0);
+        const v16f result = v16_fma(g, m, d);
+        if (lanes == 16) v16_store(dinp + i, result); else v16_store_tail(dinp + i, result, lanes);
+    }
+}
+EMBEDTUNE_VARIANTS(void, embedtune_lora_dropout_backward, (dinp, dx, dropped, inp, keep, count),
+                   float *dinp, const float *dx, const float *dropped, const float *inp, float keep, long count)
+
+// MARK: Adam
+
+V16 void adam_lanes(v16f *p, v16f grad, v16f *m, v16f *v, const struct embedtune_adam_rule *rule) {
+    if (rule->decays) {
+        if (rule->decoupled) *p = *p * rule->shrink;
+        else grad = v16_fma(*p, v16_splat(rule->l2), grad);
+    }
+    // torch.lerp: self + w (end - self) when w < 0.5, else end - (end - self)(1 - w), fused as torch's CPU kernels
+    const float w = rule->average_weight;
+    *m = w < 0.5f ? v16_fma(v16_splat(w), grad - *m, *m) : v16_fma(v16_splat(w - 1), grad - *m, grad);
+    *v = v16_fma(grad * rule->one_minus_beta2, grad, *v * rule->beta2);
+    const v16f denominator = v16_sqrt(*v) / rule->correction2 + rule->epsilon;
+    *p = *p + rule->step_size * *m / denominator;
+}
+
+V16 void embedtune_adam_update_body(float *p, const float *g, float *m, float *v, long count,
+                                     const struct embedtune_adam_rule *rule) {
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        v16f pv = v16_load(p + i), mv = v16_load(m + i), vv = v16_load(v + i);
+        adam_lanes(&pv, v16_load(g + i), &mv, &vv, rule);
+        v16_store(p + i, pv);
+        v16_store(m + i, mv);
+        v16_store(v + i, vv);
+    }
+    if (i < count) {
+        const long r = count - i;
+        v16f pv = v16_load_tail(p + i, r, 0), mv = v16_load_tail(m + i, r, 0), vv = v16_load_tail(v + i, r, 0);
+        adam_lanes(&pv, v16_load_tail(g + i, r, 0), &mv, &vv, rule);
+        v16_store_tail(p + i, pv, r);
+        v16_store_tail(m + i, mv, r);
+        v16_store_tail(v + i, vv, r);
+    }
+}
+EMBEDTUNE_VARIANTS(void, embedtune_adam_update, (p, g, m, v, count, rule),
+                   float *p, const float *g, float *m, float *v, long count, const struct embedtune_adam_rule *rule)

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Two builds of EmbedTune against each other, in turns, on the same machine in one run: encoding
+# throughput (`embed` of ../shared/bench/corpus.txt, batch 32, length 128), LoRA and full training
+# steps/s (batch 32, length 128, pairs of neighbouring corpus sentences) and exact search latency
+# (embedtune-bench-search, 100k vectors), 1 thread, ROUNDS rounds (default 3). Prints each round and
+# the medians with the ratio new/old. Used to show that a change costs no speed.
+#
+#   scripts/bench/compare.sh OLD_BUILD_DIR NEW_BUILD_DIR      # e.g. /tmp/old/.build/release .build/release
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BENCH=${BENCH:-../shared/bench}
+ROUNDS=${ROUNDS:-3}
+old=$1 new=$2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+python3 - "$BENCH/corpus.txt" "$out/pairs.jsonl" <<'PY'
+import json, sys
+lines = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+with open(sys.argv[2], "w") as f:
+    for a, p in zip(lines[::2], lines[1::2]):
+        f.write(json.dumps({"anchor": a, "positive": p}) + "\n")
+PY
+model=models/all-MiniLM-L6-v2
+run() {  # run BUILD KIND -> one number
+    local b=$1 kind=$2
+    case $kind in
+    encode)
+        OPENBLAS_NUM_THREADS=1 "$b/embedtune" embed --model $model --threads 1 --batch-size 32 --max-length 128 \
+            --benchmark-repeats 1 < "$BENCH/corpus.txt" | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["sentences_per_s"])' ;;
+    lora|full)
+        local extra=(--lr 1e-4); [ "$kind" = full ] && extra=(--full --lr 2e-5)
+        rm -rf "$out/train"
+        OPENBLAS_NUM_THREADS=1 "$b/embedtune" train --model $model --data "$out/pairs.jsonl" --output "$out/train" \
+            --max-steps 13 --threads 1 --max-length 128 "${extra[@]}" 2> /dev/null
+        python3 - "$out/train/metrics.jsonl" <<'PY'
+import json, sys
+steps = [json.loads(l) for l in open(sys.argv[1])]
+steps = [s for s in steps if s["type"] == "step"]
+print((len(steps) - 3) / (steps[-1]["elapsed_s"] - steps[2]["elapsed_s"]))
+PY
+        ;;
+    search)
+        "$b/embedtune-bench-search" --n 100000 --db "$out/search-$3.db" | python3 -c '
+import json, sys
+print(json.loads(sys.stdin.read().strip().splitlines()[-1])["exact_1t_median_ms"])' ;;
+    esac
+}
+for kind in encode lora full search; do
+    for r in $(seq 1 "$ROUNDS"); do
+        o=$(run "$old" $kind old); n=$(run "$new" $kind new)
+        echo "$kind round $r: old $o new $n" >&2
+        echo "$kind $o $n" >> "$out/results"
+    done
+done
+python3 - "$out/results" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    kind, o, n = line.split()
+    rows.setdefault(kind, []).append((float(o), float(n)))
+units = {"encode": "sentences/s", "lora": "steps/s", "full": "steps/s", "search": "ms (lower is better)"}
+for kind, xs in rows.items():
+    o = statistics.median(x[0] for x in xs); n = statistics.median(x[1] for x in xs)
+    print(f"{kind:>7}: old {o:10.3f}  new {n:10.3f}  new/old {n / o:5.3f}  ({units[kind]})")
+PY
