@@ -29,6 +29,7 @@ long embedtune_attention_head_scratch_floats(long l, long hs) {
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 #include "simd_math.h"
+#include "vector16_math.h"
 
 // Scores of ROWS query rows (row pointers q0..q3, rows beyond the real ones repeat the last) against
 // NV * 16 keys starting at `kt` (row stride lp), scaled, into rows[t] + j0.
@@ -98,13 +99,17 @@ TARGET static inline float exponentiate(float *row, long l) {
     if (j < l) m = _mm512_mask_max_ps(m, tail, m, _mm512_loadu_ps(row + j));
     const __m512 vmax = _mm512_set1_ps(_mm512_reduce_max_ps(m));
     __m512 sum = _mm512_setzero_ps();
+    // e^(x - max) through the project's one exp (vector16_math.h), in place: vectors do not cross
+    // into the baseline-target helper, only the pointer does.
     for (j = 0; j + 16 <= l; j += 16) {
-        const __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), vmax));
-        _mm512_storeu_ps(row + j, e);
-        sum = _mm512_add_ps(sum, e);
+        _mm512_storeu_ps(row + j, _mm512_sub_ps(_mm512_loadu_ps(row + j), vmax));
+        v16_exp_in_place(row + j);
+        sum = _mm512_add_ps(sum, _mm512_loadu_ps(row + j));
     }
     if (j < l) {
-        const __m512 e = _mm512_maskz_mov_ps(tail, exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), vmax)));
+        _mm512_storeu_ps(row + j, _mm512_sub_ps(_mm512_loadu_ps(row + j), vmax));
+        v16_exp_in_place(row + j);
+        const __m512 e = _mm512_maskz_loadu_ps(tail, row + j);
         _mm512_storeu_ps(row + j, e);
         sum = _mm512_add_ps(sum, e);
     }

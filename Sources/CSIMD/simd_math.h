@@ -1,4 +1,4 @@
-// Vectorised exp and GELU on 16 floats (AVX-512), shared by the C kernels (attention_head.c,
+// The table GELU on 16 floats (AVX-512), shared by the C kernels (attention_head.c,
 // gelu.c, packed_linear.c).
 // Only for x86-64 translation units that include <immintrin.h>; callers dispatch on
 // embedtune_cpu_features() before calling into code that uses these.
@@ -8,26 +8,6 @@
 #include "gelu_table.h"
 
 #define EMBEDTUNE_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
-
-// e^x for x <= 0 (softmax after subtracting the row maximum): x = n ln2 + r,
-// |r| <= ln2 / 2, e^r by its Taylor polynomial to degree 7 (relative error < 1e-8), times 2^n by
-// vscalefps.
-EMBEDTUNE_AVX512_TARGET static inline __m512 exp_nonpositive(__m512 x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-104.0f));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
 
 // The exact GELU x Φ(x), Φ the standard normal CDF: with Q(a) = Φ(-a) from the piecewise table of
 // gelu_table.h (five vpermt2ps lookups by interval, then Horner in the position u within it),

@@ -3,66 +3,8 @@
 #pragma clang fp contract(off)
 
 #include "vector_kernels.h"
-#include "erf_coefficients.h"
 #include "vector16.h"
-
-// MARK: exp and erf
-
-/// e^x lane by lane: k = round(x / ln 2) by the shifter trick, r = x - k ln 2 (Cody–Waite), e^r by
-/// its Taylor series to r^7, times 2^k built in the exponent bits. Below -87.33 gives 0 (e^-87.33
-/// is the smallest normal float); the input is clamped above at 88.3.
-V16 v16f v16_exp(v16f x) {
-    const float log2e = 1.4426950408889634f, ln2_hi = 0.693145751953125f, ln2_lo = 1.4286067653301870e-6f;
-    const float shifter = 12583039.0f;  // 1.5 * 2^23 + 127
-    const v16f lo = v16_splat(-87.33f), hi = v16_splat(88.3f);
-    v16f xc = v16_select(x < lo, lo, x);
-    xc = v16_select(xc > hi, hi, xc);
-    const v16f shifted = v16_fma(xc, v16_splat(log2e), v16_splat(shifter));
-    const v16f k = shifted - v16_splat(shifter);
-    v16f r = v16_fma(k, v16_splat(-ln2_hi), xc);
-    r = v16_fma(k, v16_splat(-ln2_lo), r);
-    v16f p = v16_splat(1.0f / 5040);
-    p = v16_fma(p, r, v16_splat(1.0f / 720));
-    p = v16_fma(p, r, v16_splat(1.0f / 120));
-    p = v16_fma(p, r, v16_splat(1.0f / 24));
-    p = v16_fma(p, r, v16_splat(1.0f / 6));
-    p = v16_fma(p, r, v16_splat(0.5f));
-    p = v16_fma(p, r, v16_splat(1));
-    p = v16_fma(p, r, v16_splat(1));
-    typedef unsigned v16u __attribute__((vector_size(64)));
-    const v16u scale_bits = (v16u)shifted << 23;
-    const v16f result = p * (v16f)scale_bits;
-    return v16_select(x < lo, v16_splat(0), result);
-}
-
-/// erf lane by lane: an odd polynomial in x^2 on |x| < 1 and 1 - e^(-x^2) q(1/|x|) on
-/// 1 <= |x| < bound (erf_coefficients.h), the input clamped to ±bound.
-V16 v16f v16_erf(v16f x) {
-    const v16f bound = v16_splat(EMBEDTUNE_ERF_BOUND), nbound = v16_splat(-EMBEDTUNE_ERF_BOUND);
-    v16f a = v16_select(x < nbound, nbound, x);
-    a = v16_select(a > bound, bound, a);
-    const v16f ax = (v16f)((v16i)a & 0x7FFFFFFF);
-    const v16f t = a * a;
-    v16f p = v16_splat(EMBEDTUNE_ERF_SMALL_5);
-    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_4));
-    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_3));
-    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_2));
-    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_1));
-    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_0));
-    const v16f small = a * p;
-    const v16f u = v16_splat(1) / v16_select(ax < v16_splat(1), v16_splat(1), ax);
-    v16f q = v16_splat(EMBEDTUNE_ERF_LARGE_7);
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_6));
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_5));
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_4));
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_3));
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_2));
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_1));
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_0));
-    const v16f large = v16_splat(1) - v16_exp(-t) * q;
-    const v16f signed_large = v16_select(a < v16_splat(0), -large, large);
-    return v16_select(ax >= v16_splat(1), signed_large, small);
-}
+#include "vector16_math.h"
 
 static const float inv_sqrt2 = 0.7071067811865475f, inv_sqrt2pi = 0.3989422804014327f;
 
@@ -116,7 +58,9 @@ EMBEDTUNE_VARIANTS(void, embedtune_gelu_backward, (dinp, inp, dout, count, fault
 
 // MARK: reductions and elementwise products
 
-V16 float embedtune_vec_dot_body(const float *x, const float *y, long n) {
+/// The 16-lane products of x and y over the whole vectors of n (n - n % 16 floats): four accumulators
+/// over steps of 64, the rest into the first, then (a0 + a1) + (a2 + a3).
+V16 v16f dot_lanes(const float *x, const float *y, long n) {
     v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
     long i = 0;
     for (; i + 64 <= n; i += 64) {
@@ -126,8 +70,12 @@ V16 float embedtune_vec_dot_body(const float *x, const float *y, long n) {
         a3 = v16_fma(v16_load(x + i + 48), v16_load(y + i + 48), a3);
     }
     for (; i + 16 <= n; i += 16) a0 = v16_fma(v16_load(x + i), v16_load(y + i), a0);
-    float s = v16_ordered_sum((a0 + a1) + (a2 + a3));
-    for (; i < n; i++) s += x[i] * y[i];
+    return (a0 + a1) + (a2 + a3);
+}
+
+V16 float embedtune_vec_dot_body(const float *x, const float *y, long n) {
+    float s = v16_ordered_sum(dot_lanes(x, y, n));
+    for (long i = n - n % 16; i < n; i++) s += x[i] * y[i];
     return s;
 }
 EMBEDTUNE_VARIANTS(float, embedtune_vec_dot, (x, y, n),
@@ -185,18 +133,8 @@ EMBEDTUNE_VARIANTS(void, embedtune_vec_fma_into, (dout, mask, dinp, n),
 
 // MARK: exact search
 
-V16 float scan_dot(const float *q, const float *row, long stride) {
-    v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-    long off = 0;
-    for (; off + 64 <= stride; off += 64) {
-        a0 = v16_fma(v16_load(q + off), v16_load(row + off), a0);
-        a1 = v16_fma(v16_load(q + off + 16), v16_load(row + off + 16), a1);
-        a2 = v16_fma(v16_load(q + off + 32), v16_load(row + off + 32), a2);
-        a3 = v16_fma(v16_load(q + off + 48), v16_load(row + off + 48), a3);
-    }
-    for (; off < stride; off += 16) a0 = v16_fma(v16_load(q + off), v16_load(row + off), a0);
-    return v16_tree_sum((a0 + a1) + (a2 + a3));
-}
+/// stride is a multiple of 16: no scalar tail; a fixed tree sum.
+V16 float scan_dot(const float *q, const float *row, long stride) { return v16_tree_sum(dot_lanes(q, row, stride)); }
 
 V16 float embedtune_scan_dot_body(const float *q, const float *row, long stride) { return scan_dot(q, row, stride); }
 EMBEDTUNE_VARIANTS(float, embedtune_scan_dot, (q, row, stride),

@@ -13,9 +13,8 @@ import Tensor
 /// head h owning channels h*HS ..< (h+1)*HS of q, k, v and out.
 ///
 /// Threading: the B * NH (sequence, head) items run in parallel on `threads` threads, each doing
-/// small single-threaded `gemm`s. While `threads > 1` the call sets OpenBLAS to one thread
-/// (`BLASThreads.set(1)`) and restores the previous count before returning; do not run other
-/// BLAS work concurrently with it.
+/// small single-threaded `gemm`s (the calling thread's `ComputeThreads` is 1 while they run, and
+/// the workers' start at 1; other threads are not affected).
 public enum Attention {
     /// Floats needed by `probs`: sum over b of NH * L_b * L_b.
     public static func probabilitiesCount(offsets: UnsafePointer<Int>, b: Int, nh: Int) -> Int {
@@ -166,9 +165,9 @@ public enum Attention {
             let stride = Swift.max(scratchPerWorker, 1)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * stride)
             defer { scratch.deallocate() }
-            let savedBLASThreads = BLASThreads.current
-            if workers > 1 && savedBLASThreads != 1 { BLASThreads.set(1) }
-            defer { if workers > 1 && savedBLASThreads != 1 { BLASThreads.set(savedBLASThreads) } }
+            // Each worker's products run single-threaded (the calling thread joins as a worker).
+            let savedComputeThreads = workers > 1 ? ComputeThreads.exchange(1) : 0
+            defer { if workers > 1 { ComputeThreads.set(savedComputeThreads) } }
             let items = self.items
             parallelFor(workers, threads: workers) { w in
                 var item = w

@@ -87,8 +87,8 @@ public enum TopK {
         }
         var heaps = [TopKHeap](repeating: TopKHeap(capacity: Swift.min(k, matrix.count)), count: queryCount)
         let block = Tensor(zeros: [queryCount, blockRows])  // (Q, B) scores of one block of rows
-        let previousThreads = BLASThreads.exchange(Swift.max(1, threads))
-        defer { BLASThreads.set(previousThreads) }
+        let previousThreads = ComputeThreads.exchange(Swift.max(1, threads))  // this thread's products
+        defer { ComputeThreads.set(previousThreads) }
         var start = 0
         while start < matrix.count {
             let rows = Swift.min(blockRows, matrix.count - start)

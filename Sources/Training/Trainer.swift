@@ -117,9 +117,9 @@ public final class Trainer {
     ) throws -> StepReport? {
         let fm = FileManager.default
         try fm.createDirectory(at: output, withIntermediateDirectories: true)
-        // OpenBLAS's products use exactly `threads` (its default is every core), restored afterwards.
-        let previousBLASThreads = BLASThreads.exchange(threads)
-        defer { BLASThreads.set(previousBLASThreads) }
+        // This thread's matrix products use exactly `threads` (thread-local: ComputeThreads), restored afterwards.
+        let previousComputeThreads = ComputeThreads.exchange(threads)
+        defer { ComputeThreads.set(previousComputeThreads) }
         let trainable = model.trainable, gradients = model.gradients
         let optimizer = try configuration.optimizer.makeOptimizer(
             parameterCount: trainable.storage.count, ranges: decayRanges(trainable))

@@ -49,7 +49,6 @@ struct GradcheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.set(1)
         let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
         let parameters = try directory.loadParameters()
         var rng = SplitMix64(seed: seed)

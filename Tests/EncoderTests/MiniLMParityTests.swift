@@ -58,3 +58,34 @@ struct MiniLMParityTests {
         #expect(maxAbsDifference(one, many) <= 1e-5)
     }
 }
+
+/// Two encoders in one process at once, with different thread counts (one batch on two threads:
+/// its matrix products split; many batches on one), give exactly what each gives alone.
+@Suite struct ConcurrentEncoderTests {
+    @Test func twoEncodersAtOnceGiveTheirOwnResults() throws {
+        let ids = Array(try Fixtures.json("minilm_ids.json", as: [[Int32]].self).prefix(48))
+        let first = try SentenceEncoder(modelDirectory: Fixtures.miniLM)
+        let second = try SentenceEncoder(modelDirectory: Fixtures.miniLM)
+        let aloneA = first.encode(tokenIDs: ids, batchSize: 64, threads: 2)
+        let aloneB = second.encode(tokenIDs: ids, batchSize: 8, threads: 1)
+        nonisolated(unsafe) var together: [[Float]] = [[], []]
+        let group = DispatchGroup()
+        let runs: [@Sendable () -> [Float]] = [
+            { first.encode(tokenIDs: ids, batchSize: 64, threads: 2) },
+            { second.encode(tokenIDs: ids, batchSize: 8, threads: 1) },
+        ]
+        for slot in 0..<2 {
+            let run = runs[slot]
+            group.enter()
+            Thread.detachNewThread {
+                var last: [Float] = []
+                for _ in 0..<3 { last = run() }
+                together[slot] = last
+                group.leave()
+            }
+        }
+        group.wait()
+        #expect(together[0] == aloneA)
+        #expect(together[1] == aloneB)
+    }
+}

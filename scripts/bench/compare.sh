@@ -2,7 +2,8 @@
 # Two builds of EmbedTune against each other, in turns, on the same machine in one run: encoding
 # throughput (`embed` of ../shared/bench/corpus.txt, batch 32, length 128), LoRA and full training
 # steps/s (batch 32, length 128, pairs of neighbouring corpus sentences) and exact search latency
-# (embedtune-bench-search, 100k vectors), 1 thread, ROUNDS rounds (default 3). Prints each round and
+# (embedtune-bench-search, 100k vectors, 1 thread), THREADS threads (default 1) for the rest, ROUNDS rounds
+# (default 3). Prints each round and
 # the medians with the ratio new/old. Used to show that a change costs no speed.
 #
 #   scripts/bench/compare.sh OLD_BUILD_DIR NEW_BUILD_DIR      # e.g. /tmp/old/.build/release .build/release
@@ -10,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BENCH=${BENCH:-../shared/bench}
 ROUNDS=${ROUNDS:-3}
+THREADS=${THREADS:-1}
+KINDS=${KINDS:-encode lora full search}
 old=$1 new=$2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -25,13 +28,13 @@ run() {  # run BUILD KIND -> one number
     local b=$1 kind=$2
     case $kind in
     encode)
-        OPENBLAS_NUM_THREADS=1 "$b/embedtune" embed --model $model --threads 1 --batch-size 32 --max-length 128 \
+        "$b/embedtune" embed --model $model --threads $THREADS --batch-size 32 --max-length 128 \
             --benchmark-repeats 1 < "$BENCH/corpus.txt" | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["sentences_per_s"])' ;;
     lora|full)
         local extra=(--lr 1e-4); [ "$kind" = full ] && extra=(--full --lr 2e-5)
         rm -rf "$out/train"
-        OPENBLAS_NUM_THREADS=1 "$b/embedtune" train --model $model --data "$out/pairs.jsonl" --output "$out/train" \
-            --max-steps 13 --threads 1 --max-length 128 "${extra[@]}" 2> /dev/null
+        "$b/embedtune" train --model $model --data "$out/pairs.jsonl" --output "$out/train" \
+            --max-steps 13 --threads $THREADS --max-length 128 "${extra[@]}" 2> /dev/null
         python3 - "$out/train/metrics.jsonl" <<'PY'
 import json, sys
 steps = [json.loads(l) for l in open(sys.argv[1])]
@@ -45,7 +48,7 @@ import json, sys
 print(json.loads(sys.stdin.read().strip().splitlines()[-1])["exact_1t_median_ms"])' ;;
     esac
 }
-for kind in encode lora full search; do
+for kind in $KINDS; do
     for r in $(seq 1 "$ROUNDS"); do
         o=$(run "$old" $kind old); n=$(run "$new" $kind new)
         echo "$kind round $r: old $o new $n" >&2

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+@testable import Tensor
+
+/// The compute context is per thread, and a product split over threads equals the unsplit one.
+struct ComputeThreadsTests {
+    @Test func theThreadCountIsPerThread() {
+        #expect(ComputeThreads.current == 1)
+        ComputeThreads.with(3) {
+            #expect(ComputeThreads.current == 3)
+            nonisolated(unsafe) var seen = 0
+            let done = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                seen = ComputeThreads.current
+                done.signal()
+            }
+            done.wait()
+            #expect(seen == 1, "another thread sees its own value")
+        }
+        #expect(ComputeThreads.current == 1)
+        #expect(ComputeThreads.with(0) { ComputeThreads.current } == 1)
+    }
+
+    /// Every transpose combination, shapes wide and tall, split into 2 and 3 parts: equal to one
+    /// thread up to float rounding (OpenBLAS picks its kernels by block shape), and concurrent
+    /// products on two threads with different counts give exactly what each gives alone.
+    @Test(arguments: [(300, 200, 64), (40, 900, 48), (513, 17, 129)])
+    func splitProductsEqualTheUnsplitOne(m: Int, n: Int, k: Int) {
+        var rng = SplitMix64(seed: UInt64(m * n))
+        let a = (0..<(m * k)).map { _ in rng.nextUniform() - 0.5 }, b = (0..<(k * n)).map { _ in rng.nextUniform() - 0.5 }
+        for (ta, tb) in [(Transpose.none, Transpose.none), (.transposed, .none), (.none, .transposed), (.transposed, .transposed)] {
+            func run(_ threads: Int) -> [Float] {
+                var c = [Float](repeating: 0.25, count: m * n)
+                ComputeThreads.with(threads) {
+                    gemm(ta, tb, m: m, n: n, k: k, alpha: 0.5, a: a, b: b, beta: 2, c: &c)
+                }
+                return c
+            }
+            let one = run(1)
+            #expect(m * n * k >= splitWork, "the shape must be large enough to split")
+            let two = run(2), three = run(3)
+            for split in [two, three] {
+                let worst = zip(split, one).map { abs($0 - $1) / Swift.max(1, abs($1)) }.max() ?? .nan
+                #expect(worst <= 1e-5, "\(ta) \(tb): \(worst)")
+            }
+            nonisolated(unsafe) var results: [[Float]] = [[], []]
+            nonisolated(unsafe) let run = run
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                var last: [Float] = []
+                for _ in 0..<5 { last = run(i + 1) }
+                results[i] = last
+            }
+            #expect(results[0] == one && results[1] == two, "concurrent \(ta) \(tb)")
+        }
+    }
+}
