@@ -9,7 +9,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "embedtune", targets: ["embedtune"]),
-        .library(name: "EmbedTune", targets: ["Tensor", "Tokenizer", "Kernels", "Encoder", "Training", "Retrieval"]),
+        .library(
+            name: "EmbedTune",
+            targets: ["Tensor", "Tokenizer", "Kernels", "Encoder", "Datasets", "Store", "Training", "Reports", "Retrieval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,14 +32,15 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["CUtf8proc"]),
         .target(name: "Kernels", dependencies: ["Tensor", "CSIMD"]),
         .target(name: "Encoder", dependencies: ["Tensor", "Kernels", "Tokenizer"]),
-        .target(name: "Training", dependencies: ["Tensor", "Tokenizer", "Kernels", "Encoder", "CSIMD"]),
-        .target(
-            name: "Retrieval",
-            dependencies: ["Tensor", "Encoder", "CSIMD", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Datasets"),
+        .target(name: "Store", dependencies: ["Tensor", "CSIMD", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Training", dependencies: ["Tensor", "Tokenizer", "Kernels", "Encoder", "Datasets", "CSIMD"]),
+        .target(name: "Reports", dependencies: ["Datasets"]),
+        .target(name: "Retrieval", dependencies: ["Tensor", "Encoder", "Datasets", "Store"]),
         .target(
             name: "Service",
             dependencies: [
-                "Retrieval", "Encoder",
+                "Retrieval", "Encoder", "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -46,20 +49,24 @@ let package = Package(
         .executableTarget(
             name: "embedtune",
             dependencies: [
-                "Tensor", "Kernels", "Encoder", "Tokenizer", "Training", "Retrieval", "Service",
+                "Tensor", "Kernels", "Encoder", "Tokenizer", "Datasets", "Store", "Training", "Reports", "Retrieval", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(name: "embedtune-bench-search", dependencies: ["Tensor", "Retrieval"], path: "Sources/BenchSearch"),
+        .executableTarget(name: "embedtune-bench-search", dependencies: ["Tensor", "Store"], path: "Sources/BenchSearch"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"], exclude: ["Fixtures"]),
         .testTarget(name: "KernelsTests", dependencies: ["Tensor", "Kernels", "CSIMD"], exclude: ["Fixtures"]),
         .testTarget(name: "EncoderTests", dependencies: ["Tensor", "Tokenizer", "Kernels", "Encoder"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Tensor", "Kernels", "Encoder", "Training"], exclude: ["Fixtures"]),
-        .testTarget(name: "RetrievalTests", dependencies: ["Tensor", "Encoder", "Retrieval", "CSIMD"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "TrainingTests", dependencies: ["Tensor", "Kernels", "Encoder", "Datasets", "Training", "Reports"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "RetrievalTests", dependencies: ["Tensor", "Encoder", "Datasets", "Store", "Retrieval", "CSIMD"],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "Service", "Encoder", "Retrieval", "Tensor",
+                "Service", "Encoder", "Store", "Retrieval", "Tensor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),

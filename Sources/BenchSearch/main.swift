@@ -9,7 +9,7 @@
 //   embedtune-bench-search --n 1000000 [--dim 384] [--queries 100] [--k 10] [--seed 7] [--db PATH] [--probe]
 //                          [--nibble-candidates N]
 import Foundation
-import Retrieval
+import Store
 import Tensor
 
 func argument(_ name: String, _ fallback: Int) -> Int {
@@ -115,8 +115,8 @@ do {
         let hit = zip(a, ref).reduce(0) { $0 + Set($1.0).intersection($1.1).count }
         return (Double(hit) / Double(ref.reduce(0) { $0 + $1.count }) * 1e4).rounded() / 1e4
     }
-    let (exact1, reference, referenceScores) = series("exact_1t") { TopK.search(query: $0, matrix: matrix, k: k, threads: 1) }
-    let (exact2, _, _) = series("exact_2t") { TopK.search(query: $0, matrix: matrix, k: k, threads: 2) }
+    let (exact1, reference, referenceScores) = series("exact_1t") { TopK.search(query: $0, matrix: matrix, k: k, scan: .exact, threads: 1) }
+    let (exact2, _, _) = series("exact_2t") { TopK.search(query: $0, matrix: matrix, k: k, scan: .exact, threads: 2) }
     var rescored = 0
     let (bounded1, b1hits, b1scores) = series("bounded_1t") {
         var r = 0
@@ -124,20 +124,20 @@ do {
         return TopK.searchBounded(query: $0, matrix: matrix, quantized: quantized, k: k, threads: 1, rescored: &r)
     }
     let (bounded2, b2hits, b2scores) = series("bounded_2t") {
-        TopK.searchBounded(query: $0, matrix: matrix, quantized: quantized, k: k, threads: 2)
+        TopK.search(query: $0, matrix: matrix, k: k, scan: .exactThroughInt8(quantized), threads: 2)
     }
-    let (quant1, q1hits, _) = series("quantized_1t") { TopK.searchQuantized(query: $0, matrix: matrix, quantized: quantized, k: k, threads: 1) }
-    let (quant2, _, _) = series("quantized_2t") { TopK.searchQuantized(query: $0, matrix: matrix, quantized: quantized, k: k, threads: 2) }
+    let (quant1, q1hits, _) = series("quantized_1t") { TopK.search(query: $0, matrix: matrix, k: k, scan: .int8(quantized), threads: 1) }
+    let (quant2, _, _) = series("quantized_2t") { TopK.search(query: $0, matrix: matrix, k: k, scan: .int8(quantized), threads: 2) }
     t = now()
     let nibbles = NibbleMatrix(quantized: quantized)
     result["nibble_build_s"] = ms(now() - t) / 1e3
     let c4 = argument("--nibble-candidates", TopK.nibbleCandidates(k: k))
     result["nibble_candidates"] = c4
     let (nib1, n1hits, _) = series("nibble_1t") {
-        TopK.searchQuantized(query: $0, matrix: matrix, nibbles: nibbles, k: k, candidates: c4, threads: 1)
+        TopK.search(query: $0, matrix: matrix, k: k, scan: .nibble(nibbles, candidates: c4), threads: 1)
     }
     let (nib2, _, _) = series("nibble_2t") {
-        TopK.searchQuantized(query: $0, matrix: matrix, nibbles: nibbles, k: k, candidates: c4, threads: 2)
+        TopK.search(query: $0, matrix: matrix, k: k, scan: .nibble(nibbles, candidates: c4), threads: 2)
     }
     result["nibble_1t_median_ms"] = nib1
     result["nibble_2t_median_ms"] = nib2

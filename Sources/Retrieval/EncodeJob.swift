@@ -1,12 +1,14 @@
+import Datasets
 import Encoder
 import Foundation
+import Store
 
 /// Batch-encodes a corpus file into a vector store, resumably (the `embedtune encode` job).
 ///
 /// 1. If the database exists, the model recorded in it must have the encoder's fingerprint
 ///    (`StoreError.truncationMismatch` when the embeddings are truncated differently,
 ///    `StoreError.fingerprintMismatch` otherwise) — checked before anything is read or written.
-/// 2. The whole input is read once and validated: a bad line throws its `CorpusError` (file:line)
+/// 2. The whole input is read once and validated: a bad line throws its `DataError` (file:line)
 ///    before the store is written to; with `skipInvalid` it is reported as `.invalidLine` and skipped.
 ///    Every document's content hash (`ContentHash`) is compared with the stored one: equal →
 ///    unchanged, different → updated, absent → new.
@@ -15,7 +17,7 @@ import Foundation
 ///    `batchSize`) and upserted in ONE transaction. A run killed at any moment therefore leaves whole
 ///    chunks only; the next run finds them by hash, and cuts the remaining documents into the same
 ///    chunks an uninterrupted run would have — so it ends with the same rows in the same order.
-///    BEIR documents are embedded as `RetrievalEvaluation.passage` (title + " " + text).
+///    BEIR documents are embedded as their `passage` ((title + " " + text).strip()).
 /// 4. With `quantize`, or when the store already held an int8 copy and this run wrote vectors,
 ///    `VectorStore.quantize()` recomputes the int8 scales and codes.
 public struct EncodeJob: Sendable {
@@ -140,7 +142,7 @@ public struct EncodeJob: Sendable {
     /// The chunk's rows: fields, content hash and embedding (dimension floats each).
     private func encode(_ chunk: [CorpusDocument]) -> [StoredDocument] {
         let d = encoder.dimension
-        let texts = ModelPrompts.apply(model.documentPrompt, to: chunk.map(RetrievalEvaluation.passage))
+        let texts = ModelPrompts.apply(model.documentPrompt, to: chunk.map(\.passage))
         let vectors = encoder.encode(texts, batchSize: batchSize, threads: threads)
         return chunk.enumerated().map { i, doc in
             StoredDocument(id: doc.id, title: doc.title, text: doc.text, embedding: Array(vectors[i * d..<(i + 1) * d]))
@@ -153,7 +155,7 @@ private final class InvalidLineCounter {
     private let report: (EncodeEvent) -> Void
     private(set) var count = 0
     init(_ report: @escaping (EncodeEvent) -> Void) { self.report = report }
-    func record(_ error: CorpusError) {
+    func record(_ error: DataError) {
         count += 1
         report(.invalidLine(error))
     }

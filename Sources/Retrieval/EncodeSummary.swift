@@ -1,3 +1,5 @@
+import Datasets
+import Store
 /// Which documents of the input one encode run takes: `--shard i/n` keeps the valid documents whose
 /// 0-based position in the input is `i` modulo `n`, so n runs (on n machines) split a corpus.
 public struct Shard: Sendable, Equatable, CustomStringConvertible {
@@ -55,7 +57,7 @@ public struct EncodeSummary: Sendable, Equatable {
 /// input is validated, `planned` once, `committed` after every chunk, `quantizing` at most once.
 public enum EncodeEvent: Sendable {
     /// A bad line skipped under `skipInvalid`.
-    case invalidLine(CorpusError)
+    case invalidLine(DataError)
     /// The whole input is valid (or its bad lines skipped); counts of what will be encoded.
     case planned(EncodeSummary)
     /// A chunk was encoded and committed: `done` of the run's `total` documents are stored.

@@ -1,4 +1,5 @@
 import Encoder
+import Store
 import Tensor
 
 /// Hard-negative mining with the semantics of sentence-transformers' `mine_hard_negatives`
@@ -30,7 +31,7 @@ public struct HardNegativeMiner {
         pairs: [MiningPair], corpus: [MiningDocument], storedVectors: VectorMatrix? = nil,
         embedder: some MiningEmbedder, onEvent: (MiningEvent) -> Void = { _ in }
     ) throws(MiningError) -> MiningResult {
-        guard !pairs.isEmpty else { throw .noPairs(file: "(no pairs given)") }
+        guard !pairs.isEmpty else { throw .invalidOption(option: "data", reason: "no (anchor, positive) pairs") }
         if let storedVectors, storedVectors.count != corpus.count || storedVectors.dimension != embedder.dimension {
             throw .invalidOption(option: "db", reason: "\(storedVectors.count) stored vectors of dimension "
                 + "\(storedVectors.dimension) for \(corpus.count) documents of dimension \(embedder.dimension)")

@@ -1,3 +1,4 @@
+import Store
 /// How negatives are drawn from the candidates that survive the filters (sentence-transformers'
 /// `sampling_strategy`).
 public enum NegativeSampling: String, Sendable, CaseIterable {

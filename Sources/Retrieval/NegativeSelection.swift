@@ -1,3 +1,4 @@
+import Store
 import Tensor
 
 /// The filtering and sampling upstream's `mine_hard_negatives` applies to each anchor's candidate

@@ -1,8 +1,10 @@
+import Datasets
 import Encoder
 import Foundation
+import Store
 
-/// BEIR-style retrieval evaluation of an encoder: embed the corpus (title and text joined by a space,
-/// as BEIR's sentence-transformers models do) and the queries, exact cosine top-100 for every query,
+/// BEIR-style retrieval evaluation of an encoder: embed the corpus (each document's `passage`, as
+/// BEIR's sentence-transformers models do) and the queries, exact cosine top-100 for every query,
 /// then trec_eval / pytrec_eval metrics over the queries of the qrels.
 public struct RetrievalEvaluation: Sendable {
     public let dataset: BEIRDataset
@@ -18,12 +20,6 @@ public struct RetrievalEvaluation: Sendable {
         self.init(dataset: try BEIRDataset.load(directory: directory, split: split))
     }
 
-    /// The text a corpus document is embedded as.
-    public static func passage(_ document: CorpusDocument) -> String {
-        guard let title = document.title, !title.isEmpty else { return document.text }
-        return title + " " + document.text
-    }
-
     /// Metrics ("ndcg@10", "mrr@10", "recall@10", "recall@100", "map@100") of `encoder` on the dataset.
     public func evaluate(
         _ encoder: SentenceEncoder, threads: Int, progress: ((EncodingProgress) -> Void)? = nil
@@ -33,7 +29,7 @@ public struct RetrievalEvaluation: Sendable {
         let (queryPrompt, documentPrompt) = prompts ?? (
             try? own.resolve(prompt: nil, name: nil, role: .query), try? own.resolve(prompt: nil, name: nil, role: .document))
         let documents = encoder.encode(
-            ModelPrompts.apply(documentPrompt, to: dataset.corpus.map(Self.passage)), batchSize: batchSize,
+            ModelPrompts.apply(documentPrompt, to: dataset.corpus.map(\.passage)), batchSize: batchSize,
             threads: threads, progress: progress)
         let d = encoder.dimension
         let matrix = VectorMatrix(count: dataset.corpus.count, dimension: d, ids: dataset.corpus.map(\.id))

@@ -1,5 +1,6 @@
 import Encoder
 import Foundation
+import Store
 
 /// One search hit: the document and its cosine similarity to the query.
 public struct SearchResult: Sendable, Equatable {
@@ -40,10 +41,10 @@ public enum SearchError: Error, Equatable, CustomStringConvertible {
 /// fingerprint and refuses a model that differs from the one that wrote the vectors; then it loads
 /// every stored vector once, from one read snapshot (WAL: an encode may be writing meanwhile).
 /// Queries are exact cosine top-k; when the store has an int8 copy, the exact search reads it with
-/// proven error bounds (`TopK.searchBounded`: the same results as the full float32 scan, about a
-/// quarter of the memory traffic), otherwise every float32 row (`TopK.search`). With `quantized`,
+/// proven error bounds (`TopK.Scan.exactThroughInt8`: the same results as the full float32 scan, about a
+/// quarter of the memory traffic), otherwise every float32 row (`TopK.Scan.exact`). With `quantized`,
 /// a 4-bit copy derived from the int8 codes at load (`NibbleMatrix`, an eighth of the float32
-/// bytes) is scanned and its best candidates are rescored in float32 (`TopK.searchQuantized`:
+/// bytes) is scanned and its best candidates are rescored in float32 (`TopK.Scan.nibble`:
 /// approximate; the store must have been quantized).
 public final class Searcher: @unchecked Sendable {
     public let databasePath: String
@@ -118,10 +119,10 @@ public final class Searcher: @unchecked Sendable {
         let hits = vector.withUnsafeBufferPointer { q -> [TopK.Hit] in
             guard let base = q.baseAddress else { return [] }
             if let nibbleCopy {
-                return TopK.searchQuantized(query: base, matrix: matrix, nibbles: nibbleCopy, k: k, threads: threads)
+                return TopK.search(query: base, matrix: matrix, k: k, scan: .nibble(nibbleCopy), threads: threads)
             }
-            guard let int8Copy else { return TopK.search(query: base, matrix: matrix, k: k, threads: threads) }
-            return TopK.searchBounded(query: base, matrix: matrix, quantized: int8Copy, k: k, threads: threads)
+            guard let int8Copy else { return TopK.search(query: base, matrix: matrix, k: k, scan: .exact, threads: threads) }
+            return TopK.search(query: base, matrix: matrix, k: k, scan: .exactThroughInt8(int8Copy), threads: threads)
         }
         let ids = hits.map { matrix.ids[$0.index] }
         let documents = Dictionary(try store.documents(ids: ids).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

@@ -1,5 +1,6 @@
 import Foundation
 import Retrieval
+import Store
 
 /// The search index of the service, reopened when its database changes: every `/search` first compares
 /// the database file's and its WAL file's size and modification time with those of the last load (two

@@ -1,6 +1,7 @@
 import Encoder
 import Foundation
 import Retrieval
+import Store
 
 /// The frozen encoder and, with a database, its `Searcher` (the vectors loaded once, the same
 /// search as `embedtune search`): what `embedtune serve` loads once and shares read-only between

@@ -1,3 +1,4 @@
+import Datasets
 import Encoder
 
 extension TrainingPairs {

@@ -1,17 +1,5 @@
+import Datasets
 import Foundation
-
-/// One training example: an anchor, its positive, and zero or more hard negatives.
-public struct TrainingPair: Sendable, Hashable {
-    public var anchor: String
-    public var positive: String
-    public var negatives: [String]
-
-    public init(anchor: String, positive: String, negatives: [String] = []) {
-        self.anchor = anchor
-        self.positive = positive
-        self.negatives = negatives
-    }
-}
 
 /// Training examples with integer identities of their texts (equal texts, equal keys, across anchors,
 /// positives and negatives) for `InfoNCEKeys`.
@@ -52,30 +40,8 @@ public struct TrainingPairs: Sendable {
                     negatives: negativeKeys.map { column in indices.map { column[$0] } })
     }
 
-    /// A JSONL file (`loadJSONL`) or a BEIR directory (`loadBEIR` with `split`).
-    public static func load(_ url: URL, split: String = "train") throws(TrainingDataError) -> TrainingPairs {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw .notFound(file: url.path) }
-        return isDirectory.boolValue ? try loadBEIR(url, split: split) : try loadJSONL(url)
-    }
-
-    /// JSON Lines with the sentence-transformers column names: `anchor` and `positive` (strings) and
-    /// optionally `negative` (a string or a list of strings) or `negative_1` ... `negative_n` (the
-    /// n-tuple columns, see `JSONLine.negatives()`), the same count on every line. Other fields are
-    /// ignored; blank lines are skipped.
-    public static func loadJSONL(_ url: URL) throws(TrainingDataError) -> TrainingPairs {
-        var pairs: [TrainingPair] = []
-        var negativeCount: Int?
-        for row in try JSONLine.objects(url) {
-            let pair = TrainingPair(anchor: try row.string("anchor"), positive: try row.string("positive"),
-                                    negatives: try row.negatives())
-            if let expected = negativeCount, expected != pair.negatives.count {
-                throw .inconsistentNegatives(file: row.file, line: row.line, expected: expected, found: pair.negatives.count)
-            }
-            negativeCount = pair.negatives.count
-            pairs.append(pair)
-        }
-        if pairs.isEmpty { throw .noPairs(file: url.path) }
-        return TrainingPairs(pairs)
+    /// A JSONL file or a BEIR directory (with `split`), read by `PairData`.
+    public static func load(_ url: URL, split: String = "train") throws(DataError) -> TrainingPairs {
+        TrainingPairs(try PairData.load(path: url.path, split: split).pairs)
     }
 }

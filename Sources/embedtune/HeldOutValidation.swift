@@ -1,3 +1,4 @@
+import Datasets
 import Encoder
 import Foundation
 import Retrieval
@@ -26,7 +27,7 @@ extension TrainingEvaluation {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue {
             let dataset = try BEIRDataset.load(directory: URL(fileURLWithPath: data), split: split)
-            for doc in dataset.corpus { _ = document(RetrievalEvaluation.passage(doc)) }
+            for doc in dataset.corpus { _ = document(doc.passage) }
         }
         var queryIDs: [String: String] = [:]
         var queries: [BEIRQuery] = []

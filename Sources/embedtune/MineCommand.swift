@@ -2,6 +2,7 @@ import ArgumentParser
 import Encoder
 import Foundation
 import Retrieval
+import Store
 
 struct MineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -53,8 +53,8 @@ struct SearchCommand: ParsableCommand {
             return
         }
         // One JSON line per input line, flushed at once so the command also serves a pipe interactively.
-        var lines = LineReader(fileDescriptor: 0)
-        while let line = try lines.next() {
+        let lines = StandardInput.reader()
+        while let line = try lines.nextText() {
             Self.appendJSON(query: line, results: try searcher.search(line, k: k, threads: threads), to: &out)
             try out.flush()
         }

@@ -37,14 +37,14 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         let tokenizer = try BertTokenizer.load(modelDirectory: URL(fileURLWithPath: model))
-        var reader = LineReader(fileDescriptor: 0)
+        let reader = StandardInput.reader()
         if countOnly {
-            try benchmark(tokenizer, lines: try reader.readAll())
+            try benchmark(tokenizer, lines: try StandardInput.readLines())
             return
         }
         var writer = OutputBuffer(fileDescriptor: 1)
         var ids: [Int32] = []
-        while let line = try reader.next() {
+        while let line = try reader.nextText() {
             ids.removeAll(keepingCapacity: true)
             tokenizer.encodeIDs(line, maxLength: maxLength, appendingTo: &ids)
             writer.append("{\"ids\":[")

@@ -1,23 +1,24 @@
+@testable import Datasets
 import Foundation
 import Testing
 @testable import Retrieval
 
 @Suite struct CorpusReaderTests {
-    func read(_ text: String, name: String = "c.jsonl", skipInvalid: Bool = false) throws -> ([CorpusDocument], [CorpusError]) {
+    func read(_ text: String, name: String = "c.jsonl", skipInvalid: Bool = false) throws -> ([CorpusDocument], [DataError]) {
         let dir = try TempDirectory()
         defer { dir.cleanup() }
         let path = try dir.write(name, text)
-        var skipped: [CorpusError] = []
+        var skipped: [DataError] = []
         let docs = try CorpusReader(path: path, skipInvalid: skipInvalid) { skipped.append($0) }.readAll()
         return (docs, skipped)
     }
 
     /// The error thrown for `text`, with the file name reduced to its last component.
-    func failure(_ text: String, name: String = "c.jsonl") throws -> CorpusError? {
+    func failure(_ text: String, name: String = "c.jsonl") throws -> DataError? {
         do {
             _ = try read(text, name: name)
             return nil
-        } catch let error as CorpusError {
+        } catch let error as DataError {
             return error
         }
     }
@@ -83,7 +84,7 @@ import Testing
         defer { dir.cleanup() }
         let path = dir.path("c.txt")
         try Data([0x6F, 0x6B, 0x0A, 0xFF, 0xFE, 0x0A]).write(to: URL(fileURLWithPath: path))
-        #expect(throws: CorpusError.invalidUTF8(file: path, line: 2)) { try CorpusReader(path: path).readAll() }
+        #expect(throws: DataError.invalidUTF8(file: path, line: 2)) { try CorpusReader(path: path).readAll() }
     }
 
     @Test func skipInvalidReportsAndSkipsEveryBadLine() throws {
@@ -100,7 +101,7 @@ import Testing
     }
 
     @Test func missingFileIsAnError() {
-        #expect(throws: CorpusError.self) { try CorpusReader(path: "/nonexistent/corpus.jsonl") }
+        #expect(throws: DataError.self) { try CorpusReader(path: "/nonexistent/corpus.jsonl") }
     }
 
     @Test func batchesStreamInOrder() throws {
@@ -147,7 +148,8 @@ import Testing
         do {
             _ = try BEIRDataset.load(directory: dir.url, split: "test")
             Issue.record("accepted a row without tabs")
-        } catch let e as CorpusError {
+        } catch {
+            let e = error
             #expect(e.line == 3 && e.file.hasSuffix("qrels/test.tsv"))
         }
     }
@@ -155,13 +157,13 @@ import Testing
     @Test func nonIntegerScoreIsAnError() throws {
         let dir = try makeDataset(qrels: "query-id\tcorpus-id\tscore\nq1\td1\thigh\n")
         defer { dir.cleanup() }
-        #expect(throws: CorpusError.self) { try BEIRDataset.load(directory: dir.url, split: "test") }
+        #expect(throws: DataError.self) { try BEIRDataset.load(directory: dir.url, split: "test") }
     }
 
     @Test func qrelsQueryWithoutTextIsAnError() throws {
         let dir = try makeDataset(qrels: "query-id\tcorpus-id\tscore\nq1\td1\t1\nq9\td1\t1\n")
         defer { dir.cleanup() }
-        #expect(throws: CorpusError.unknownQuery(file: dir.path("qrels/test.tsv"), line: 3, id: "q9")) {
+        #expect(throws: DataError.unknownQuery(file: dir.path("qrels/test.tsv"), line: 3, id: "q9")) {
             try BEIRDataset.load(directory: dir.url, split: "test")
         }
     }
@@ -172,7 +174,8 @@ import Testing
         do {
             _ = try BEIRDataset.load(directory: dir.url, split: "dev")
             Issue.record("loaded a missing split")
-        } catch let e as CorpusError {
+        } catch {
+            let e = error
             #expect(e.file.hasSuffix("qrels/dev.tsv"))
         }
     }

@@ -1,5 +1,6 @@
 import Encoder
 import Foundation
+@testable import Store
 import Tensor
 @testable import Retrieval
 

@@ -1,5 +1,7 @@
+@testable import Datasets
 import Encoder
 import Foundation
+@testable import Store
 import Testing
 @testable import Retrieval
 
@@ -59,8 +61,8 @@ import Testing
         let doc = corpus[41]
         #expect(changed.text == doc.text)
         #expect(changed.contentHash == ContentHash.of(id: doc.id, title: doc.title, text: doc.text))
-        let fresh = try TestModels.tiny().encode([RetrievalEvaluation.passage(
-            CorpusDocument(id: doc.id, title: doc.title, text: doc.text, line: 42))])
+        let fresh = try TestModels.tiny().encode([
+            CorpusDocument(id: doc.id, title: doc.title, text: doc.text, line: 42).passage])
         #expect(zip(changed.bits, fresh).allSatisfy { abs(Float(bitPattern: $0) - $1) <= 1e-5 })
         #expect(changed.bits != before.rows[41].bits)
     }
@@ -84,7 +86,7 @@ import Testing
     }
 
     /// Each bad line, placed at line 4 of 6.
-    static let badLines: [(name: String, line: String, expected: @Sendable (String) -> CorpusError)] = [
+    static let badLines: [(name: String, line: String, expected: @Sendable (String) -> DataError)] = [
         ("invalid JSON", "{\"_id\": \"x\", \"text\": ", { .invalidJSON(file: $0, line: 4, reason: "") }),
         ("missing id", "{\"text\": \"no id here\"}", { .missingField(file: $0, line: 4, field: "_id or id") }),
         ("missing text", "{\"_id\": \"x\", \"title\": \"t\"}", { .missingField(file: $0, line: 4, field: "text") }),
@@ -107,7 +109,7 @@ import Testing
         do {
             _ = try encodeJob(input, dir.path("v.db")).run()
             Issue.record("\(bad.name): the run did not fail")
-        } catch let error as CorpusError {
+        } catch let error as DataError {
             #expect(error.line == 4 && error.file == input, "\(bad.name): \(error)")
             #expect(String(describing: error).contains("\(input):4"), "\(error)")
             if case .invalidJSON = expected { if case .invalidJSON = error {} else { Issue.record("\(error)") } }
@@ -115,7 +117,7 @@ import Testing
         }
         #expect(try StoreDump(path: dir.path("v.db")) == before, "\(bad.name): the database was touched")
         // A database that did not exist is not created.
-        #expect(throws: CorpusError.self) { _ = try encodeJob(input, dir.path("new.db")).run() }
+        #expect(throws: DataError.self) { _ = try encodeJob(input, dir.path("new.db")).run() }
         #expect(!FileManager.default.fileExists(atPath: dir.path("new.db")))
     }
 
@@ -129,7 +131,7 @@ import Testing
         let input = try dir.write("input.jsonl", lines.joined(separator: "\n") + "\n")
         var job = try encodeJob(input, dir.path("v.db"))
         job.skipInvalid = true
-        var reported: [CorpusError] = []
+        var reported: [DataError] = []
         let summary = try job.run(onEvent: { if case .invalidLine(let e) = $0 { reported.append(e) } })
         #expect(reported.map(\.line) == [4], "\(bad.name)")
         #expect(summary.skippedInvalid == 1 && summary.new == 5 && summary.stored == 5)

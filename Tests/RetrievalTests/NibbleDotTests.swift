@@ -1,4 +1,5 @@
 import CSIMD
+@testable import Store
 import Tensor
 import Testing
 @testable import Retrieval

@@ -1,4 +1,5 @@
 import Foundation
+@testable import Store
 import Tensor
 import Testing
 @testable import Retrieval
@@ -38,7 +39,7 @@ import Testing
             let exact = TopK.search(query: q, matrix: m, k: 10)
             for threads in [1, 2] {
                 let approx = q.withUnsafeBufferPointer {
-                    TopK.searchQuantized(query: $0.baseAddress!, matrix: m, nibbles: nm, k: 10, threads: threads)
+                    TopK.searchNibble(query: $0.baseAddress!, matrix: m, nibbles: nm, k: 10, threads: threads)
                 }
                 found += Set(exact.map(\.index)).intersection(approx.map(\.index)).count
                 total += 10
@@ -61,7 +62,7 @@ import Testing
         for q in randomVectors(10, dimension, seed: 42) {
             let exact = TopK.search(query: q, matrix: m, k: 10)
             let all = q.withUnsafeBufferPointer {
-                TopK.searchQuantized(query: $0.baseAddress!, matrix: m, nibbles: nm, k: 10, candidates: m.count)
+                TopK.searchNibble(query: $0.baseAddress!, matrix: m, nibbles: nm, k: 10, candidates: m.count)
             }
             #expect(all.map(\.index) == exact.map(\.index))
             #expect(all.map(\.score) == exact.map(\.score))

@@ -1,4 +1,5 @@
 import Foundation
+@testable import Store
 import Testing
 @testable import Retrieval
 

@@ -1,3 +1,4 @@
+@testable import Store
 import Testing
 @testable import Retrieval
 

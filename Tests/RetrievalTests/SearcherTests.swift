@@ -1,5 +1,7 @@
+@testable import Datasets
 import Encoder
 import Foundation
+@testable import Store
 import Testing
 @testable import Retrieval
 
@@ -13,7 +15,7 @@ import Testing
         #expect(searcher.count == 80)
         for i in [0, 13, 79] {
             let doc = corpus[i]
-            let query = RetrievalEvaluation.passage(CorpusDocument(id: doc.id, title: doc.title, text: doc.text, line: 0))
+            let query = CorpusDocument(id: doc.id, title: doc.title, text: doc.text, line: 0).passage
             let results = try searcher.search(query, k: 5)
             #expect(results.count == 5)
             #expect(results.map(\.rank) == [1, 2, 3, 4, 5])

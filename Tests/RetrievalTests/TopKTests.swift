@@ -1,4 +1,5 @@
 import Foundation
+@testable import Store
 import Tensor
 import Testing
 @testable import Retrieval
@@ -98,7 +99,7 @@ import Testing
         for q in randomVectors(30, 64, seed: 22, normalized: true) {
             let exact = TopK.search(query: q, matrix: m, k: 10)
             let approx = q.withUnsafeBufferPointer {
-                TopK.searchQuantized(query: $0.baseAddress!, matrix: m, quantized: qm, k: 10, threads: 2)
+                TopK.searchInt8(query: $0.baseAddress!, matrix: m, quantized: qm, k: 10, threads: 2)
             }
             found += Set(exact.map(\.index)).intersection(approx.map(\.index)).count
             total += 10

@@ -1,5 +1,7 @@
+@testable import Datasets
 import Encoder
 import Foundation
+@testable import Store
 import Testing
 @testable import Retrieval
 
@@ -72,7 +74,7 @@ import Testing
         #expect(searcher.encoder.dimension == 8 && searcher.matrix.dimension == 8)
 
         let full = try TestModels.tiny()
-        let passages = corpus.map { RetrievalEvaluation.passage(CorpusDocument(id: $0.id, title: $0.title, text: $0.text, line: 0)) }
+        let passages = corpus.map { CorpusDocument(id: $0.id, title: $0.title, text: $0.text, line: 0).passage }
         let documents = sliceAndNormalise(full.encode(passages), keep: 8, of: 32)
         let queries = ["river music", "the history of the island", "school team game", corpus[7].text]
         let queryVectors = sliceAndNormalise(full.encode(queries), keep: 8, of: 32)

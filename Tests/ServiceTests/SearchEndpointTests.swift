@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Retrieval
+@testable import Store
 import Testing
 @testable import Service
 

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
+@testable import Reports
 import Testing
 @testable import Training
 
@@ -97,10 +98,10 @@ struct LearningCurvePlotTests {
 
     @Test(arguments: [
         ("{\"type\":\"step\",\"step\":31,\"loss\":", "invalid JSON"),
-        ("{\"type\":\"step\",\"step\":31}", "missing field 'loss'"),
-        ("{\"type\":\"step\",\"step\":\"x\",\"loss\":1}", "field 'step' must be a finite number"),
-        ("{\"type\":\"eval\",\"step\":31,\"ndcg@10\":true}", "field 'ndcg@10' must be a finite number"),
-        ("{\"type\":\"histogram\",\"step\":31}", "field 'type' must be"),
+        ("{\"type\":\"step\",\"step\":31}", "missing field \"loss\""),
+        ("{\"type\":\"step\",\"step\":\"x\",\"loss\":1}", "field \"step\" must be a finite number"),
+        ("{\"type\":\"eval\",\"step\":31,\"ndcg@10\":true}", "field \"ndcg@10\" must be a finite number"),
+        ("{\"type\":\"histogram\",\"step\":31}", "field \"type\" must be"),
     ])
     func aMalformedLineIsAnErrorNamingFileAndLine(line: String, message: String) throws {
         let dir = try Self.makeRun("broken", steps: 30, extraLines: [line])

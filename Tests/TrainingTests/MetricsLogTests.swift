@@ -1,5 +1,7 @@
+@testable import Datasets
 import Encoder
 import Foundation
+@testable import Reports
 import Testing
 @testable import Training
 

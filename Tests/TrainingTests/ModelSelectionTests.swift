@@ -1,3 +1,4 @@
+@testable import Datasets
 import Encoder
 import Foundation
 import Tensor

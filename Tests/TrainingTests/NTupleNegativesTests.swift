@@ -1,3 +1,4 @@
+@testable import Datasets
 import Foundation
 import Testing
 @testable import Training
@@ -11,7 +12,7 @@ import Testing
             {"negative_2": "dogs bark", "anchor": "what is a cat", "positive": "a small feline", "negative_1": "a large dog"}
             {"anchor": "what is a dog", "positive": "a large dog", "negative_1": "a small feline", "negative_2": "fish swim", "scores": [0.9, 0.5, 0.4]}
             """)
-        let data = try TrainingPairs.loadJSONL(file)
+        let data = try TrainingPairs.load(file)
         #expect(data.pairs == [
             TrainingPair(anchor: "what is a cat", positive: "a small feline", negatives: ["a large dog", "dogs bark"]),
             TrainingPair(anchor: "what is a dog", positive: "a large dog", negatives: ["a small feline", "fish swim"]),
@@ -26,26 +27,26 @@ import Testing
             {"anchor": "a", "positive": "b", "negative_1": "c"}
             {"anchor": "a", "positive": "b", "negative": "c", "negative_1": "d"}
             """)
-        #expect(throws: TrainingDataError.conflictingNegatives(
+        #expect(throws: DataError.conflictingNegatives(
             file: file.path, line: 2, reason: "both \"negative\" and \"negative_1\"... columns")) {
-            try TrainingPairs.loadJSONL(file)
+            try TrainingPairs.load(file)
         }
     }
 
     @Test func aGapInTheNumberedColumnsIsAnErrorNamingFileAndLine() throws {
         let dir = try TemporaryDirectory()
         let file = try dir.write("gap.jsonl", "{\"anchor\": \"a\", \"positive\": \"b\", \"negative_1\": \"c\", \"negative_3\": \"d\"}\n")
-        #expect(throws: TrainingDataError.conflictingNegatives(
+        #expect(throws: DataError.conflictingNegatives(
             file: file.path, line: 1, reason: "\"negative_2\" missing below \"negative_3\"")) {
-            try TrainingPairs.loadJSONL(file)
+            try TrainingPairs.load(file)
         }
     }
 
     @Test func aNumberedNegativeThatIsNotAStringIsAnError() throws {
         let dir = try TemporaryDirectory()
         let file = try dir.write("type.jsonl", "{\"anchor\": \"a\", \"positive\": \"b\", \"negative_1\": 3}\n")
-        #expect(throws: TrainingDataError.wrongType(file: file.path, line: 1, field: "negative_1", expected: "a string")) {
-            try TrainingPairs.loadJSONL(file)
+        #expect(throws: DataError.wrongType(file: file.path, line: 1, field: "negative_1", expected: "a string")) {
+            try TrainingPairs.load(file)
         }
     }
 
@@ -55,8 +56,8 @@ import Testing
             {"anchor": "a", "positive": "b", "negative_1": "c", "negative_2": "d"}
             {"anchor": "e", "positive": "f", "negative_1": "g"}
             """)
-        #expect(throws: TrainingDataError.inconsistentNegatives(file: file.path, line: 2, expected: 2, found: 1)) {
-            try TrainingPairs.loadJSONL(file)
+        #expect(throws: DataError.inconsistentNegatives(file: file.path, line: 2, expected: 2, found: 1)) {
+            try TrainingPairs.load(file)
         }
     }
 }

@@ -1,3 +1,4 @@
+@testable import Datasets
 import Foundation
 import Testing
 @testable import Training
@@ -45,7 +46,7 @@ final class TemporaryDirectory {
         #expect(keys.negatives == [[data.negativeKeys[0][2], data.negativeKeys[0][0]]])
     }
 
-    static let errorCases: [(String, String, @Sendable (String) -> TrainingDataError)] = [
+    static let errorCases: [(String, String, @Sendable (String) -> DataError)] = [
         ("missing anchor", "{\"anchor\": \"a\", \"positive\": \"b\"}\n{\"positive\": \"b\"}\n",
          { .missingField(file: $0, line: 2, field: "anchor") }),
         ("null positive", "{\"anchor\": \"a\", \"positive\": null}\n", { .missingField(file: $0, line: 1, field: "positive") }),
@@ -73,7 +74,7 @@ final class TemporaryDirectory {
 
     @Test func missingFileIsNamed() {
         let url = URL(fileURLWithPath: "/nonexistent/pairs.jsonl")
-        #expect(throws: TrainingDataError.notFound(file: url.path)) { try TrainingPairs.load(url) }
+        #expect(throws: DataError.cannotRead(file: url.path, reason: "no such file or directory")) { try TrainingPairs.load(url) }
     }
 }
 
@@ -121,7 +122,7 @@ final class TemporaryDirectory {
         #expect(try TrainingPairs.load(dir.url, split: "train").pairs.count == 2)  // no header: the first row counts
         try Self.write(into: dir, qrels: "query-id\tcorpus-id\tscore\n9\td2\t1\n12\td1\t1\n")
         let qrels = dir.url.appendingPathComponent("qrels/train.tsv").path
-        #expect(throws: TrainingDataError.invalidQrels(file: qrels, line: 3, reason: "query \"12\" has no text in queries.jsonl")) {
+        #expect(throws: DataError.unknownQuery(file: qrels, line: 3, id: "12")) {
             try TrainingPairs.load(dir.url, split: "train")
         }
         try Self.write(into: dir, qrels: "query-id\tcorpus-id\tscore\n9\td2\t1\n")
@@ -129,7 +130,7 @@ final class TemporaryDirectory {
         #expect(try TrainingPairs.load(dir.url, split: "train").pairs == [TrainingPair(anchor: "do dogs bark", positive: "Dogs bark.")])
         try dir.write("queries.jsonl", "{\"_id\": \"9\", \"text\": \"a\"}\n{\"_id\": \"9\", \"text\": \"b\"}\n")
         let queries = dir.url.appendingPathComponent("queries.jsonl").path
-        #expect(throws: TrainingDataError.repeatedID(file: queries, line: 2, id: "9", firstLine: 1)) {
+        #expect(throws: DataError.repeatedID(file: queries, line: 2, id: "9", firstLine: 1)) {
             try TrainingPairs.load(dir.url, split: "train")
         }
     }
@@ -144,11 +145,11 @@ final class TemporaryDirectory {
         let dir = try TemporaryDirectory()
         try Self.write(into: dir, qrels: "query-id\tcorpus-id\tscore\n9\td2\t1\n10 d1 1\n")
         let qrels = dir.url.appendingPathComponent("qrels/train.tsv").path
-        #expect(throws: TrainingDataError.invalidQrels(file: qrels, line: 3, reason: "expected query-id, corpus-id and score separated by tabs")) {
+        #expect(throws: DataError.invalidRow(file: qrels, line: 3, reason: "expected query-id<TAB>corpus-id<TAB>score, got 1 column(s)")) {
             try TrainingPairs.load(dir.url, split: "train")
         }
         try Self.write(into: dir, qrels: "query-id\tcorpus-id\tscore\n9\td2\tone\n")
-        #expect(throws: TrainingDataError.invalidQrels(file: qrels, line: 2, reason: "score 'one' is not an integer")) {
+        #expect(throws: DataError.invalidRow(file: qrels, line: 2, reason: "score \"one\" is not an integer")) {
             try TrainingPairs.load(dir.url, split: "train")
         }
     }
@@ -156,15 +157,15 @@ final class TemporaryDirectory {
     @Test func missingPiecesAreNamed() throws {
         let dir = try TemporaryDirectory()
         try Self.write(into: dir)
-        #expect(throws: TrainingDataError.notFound(file: dir.url.appendingPathComponent("qrels/dev.tsv").path)) {
+        #expect(throws: DataError.cannotRead(file: dir.url.appendingPathComponent("qrels/dev.tsv").path, reason: "No such file or directory")) {
             try TrainingPairs.load(dir.url, split: "dev")
         }
         try dir.write("corpus.jsonl", "{\"_id\": \"d1\", \"text\": \"x\"}\n{\"_id\": \"d2\", \"title\": \"t\"}\n")
-        #expect(throws: TrainingDataError.missingField(file: dir.url.appendingPathComponent("corpus.jsonl").path, line: 2, field: "text")) {
+        #expect(throws: DataError.missingField(file: dir.url.appendingPathComponent("corpus.jsonl").path, line: 2, field: "text")) {
             try TrainingPairs.load(dir.url, split: "train")
         }
         try dir.write("corpus.jsonl", "{\"_id\": 1.5, \"text\": \"x\"}\n")
-        #expect(throws: TrainingDataError.wrongType(file: dir.url.appendingPathComponent("corpus.jsonl").path, line: 1, field: "_id", expected: "a string or an integer")) {
+        #expect(throws: DataError.wrongType(file: dir.url.appendingPathComponent("corpus.jsonl").path, line: 1, field: "_id", expected: "a string or an integer")) {
             try TrainingPairs.load(dir.url, split: "train")
         }
     }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// The curves of one training run, read back from the `metrics.jsonl` that `Trainer` writes
@@ -40,10 +41,10 @@ public struct RunMetrics: Sendable {
         }
         let name = (isDirectory.boolValue ? directory : directory.deletingLastPathComponent()).standardizedFileURL
             .lastPathComponent
-        return try parse(lines: try JSONLine.objects(file), name: name, file: file.path)
+        return try parse(lines: try JSONObjectLine.objects(path: file.path), name: name, file: file.path)
     }
 
-    static func parse(lines: [JSONLine], name: String, file: String) throws -> RunMetrics {
+    static func parse(lines: [JSONObjectLine], name: String, file: String) throws -> RunMetrics {
         var steps: [Int: Step] = [:], evaluations: [Int: Evaluation] = [:]
         for line in lines {
             let type = try line.string("type")
@@ -61,7 +62,7 @@ public struct RunMetrics: Sendable {
             case "selected":
                 continue  // which evaluation's weights the output holds; not a point of a curve
             default:
-                throw TrainingDataError.wrongType(file: line.file, line: line.line, field: "type", expected: "\"step\" or \"eval\"")
+                throw DataError.wrongType(file: line.file, line: line.line, field: "type", expected: "\"step\" or \"eval\"")
             }
         }
         guard !steps.isEmpty || !evaluations.isEmpty else { throw RunMetricsError.empty(file: file) }
@@ -89,29 +90,5 @@ public enum RunMetricsError: Error, Equatable, CustomStringConvertible {
         case .noMetricsFile(let directory): "\(directory): no metrics.jsonl (is it the --output of embedtune train?)"
         case .empty(let file): "\(file): no step or eval lines"
         }
-    }
-}
-
-extension JSONLine {
-    func number(_ field: String) throws(TrainingDataError) -> Double {
-        guard let value = try optionalNumber(field) else { throw .missingField(file: file, line: line, field: field) }
-        return value
-    }
-
-    /// nil when absent or null; a finite number otherwise.
-    func optionalNumber(_ field: String) throws(TrainingDataError) -> Double? {
-        guard let value = object[field], !(value is NSNull) else { return nil }
-        // JSON true/false arrive as NSNumbers of Objective-C type "c" (char).
-        guard let number = value as? NSNumber, String(cString: number.objCType) != "c", number.doubleValue.isFinite
-        else { throw .wrongType(file: file, line: line, field: field, expected: "a finite number") }
-        return number.doubleValue
-    }
-
-    func integer(_ field: String) throws(TrainingDataError) -> Int {
-        let value = try number(field)
-        guard value == value.rounded(), abs(value) < 1e15 else {
-            throw .wrongType(file: file, line: line, field: field, expected: "an integer")
-        }
-        return Int(value)
     }
 }

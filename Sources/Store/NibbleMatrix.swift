@@ -2,7 +2,7 @@ import CSIMD
 
 /// 4-bit copy of a `QuantizedMatrix`, the first pass of `--quantized` search: half the bytes of the
 /// int8 codes, so a scan of it reads half as much memory; its best candidates are then rescored in
-/// float32 (`TopK.searchQuantized(query:matrix:nibbles:k:candidates:threads:)`).
+/// float32 (`TopK.Scan.nibble`).
 ///
 /// Each dimension d gets a step t_d (in units of the int8 code) and the code
 /// `clamp(round(c / t_d), -7, 7)` of each int8 code c, so `x[i, d] ≈ scales[d] * code` with

@@ -257,4 +257,16 @@ public final class VectorStore: Sendable {
             }
         }
     }
+
+    /// Every stored document's id, title and text, in rowid order — the order of `loadMatrix()`.
+    public func documentsInRowOrder() throws -> [(id: String, title: String?, text: String)] {
+        try guarded {
+            try pool.read { db in
+                var documents: [(id: String, title: String?, text: String)] = []
+                let rows = try Row.fetchCursor(db, sql: "SELECT id, title, text FROM documents ORDER BY rowid")
+                while let row = try rows.next() { documents.append((row[0], row[1], row[2])) }
+                return documents
+            }
+        }
+    }
 }

@@ -1,6 +1,6 @@
 /// int8 copy of a `VectorMatrix` with one symmetric scale per dimension:
 /// `scale[d] = max_i |x[i, d]| / 127`, `code[i, d] = round(x[i, d] / scale[d])` clamped to ±127,
-/// so `x[i, d] ≈ scale[d] * code[i, d]`. A quarter of the float32 bytes to scan; `TopK.searchQuantized`
+/// so `x[i, d] ≈ scale[d] * code[i, d]`. A quarter of the float32 bytes to scan; `TopK.Scan.int8`
 /// rescores its best candidates with the float32 rows, and `TopK.search` with `quantized` uses each
 /// row's residual norm ||x_i - scale * code_i|| to skip, provably, rows that cannot reach the top k.
 public final class QuantizedMatrix: @unchecked Sendable {

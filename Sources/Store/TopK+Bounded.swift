@@ -39,7 +39,7 @@ extension TopK {
         }
     }
 
-    public static func searchBounded(
+    static func searchBounded(
         query: UnsafePointer<Float>, matrix: VectorMatrix, quantized: QuantizedMatrix, k: Int, threads: Int = 1
     ) -> [Hit] {
         var rescored = 0

@@ -60,7 +60,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 extension StoreError {
     /// Throws unless `given` is the model that wrote the store's vectors: `truncationMismatch` when
     /// the embeddings are truncated differently, `fingerprintMismatch` for any other difference.
-    static func checkSameModel(stored: StoreModelInfo, given: StoreModelInfo, path: String) throws(StoreError) {
+    public static func checkSameModel(stored: StoreModelInfo, given: StoreModelInfo, path: String) throws(StoreError) {
         if stored.fingerprint == given.fingerprint && stored.documentPrompt != given.documentPrompt {
             throw .promptMismatch(stored: stored.documentPrompt, given: given.documentPrompt, path: path)
         }

@@ -12,7 +12,7 @@ public enum TopK {
 
     /// The k best rows for one query of `matrix.dimension` floats; fewer when k > count.
     /// Rows are split into `threads` contiguous ranges, each kept in its own heap, then merged.
-    public static func search(query: UnsafePointer<Float>, matrix: VectorMatrix, k: Int, threads: Int = 1) -> [Hit] {
+    static func search(query: UnsafePointer<Float>, matrix: VectorMatrix, k: Int, threads: Int = 1) -> [Hit] {
         precondition(k >= 0, "k must be >= 0")
         let q = PaddedQuery(query, dimension: matrix.dimension, stride: matrix.stride)
         defer { q.deallocate() }
@@ -33,7 +33,7 @@ public enum TopK {
     /// Scans the int8 codes for the best `candidates` rows (default max(10 k, 100)) by approximate
     /// score, then rescores those with the float32 rows and returns the k best: scores are exact,
     /// only a true neighbour missed by the int8 pass can be lost.
-    public static func searchQuantized(
+    static func searchInt8(
         query: UnsafePointer<Float>, matrix: VectorMatrix, quantized: QuantizedMatrix, k: Int,
         candidates: Int? = nil, threads: Int = 1
     ) -> [Hit] {
@@ -108,13 +108,15 @@ public enum TopK {
         return heaps.map { $0.sorted() }
     }
 
-    // MARK: - internals
-
+    /// The inverse of a vector's norm as every scan uses it: exactly 1 within
+    /// `VectorMatrix.unitTolerance` of 1, 0 for a zero vector.
     @inline(__always)
-    static func inverseNorm(_ norm: Float) -> Float {
+    public static func inverseNorm(_ norm: Float) -> Float {
         if abs(norm - 1) <= VectorMatrix.unitTolerance { return 1 }
         return norm > 0 ? 1 / norm : 0
     }
+
+    // MARK: - internals
 
     @inline(__always)
     static func score(_ dot: Float, _ i: Int, _ m: VectorMatrix, _ inverseQueryNorm: Float) -> Float {

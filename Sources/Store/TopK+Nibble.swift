@@ -4,13 +4,13 @@
 /// candidate can be lost.
 extension TopK {
     /// Default candidates of the 4-bit pass: max(40 k, 400). The 4-bit scores err by about ten
-    /// times the int8 ones, so the pass keeps more candidates than `searchQuantized` over the int8
+    /// times the int8 ones, so the pass keeps more candidates than `searchInt8` over the int8
     /// codes; rescoring 400 float32 rows costs ~0.1 ms.
     public static func nibbleCandidates(k: Int) -> Int { Swift.max(40 * k, 400) }
 
     /// The k best rows by exact score among the `candidates` (default `nibbleCandidates(k:)`) best
     /// rows of the 4-bit scan of `nibbles` (the 4-bit copy of the same rows as `matrix`).
-    public static func searchQuantized(
+    static func searchNibble(
         query: UnsafePointer<Float>, matrix: VectorMatrix, nibbles: NibbleMatrix, k: Int, candidates: Int? = nil,
         threads: Int = 1
     ) -> [Hit] {
