@@ -18,6 +18,8 @@ import Store
 ///    chunks only; the next run finds them by hash, and cuts the remaining documents into the same
 ///    chunks an uninterrupted run would have — so it ends with the same rows in the same order.
 ///    BEIR documents are embedded as their `passage` ((title + " " + text).strip()).
+///    With `sync`, stored documents whose ids the input (every shard of it) does not hold are deleted
+///    first, in one transaction, and only after the whole input was read and validated.
 /// 4. With `quantize`, or when the store already held an int8 copy and this run wrote vectors,
 ///    `VectorStore.quantize()` recomputes the int8 scales and codes.
 public struct EncodeJob: Sendable {
@@ -35,6 +37,8 @@ public struct EncodeJob: Sendable {
     public var skipInvalid = false
     public var shard: Shard?
     public var quantize = false
+    /// Delete stored documents absent from the input.
+    public var sync = false
 
     /// `model` is what the store records (see `StoreModelInfo.init(encoder:modelPath:adapterPath:)`);
     /// its fingerprint and dimension must be the encoder's.
@@ -61,12 +65,14 @@ public struct EncodeJob: Sendable {
         var summary = EncodeSummary()
         var ids: [String] = []
         var hashes: [String] = []
+        var inInput = Set<String>()  // every valid id, all shards (sync)
         try withoutActuallyEscaping(onEvent) { report in
             let invalid = InvalidLineCounter(report)
             let reader = try CorpusReader(path: inputPath, format: format, skipInvalid: skipInvalid, onInvalid: invalid.record)
             var position = 0
             while let doc = try reader.next() {
                 defer { position += 1 }
+                if sync { inInput.insert(doc.id) }
                 if let shard, !shard.contains(position: position) {
                     summary.otherShards += 1
                     continue
@@ -80,6 +86,10 @@ public struct EncodeJob: Sendable {
         let store = try VectorStore(path: databasePath)
         try store.bind(model: model)
         let wasQuantized = try store.int8Scales() != nil
+        if sync {
+            summary.deleted = try store.deleteAll(except: inInput).count
+            inInput = []
+        }
         let stored = try store.existingHashes(ids: ids)
         var pending = Set<String>()
         for (id, hash) in zip(ids, hashes) {

@@ -42,6 +42,8 @@ public struct EncodeSummary: Sendable, Equatable {
     public var chunks = 0
     /// True when `shouldStop` ended the run before every document was encoded.
     public var stopped = false
+    /// Stored documents whose ids the input no longer has, deleted (`sync`).
+    public var deleted = 0
     /// True when the run recomputed the int8 copy (`VectorStore.quantize()`).
     public var quantized = false
     /// Rows in the store at the end.

@@ -26,10 +26,11 @@ public enum SearchError: Error, Equatable, CustomStringConvertible {
         case let .noModelRecorded(database):
             return "\(database): no model recorded; encode documents into it first"
         case let .modelUnavailable(database, modelPath, reason):
-            return "\(database): cannot load the model it was encoded with (\(modelPath)): \(reason)"
+            return "\(database): cannot load the model it was encoded with (\(modelPath)): \(reason); if the model moved, "
+                + "give its directory with --model (and the adapter's with --adapter)"
         case let .modelChanged(database, modelPath, recorded, found):
             return "\(database): the vectors were encoded with model fingerprint \(recorded), but \(modelPath) "
-                + "now gives \(found); re-encode the database or restore that model"
+                + "now gives \(found); give the model it was encoded with by --model (and --adapter), or re-encode the database"
         }
     }
 }
@@ -63,20 +64,39 @@ public final class Searcher: @unchecked Sendable {
     public var queryPrompt: String?
     private let store: VectorStore
 
-    public convenience init(databasePath: String, quantized: Bool = false) throws {
+    /// Opens the store at `databasePath` with the model that wrote it: `model` when given (`--model`,
+    /// `--adapter`), else the recorded directories, else those recorded relative to the database (a
+    /// database moved together with its model). The first that loads with the recorded fingerprint wins.
+    public convenience init(databasePath: String, quantized: Bool = false, model override: StoreModelLocation? = nil) throws {
         let store = try VectorStore(path: databasePath, readOnly: true)
         guard let model = try store.storedModel() else { throw SearchError.noModelRecorded(database: databasePath) }
-        let encoder: SentenceEncoder
-        do {
-            encoder = try SentenceEncoder(
-                modelDirectory: URL(fileURLWithPath: model.modelPath),
-                adapterDirectory: model.adapterPath.map { URL(fileURLWithPath: $0) }, maxLength: model.maxLength,
-                dimensions: model.truncation)
-        } catch {
-            throw SearchError.modelUnavailable(
-                database: databasePath, modelPath: model.modelPath, reason: String(describing: error))
+        let candidates = try override.map { [$0] } ?? store.modelLocations()
+        var failure: SearchError?
+        for location in candidates {
+            let encoder: SentenceEncoder
+            do {
+                encoder = try SentenceEncoder(
+                    modelDirectory: URL(fileURLWithPath: location.modelPath),
+                    adapterDirectory: location.adapterPath.map { URL(fileURLWithPath: $0) }, maxLength: model.maxLength,
+                    dimensions: model.truncation)
+            } catch {
+                if failure == nil {
+                    failure = .modelUnavailable(database: databasePath, modelPath: location.modelPath, reason: String(describing: error))
+                }
+                continue
+            }
+            guard encoder.fingerprint.description == model.fingerprint else {
+                if failure == nil || override != nil {
+                    failure = .modelChanged(
+                        database: databasePath, modelPath: location.modelPath, recorded: model.fingerprint,
+                        found: encoder.fingerprint.description)
+                }
+                continue
+            }
+            try self.init(store: store, encoder: encoder, quantized: quantized)
+            return
         }
-        try self.init(store: store, encoder: encoder, quantized: quantized)
+        throw failure ?? SearchError.noModelRecorded(database: databasePath)
     }
 
     /// Searches `store` with `encoder`, which must have the recorded fingerprint.
@@ -107,14 +127,41 @@ public final class Searcher: @unchecked Sendable {
     /// Number of documents searched.
     public var count: Int { matrix.count }
 
-    /// The k documents most similar to `query`, best first.
-    public func search(_ query: String, k: Int, threads: Int = 1) throws -> [SearchResult] {
-        try search(vector: encoder.encode(ModelPrompts.apply(queryPrompt, to: [query]), batchSize: 1, threads: threads),
-                   k: k, threads: threads)
+    /// The k best documents for `query`, best first: by cosine similarity of the embeddings
+    /// (`.vector`), by BM25 over title and text (`.lexical`, the store's FTS5 index), or by
+    /// reciprocal rank fusion of the two (`.hybrid`, each list `SearchMode.candidates(k:)` deep). The
+    /// score is the cosine, the BM25 score or the fused score.
+    public func search(_ query: String, k: Int, threads: Int = 1, mode: SearchMode = .vector) throws -> [SearchResult] {
+        try search(query, vector: mode == .lexical ? nil : try embed(query, threads: threads), k: k, threads: threads, mode: mode)
+    }
+
+    /// `search(_:k:threads:mode:)` with the query's embedding already computed (nil for `.lexical`).
+    public func search(_ query: String, vector: [Float]?, k: Int, threads: Int = 1, mode: SearchMode) throws -> [SearchResult] {
+        switch mode {
+        case .vector:
+            return try search(vector: vector ?? embed(query, threads: threads), k: k, threads: threads)
+        case .lexical:
+            return try results(try store.lexicalSearch(query, k: k).map { ($0.id, Float($0.score)) })
+        case .hybrid(let fusion, let depth):
+            let deep = depth ?? SearchMode.candidates(k: k)
+            let semantic = try vectorHits(vector ?? embed(query, threads: threads), k: deep, threads: threads).map(\.id)
+            let lexical = try store.lexicalSearch(query, k: deep).map(\.id)
+            return try results(fusion.fuse([semantic, lexical]).prefix(k).map { ($0.key, Float($0.score)) })
+        }
+    }
+
+    /// The query's embedding, with the query prompt.
+    func embed(_ query: String, threads: Int) throws -> [Float] {
+        try encoder.encode(ModelPrompts.apply(queryPrompt, to: [query]), batchSize: 1, threads: threads)
     }
 
     /// The k documents most similar to a query vector of `dimension` floats, best first.
     public func search(vector: [Float], k: Int, threads: Int = 1) throws -> [SearchResult] {
+        try results(vectorHits(vector, k: k, threads: threads))
+    }
+
+    /// (id, cosine) of the k rows most similar to `vector`, best first.
+    func vectorHits(_ vector: [Float], k: Int, threads: Int) throws -> [(id: String, score: Float)] {
         precondition(vector.count == matrix.dimension, "query has \(vector.count) values, the store \(matrix.dimension)")
         let hits = vector.withUnsafeBufferPointer { q -> [TopK.Hit] in
             guard let base = q.baseAddress else { return [] }
@@ -124,11 +171,15 @@ public final class Searcher: @unchecked Sendable {
             guard let int8Copy else { return TopK.search(query: base, matrix: matrix, k: k, scan: .exact, threads: threads) }
             return TopK.search(query: base, matrix: matrix, k: k, scan: .exactThroughInt8(int8Copy), threads: threads)
         }
-        let ids = hits.map { matrix.ids[$0.index] }
-        let documents = Dictionary(try store.documents(ids: ids).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        return zip(hits, ids).enumerated().map { rank, pair in
-            let document = documents[pair.1]
-            return SearchResult(rank: rank + 1, id: pair.1, score: pair.0.score, title: document?.title, text: document?.text ?? "")
+        return hits.map { (id: matrix.ids[$0.index], score: $0.score) }
+    }
+
+    /// The stored documents of ranked (id, score) hits.
+    func results(_ hits: [(id: String, score: Float)]) throws -> [SearchResult] {
+        let documents = Dictionary(try store.documents(ids: hits.map(\.id)).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        return hits.enumerated().map { rank, hit in
+            let document = documents[hit.id]
+            return SearchResult(rank: rank + 1, id: hit.id, score: hit.score, title: document?.title, text: document?.text ?? "")
         }
     }
 }

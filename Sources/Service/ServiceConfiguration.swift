@@ -1,3 +1,5 @@
+import Store
+
 /// Where the service listens, its request limits and its batching.
 public struct ServiceConfiguration: Sendable {
     public var host: String
@@ -20,6 +22,8 @@ public struct ServiceConfiguration: Sendable {
     public var maxConnections: Int = 512
     /// When set, every route except /health and /metrics requires `Authorization: Bearer <apiKey>`.
     public var apiKey: String?
+    /// The reciprocal rank fusion of `"mode": "hybrid"` searches.
+    public var fusion = RankFusion()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 2 << 20, maxInputsPerRequest: Int = 2048,

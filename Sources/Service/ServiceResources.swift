@@ -29,8 +29,13 @@ public struct ServiceResources: Sendable {
         }
         let store = try VectorStore(path: database, readOnly: true)
         guard let recorded = try store.storedModel() else { throw ServiceSetupError.noModelRecorded(database: database) }
+        // Without --model: the recorded directories, or those recorded relative to the database when the
+        // database and its model moved together.
+        let locations = try store.modelLocations()
+        let recordedLocation = locations.first { FileManager.default.fileExists(atPath: $0.modelPath) }
+            ?? StoreModelLocation(modelPath: recorded.modelPath, adapterPath: recorded.adapterPath)
         let full = try loadEncoder(
-            model: model ?? recorded.modelPath, adapter: model == nil ? recorded.adapterPath : adapter,
+            model: model ?? recordedLocation.modelPath, adapter: model == nil ? recordedLocation.adapterPath : adapter,
             maxLength: recorded.maxLength)
         if let dimensions, try truncate(full, to: dimensions).truncation?.dimensions != recorded.truncation {
             throw ServiceSetupError.dimensionsMismatch(

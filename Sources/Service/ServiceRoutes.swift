@@ -54,10 +54,16 @@ struct ServiceRoutes: Sendable {
         }
         let parsed = try SearchRequest.parse(try await collectBody(request), maxK: configuration.maxK)
         let prompt = try parsed.promptName.map { try resolvePrompt(named: $0, role: .query) } ?? index.queryPrompt
-        let vector = try await batcher.embed(tokenIDs: encoder.tokenize(ModelPrompts.apply(prompt, to: [parsed.query])))
-        try requireFinite(vector)
+        let mode = SearchMode(name: parsed.mode ?? "vector", fusion: configuration.fusion) ?? .vector
+        var vector: [Float]?
+        if mode != .lexical {
+            let embedded = try await batcher.embed(tokenIDs: encoder.tokenize(ModelPrompts.apply(prompt, to: [parsed.query])))
+            try requireFinite(embedded)
+            vector = embedded
+        }
         let threads = configuration.searchThreads
-        let hits = try await offload { try index.search(vector: vector, k: parsed.k, threads: threads) }
+        let query = parsed.query
+        let hits = try await offload { [vector] in try index.search(query, vector: vector, k: parsed.k, threads: threads, mode: mode) }
         try requireFinite(hits.map(\.score))
         return ResponseBodies.json(ResponseBodies.search(query: parsed.query, hits: hits))
     }

@@ -17,6 +17,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case corruptMeta(key: String, value: String?, path: String)
     /// int8 search asked for before `quantize()` computed the per-dimension scales.
     case notQuantized(path: String)
+    /// Lexical or hybrid search on a store without its FTS5 index (written before it existed, or its
+    /// table dropped); a writable open (`encode`) rebuilds it.
+    case noLexicalIndex(path: String)
     /// The file could not be opened or migrated (wraps SQLite's message).
     case cannotOpen(path: String, reason: String)
     /// SQLite refused a statement (wraps its message).
@@ -49,6 +52,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "\(path): meta key \(key) has unreadable value \(value.map { "\"\($0)\"" } ?? "NULL")"
         case let .notQuantized(path):
             return "\(path): no int8 scales stored; quantize the database first"
+        case let .noLexicalIndex(path):
+            return "\(path): the store has no lexical (FTS5) index; any `embedtune encode --db \(path)` "
+                + "run builds it (documents already stored are not encoded again); or search with --mode vector"
         case let .cannotOpen(path, reason):
             return "\(path): cannot open vector store: \(reason)"
         case let .database(path, reason):

@@ -47,6 +47,9 @@ enum StoreSchema {
         static let dimension = "dimension"
         static let modelPath = "model_path"
         static let adapterPath = "adapter_path"
+        /// model_path and adapter_path relative to the database's directory (`StoreModelLocation`).
+        static let modelPathRelative = "model_path_relative"
+        static let adapterPathRelative = "adapter_path_relative"
         static let maxLength = "max_length"
         static let pooling = "pooling"
         static let normalize = "normalize"

@@ -56,6 +56,7 @@ public final class VectorStore: Sendable {
             } else {
                 try pool.read { db in try VectorStore.checkOwnSchema(db, path: path) }
                 try migrator.migrate(pool)
+                try pool.write { db in try LexicalIndex.ensure(db) }
             }
         } catch let error as StoreError {
             throw error
@@ -87,7 +88,8 @@ public final class VectorStore: Sendable {
         let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         guard !tables.isEmpty else { return }
         let ours: Set<String> = ["grdb_migrations", "documents", "meta", "int8_scales"]
-        let foreign = tables.filter { !ours.contains($0) }
+        // The lexical index: the FTS5 table and its shadow tables (documents_fts_data, _idx, _docsize, _config).
+        let foreign = tables.filter { !ours.contains($0) && $0 != LexicalIndex.table && !$0.hasPrefix(LexicalIndex.table + "_") }
         if !tables.contains("grdb_migrations") || !foreign.isEmpty {
             let shown = (foreign.isEmpty ? tables : foreign).sorted().prefix(5).joined(separator: ", ")
             throw StoreError.cannotOpen(
@@ -117,6 +119,7 @@ public final class VectorStore: Sendable {
                     try StoreError.checkSameModel(stored: stored, given: model, path: path)
                     try VectorStore.setMeta(db, StoreSchema.Key.modelPath, model.modelPath)
                     try VectorStore.setMeta(db, StoreSchema.Key.adapterPath, model.adapterPath)
+                    try VectorStore.setRelativePaths(db, model, databasePath: path)
                     return
                 }
                 typealias K = StoreSchema.Key
@@ -124,6 +127,7 @@ public final class VectorStore: Sendable {
                 try VectorStore.setMeta(db, K.dimension, String(model.dimension))
                 try VectorStore.setMeta(db, K.modelPath, model.modelPath)
                 try VectorStore.setMeta(db, K.adapterPath, model.adapterPath)
+                try VectorStore.setRelativePaths(db, model, databasePath: path)
                 try VectorStore.setMeta(db, K.maxLength, String(model.maxLength))
                 try VectorStore.setMeta(db, K.pooling, model.pooling)
                 try VectorStore.setMeta(db, K.normalize, model.normalize ? "true" : "false")
@@ -266,6 +270,51 @@ public final class VectorStore: Sendable {
                 let rows = try Row.fetchCursor(db, sql: "SELECT id, title, text FROM documents ORDER BY rowid")
                 while let row = try rows.next() { documents.append((row[0], row[1], row[2])) }
                 return documents
+            }
+        }
+    }
+
+    /// Deletes the documents with these `ids` (absent ids are ignored) in one transaction; the lexical
+    /// index follows by trigger. Returns how many were deleted.
+    @discardableResult
+    public func delete(ids: [String]) throws -> Int {
+        try guarded {
+            try pool.write { db in
+                let statement = try db.cachedStatement(sql: "DELETE FROM documents WHERE id = ?")
+                var deleted = 0
+                for id in ids {
+                    try statement.execute(arguments: [id])
+                    deleted += db.changesCount
+                }
+                return deleted
+            }
+        }
+    }
+
+    /// Deletes, in one transaction, every document whose id is not in `keep`; returns the ids deleted.
+    @discardableResult
+    public func deleteAll(except keep: Set<String>) throws -> [String] {
+        try guarded {
+            try pool.write { db in
+                let absent = try String.fetchAll(db, sql: "SELECT id FROM documents ORDER BY rowid").filter { !keep.contains($0) }
+                let statement = try db.cachedStatement(sql: "DELETE FROM documents WHERE id = ?")
+                for id in absent { try statement.execute(arguments: [id]) }
+                return absent
+            }
+        }
+    }
+
+    /// The k best documents for `query` by BM25 over title and text (`LexicalIndex`): (id, score),
+    /// best first. A store without the index throws `StoreError.noLexicalIndex`.
+    public func lexicalSearch(_ query: String, k: Int) throws -> [(id: String, score: Double)] {
+        try guarded {
+            try pool.read { db in
+                guard try LexicalIndex.isPresent(db) else { throw StoreError.noLexicalIndex(path: path) }
+                let hits = try LexicalIndex.search(db, table: LexicalIndex.table, query: query, k: k)
+                let statement = try db.cachedStatement(sql: "SELECT id FROM documents WHERE rowid = ?")
+                return try hits.compactMap { hit in
+                    try String.fetchOne(statement, arguments: [hit.rowid]).map { (id: $0, score: hit.score) }
+                }
             }
         }
     }

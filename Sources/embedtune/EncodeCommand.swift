@@ -32,6 +32,8 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "Documents per transaction.") var chunkSize: Int = 1024
     @Flag(help: "Report invalid input lines on standard error and skip them.") var skipInvalid = false
     @Flag(help: "Recompute the int8 copy used by `search --quantized`.") var quantize = false
+    @Flag(help: "Delete stored documents whose ids are not in the input (after the whole input was read; one transaction).")
+    var sync = false
     @Option(help: "Encode only the documents whose 0-based input position is i modulo n (\"i/n\").") var shard: String?
     @Flag(help: "Print the summary as one JSON object.") var json = false
 
@@ -56,6 +58,7 @@ struct EncodeCommand: ParsableCommand {
         job.skipInvalid = skipInvalid
         job.shard = shard.flatMap(Shard.init(parsing:))
         job.quantize = quantize
+        job.sync = sync
 
         let display = ProgressDisplay(label: "encode")
         var encodeStart = 0.0
@@ -80,7 +83,7 @@ struct EncodeCommand: ParsableCommand {
             let record: [String: Any] = [
                 "new": summary.new, "updated": summary.updated, "unchanged": summary.unchanged,
                 "skipped_invalid": summary.skippedInvalid, "other_shards": summary.otherShards,
-                "encoded": summary.committed, "stored": summary.stored, "quantized": summary.quantized,
+                "encoded": summary.committed, "deleted": summary.deleted, "stored": summary.stored, "quantized": summary.quantized,
                 "seconds": seconds, "encode_seconds": seconds - encodeStart, "docs_per_s": rate,
             ]
             let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
@@ -90,6 +93,7 @@ struct EncodeCommand: ParsableCommand {
                 "\(db): \(summary.new) new, \(summary.updated) updated, \(summary.unchanged) unchanged, "
                     + "\(summary.skippedInvalid) skipped-invalid"
                     + (summary.otherShards > 0 ? ", \(summary.otherShards) in other shards" : "")
+                    + (sync ? ", \(summary.deleted) deleted" : "")
                     + "; \(summary.stored) documents stored"
                     + String(format: "; %.1f s, %.1f docs/s", seconds, rate)
                     + (summary.quantized ? "; int8 copy updated" : ""))

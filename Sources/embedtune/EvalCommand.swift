@@ -10,7 +10,9 @@ struct EvalCommand: ParsableCommand {
         discussion: """
             Encodes the corpus (title + " " + text) and the queries, runs exact cosine search, and computes
             trec_eval / pytrec_eval metrics over the queries of qrels/<split>.tsv; a document whose id
-            equals the query's id is ignored, as BEIR does.
+            equals the query's id is ignored, as BEIR does. --mode lexical ranks by BM25 over title and text
+            (SQLite FTS5, Porter stemming; no embeddings needed), --mode hybrid by reciprocal rank fusion of
+            the vector and lexical top-100 lists.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -20,6 +22,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "qrels split.") var split: String = "test"
     @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
     @Flag(help: "Print one JSON object.") var json = false
+    @OptionGroup(title: "Ranking") var ranking: SearchModeOptions
 
     func run() throws {
         let encoder = try truncation.apply(to: model.loadEncoder())
@@ -28,7 +31,7 @@ struct EvalCommand: ParsableCommand {
         evaluation.prompts = (try prompts.resolve(encoder.directory, role: .query),
                               try encoder.directory.prompts.resolve(prompt: nil, name: nil, role: .document))
         let display = ProgressDisplay(label: "encode corpus")
-        let report = evaluation.evaluate(encoder, threads: model.threads) { p in
+        let report = try evaluation.evaluate(encoder, threads: model.threads, mode: try ranking.resolved()) { p in
             display.update(done: p.completed, total: p.total, unit: "docs")
         }
         let names = IRMetric.standard.map(\.name)
@@ -46,6 +49,6 @@ struct EvalCommand: ParsableCommand {
 enum TrainingEvaluation {
     static func evaluator(directory: String, split: String, threads: Int) throws -> (SentenceEncoder) throws -> [String: Double] {
         let evaluation = try RetrievalEvaluation(directory: URL(fileURLWithPath: directory), split: split)
-        return { encoder in evaluation.evaluate(encoder, threads: threads).means }
+        return { encoder in try evaluation.evaluate(encoder, threads: threads).means }
     }
 }

@@ -42,6 +42,6 @@ extension TrainingEvaluation {
             qrels[id, default: [:]][document(pair.positive)] = 1
         }
         let evaluation = RetrievalEvaluation(dataset: BEIRDataset(corpus: corpus, queries: queries, qrels: qrels))
-        return { encoder in evaluation.evaluate(encoder, threads: threads).means }
+        return { encoder in try evaluation.evaluate(encoder, threads: threads).means }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Retrieval
+import Store
 
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,28 +17,39 @@ struct SearchCommand: ParsableCommand {
             scanned (an eighth of the float32 bytes), and its best candidates are rescored in float32.
             With QUERY: rank, id, score and a snippet per hit, or with --json one object
             {"query":...,"results":[{"id","score","text"}]}. Without QUERY: one query per line of standard
-            input, one such JSON object per line.
+            input, one such JSON object per line. --mode lexical ranks by BM25 over title and text (the
+            store's SQLite FTS5 index; FTS5 syntax in the query is searched as plain words), --mode hybrid by
+            reciprocal rank fusion of the vector and lexical top-max(k, 100) lists; the score printed is then
+            the BM25 or the fused score.
             """)
 
     @Option(help: "The SQLite vector store.") var db: String
+    @Option(help: "The model directory, when it is no longer where the database records it (must be the model the vectors were encoded with).")
+    var model: String?
+    @Option(help: "The adapter directory the vectors were encoded with, when it moved (with --model).") var adapter: String?
     @Option(name: .shortAndLong, help: "Results per query.") var k: Int = 10
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Approximate: scan a 4-bit copy of the int8 codes, rescore the candidates in float32.") var quantized = false
     @Option(help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @OptionGroup(title: "Query prompt (default: the model's query prompt, if it defines one)") var prompts: PromptOptions
+    @OptionGroup(title: "Ranking") var ranking: SearchModeOptions
     @Argument(help: "The query (omit it to read one query per standard-input line).") var query: String?
 
     func validate() throws {
         guard k > 0 else { throw ValidationError("-k must be positive") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        if adapter != nil && model == nil { throw ValidationError("--adapter needs --model") }
     }
 
     func run() throws {
-        let searcher = try Searcher(databasePath: db, quantized: quantized)
+        let searcher = try Searcher(
+            databasePath: db, quantized: quantized,
+            model: model.map { StoreModelLocation(modelPath: $0, adapterPath: adapter) })
         searcher.queryPrompt = try prompts.resolve(searcher.encoder.directory, role: .query)
+        let mode = try ranking.resolved()
         var out = OutputBuffer(fileDescriptor: 1)
         if let query {
-            let results = try searcher.search(query, k: k, threads: threads)
+            let results = try searcher.search(query, k: k, threads: threads, mode: mode)
             if json {
                 Self.appendJSON(query: query, results: results, to: &out)
             } else {
@@ -55,7 +67,7 @@ struct SearchCommand: ParsableCommand {
         // One JSON line per input line, flushed at once so the command also serves a pipe interactively.
         let lines = StandardInput.reader()
         while let line = try lines.nextText() {
-            Self.appendJSON(query: line, results: try searcher.search(line, k: k, threads: threads), to: &out)
+            Self.appendJSON(query: line, results: try searcher.search(line, k: k, threads: threads, mode: mode), to: &out)
             try out.flush()
         }
     }

@@ -28,6 +28,31 @@ import Testing
         #expect(try StoreDump(path: dir.path("resumed.db")) == expected)
     }
 
+    @Test func syncDeletesWhatTheInputNoLongerHoldsAndOnlyAfterReadingAllOfIt() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let corpus = generatedCorpus(50)
+        let input = try dir.write("corpus.jsonl", jsonl(corpus))
+        _ = try encodeJob(input, dir.path("v.db")).run()
+        // A bad line: the run fails before anything is deleted.
+        _ = try dir.write("corpus.jsonl", jsonl(Array(corpus.prefix(10))) + "{\"_id\": \"broken\"\n")
+        var failing = try encodeJob(input, dir.path("v.db"))
+        failing.sync = true
+        #expect(throws: DataError.self) { _ = try failing.run() }
+        #expect(try VectorStore(path: dir.path("v.db"), readOnly: true).count() == 50)
+        // Without sync nothing is deleted; with it, the 40 absent documents go, the rest stay untouched.
+        _ = try dir.write("corpus.jsonl", jsonl(Array(corpus.prefix(10))))
+        let before = try StoreDump(path: dir.path("v.db"))
+        #expect(try encodeJob(input, dir.path("v.db")).run().stored == 50)
+        var job = try encodeJob(input, dir.path("v.db"))
+        job.sync = true
+        let run = try job.run()
+        #expect(run.deleted == 40 && run.unchanged == 10 && run.committed == 0 && run.stored == 10)
+        #expect(try StoreDump(path: dir.path("v.db")).rows == before.rows.filter { corpus.prefix(10).map(\.id).contains($0.id) })
+        let store = try VectorStore(path: dir.path("v.db"), readOnly: true)
+        #expect(try store.lexicalSearch(corpus[20].text, k: 50).allSatisfy { corpus.prefix(10).map(\.id).contains($0.id) })
+    }
+
     @Test func aSecondRunOnTheSameInputEncodesNothing() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }

@@ -32,6 +32,28 @@ struct SearchEndpointTests {
         }
     }
 
+    @Test func lexicalAndHybridModesAnswerAsTheSearcherDoes() async throws {
+        let encoder = try TinyModel.encoder()
+        let database = try TestDatabase(encoder: encoder)
+        defer { database.remove() }
+        let index = try database.index(encoder: encoder)
+        let query = sampleTexts[2] + " (NEAR * \"unbalanced"
+        try await withService(index: index, encoder: encoder) { client, _ in
+            for mode in [SearchMode.lexical, .hybrid(RankFusion())] {
+                let expected = try index.search(query, k: 4, mode: mode)
+                #expect(!expected.isEmpty)
+                let body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["query": query, "k": 4, "mode": mode.name]))
+                let response = try await client.execute(uri: "/search", method: .post, body: body)
+                #expect(response.status == .ok)
+                let results = try #require(try jsonObject(response.body)["results"] as? [[String: Any]])
+                #expect(results.map { $0["id"] as? String } == expected.map(\.id), "\(mode.name)")
+            }
+            let bad = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["query": query, "mode": "bm25"]))
+            let response = try await client.execute(uri: "/search", method: .post, body: bad)
+            #expect(response.status == .badRequest)
+        }
+    }
+
     @Test func aStoredTextFindsItselfFirstAndKDefaultsToTen() async throws {
         let encoder = try TinyModel.encoder()
         let database = try TestDatabase(encoder: encoder)
