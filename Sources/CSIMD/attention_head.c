@@ -8,6 +8,7 @@
 // rows read directly.
 #include "attention_head.h"
 #include "cpu_features.h"
+#include "vector_kernels.h"
 
 #include <math.h>
 
@@ -179,11 +180,10 @@ void embedtune_attention_head(const float *q, const float *k, const float *v, lo
             row[j] = s * scale;
             m = row[j] > m ? row[j] : m;
         }
+        for (long j = 0; j < l; j++) row[j] -= m;
+        embedtune_vec_exp(row, l, row);  // the one exp (vector16_math.h)
         float sum = 0.0f;
-        for (long j = 0; j < l; j++) {
-            row[j] = expf(row[j] - m);
-            sum += row[j];
-        }
+        for (long j = 0; j < l; j++) sum += row[j];
         for (long d = 0; d < hs; d++) {
             float o = 0.0f;
             for (long j = 0; j < l; j++) o += row[j] * v[j * ld + d];

@@ -3,8 +3,8 @@
 // GELU (Kernels' FastMath.erf) to a few 1e-7.
 #include "gelu.h"
 #include "cpu_features.h"
+#include "vector_kernels.h"
 
-#include <math.h>
 
 int embedtune_gelu_available(void) { return (embedtune_cpu_features() & EMBEDTUNE_CPU_AVX512) != 0; }
 
@@ -35,6 +35,6 @@ void embedtune_gelu_forward(const float *inp, long count, float *out) {
         return;
     }
 #endif
-    // Not reached when callers check availability; erff keeps the function total.
-    for (long i = 0; i < count; i++) out[i] = 0.5f * inp[i] * (1.0f + erff(inp[i] * 0.70710678118654752f));
+    // Not reached when callers check availability; the vector kernels' GELU keeps the function total.
+    embedtune_gelu_reference_forward(inp, count, out);
 }

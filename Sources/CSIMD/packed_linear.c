@@ -15,6 +15,7 @@
 // when their buffers are out of cache).
 #include "packed_linear.h"
 #include "cpu_features.h"
+#include "vector_kernels.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -219,7 +220,8 @@ void embedtune_packed_linear_forward(const float *inp, long m, long k, const flo
             const float *panel = packed + (col / NR) * k * NR + col % NR;
             float s = (bias ? bias[col] : 0.0f) + (residual ? residual[r * n + col] : 0.0f);
             for (long kk = 0; kk < k; kk++) s += inp[r * k + kk] * panel[kk * NR];
-            out[r * n + col] = activation == EMBEDTUNE_PACKED_LINEAR_GELU ? 0.5f * s * (1.0f + erff(s * 0.70710678118654752f)) : s;
+            out[r * n + col] = s;
         }
+        if (activation == EMBEDTUNE_PACKED_LINEAR_GELU) embedtune_gelu_reference_forward(out + r * n, n, out + r * n);
     }
 }

@@ -1,4 +1,4 @@
-// exp and erf on 16-lane vectors (vector16.h), shared by the vector kernels and the AVX-512 attention
+// exp, erf and GELU on 16-lane vectors (vector16.h), shared by the vector kernels and the AVX-512 attention
 // kernel: one implementation of each function in the project.
 #ifndef EMBEDTUNE_VECTOR16_MATH_H
 #define EMBEDTUNE_VECTOR16_MATH_H
@@ -62,6 +62,22 @@ V16 v16f v16_erf(v16f x) {
     const v16f large = v16_splat(1) - v16_exp(-t) * q;
     const v16f signed_large = v16_select(a < v16_splat(0), -large, large);
     return v16_select(ax >= v16_splat(1), signed_large, small);
+}
+
+/// The exact (erf) GELU lane by lane, x Φ(x) = 0.5 x (1 + erf(x / √2)): the GELU of every path
+/// except the AVX-512 inference kernels, which use simd_math.h's table (2.6% faster encoding).
+V16 v16f v16_gelu(v16f x) {
+#pragma clang fp contract(off)
+    const v16f cdf = v16_splat(0.5f) * (v16_splat(1) + v16_erf(x * 0.7071067811865475f));
+    return x * cdf;
+}
+
+/// gelu'(x) = Φ(x) + x φ(x) lane by lane.
+V16 v16f v16_gelu_derivative(v16f x) {
+#pragma clang fp contract(off)
+    const v16f cdf = v16_splat(0.5f) * (v16_splat(1) + v16_erf(x * 0.7071067811865475f));
+    const v16f pdf = v16_exp(v16_splat(-0.5f) * x * x) * 0.3989422804014327f;
+    return v16_fma(x, pdf, cdf);
 }
 
 /// p[0..<16] = e^p[0..<16]: for callers compiled for another target, which must not pass vectors.

@@ -6,19 +6,6 @@
 #include "vector16.h"
 #include "vector16_math.h"
 
-static const float inv_sqrt2 = 0.7071067811865475f, inv_sqrt2pi = 0.3989422804014327f;
-
-V16 v16f v16_gelu(v16f x) {
-    const v16f cdf = v16_splat(0.5f) * (v16_splat(1) + v16_erf(x * inv_sqrt2));
-    return x * cdf;
-}
-
-V16 v16f v16_gelu_derivative(v16f x) {
-    const v16f cdf = v16_splat(0.5f) * (v16_splat(1) + v16_erf(x * inv_sqrt2));
-    const v16f pdf = v16_exp(v16_splat(-0.5f) * x * x) * inv_sqrt2pi;
-    return v16_fma(x, pdf, cdf);
-}
-
 V16 void map_body(const float *inp, long count, float *out, int which) {
     long i = 0;
     for (; i + 16 <= count; i += 16) {

@@ -6,14 +6,38 @@ import Tensor
 ///
 /// Sizes: N tokens, C hidden.
 public enum BertEmbeddings {
-    /// out (N, C); sum (N, C) holds the pre-LayerNorm sum; mean/rstd (N) are kept for backward when
-    /// given; `dropMask` (N, C) is required when `dropout` > 0.
+    /// Inference: out (N, C); sum (N, C) holds the pre-LayerNorm sum.
     public static func forward(
         out: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
-        mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?,
-        dropMask: UnsafeMutablePointer<Float>? = nil,
         ids: UnsafePointer<Int32>, typeIds: UnsafePointer<Int32>, positions: UnsafePointer<Int32>,
-        weights w: BertParameters, dropout: Float = 0, rng: inout SplitMix64, n: Int
+        weights w: BertParameters, n: Int
+    ) {
+        sumAndNormalize(
+            out: out, sum: sum, mean: nil, rstd: nil, ids: ids, typeIds: typeIds, positions: positions, weights: w, n: n)
+    }
+
+    /// Training: as the inference `forward`, keeping mean and rstd (N) for backward, then dropout
+    /// (`dropMask` (N, C) is required when `dropout` > 0, its draws come from `rng`).
+    public static func forward(
+        out: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
+        mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, dropMask: UnsafeMutablePointer<Float>?,
+        ids: UnsafePointer<Int32>, typeIds: UnsafePointer<Int32>, positions: UnsafePointer<Int32>,
+        weights w: BertParameters, dropout: Float, rng: inout SplitMix64, n: Int
+    ) {
+        sumAndNormalize(
+            out: out, sum: sum, mean: mean, rstd: rstd, ids: ids, typeIds: typeIds, positions: positions, weights: w, n: n)
+        if dropout > 0 {
+            guard let dropMask else { preconditionFailure("BertEmbeddings.forward: dropout needs a mask buffer") }
+            Dropout.forward(out: out, mask: dropMask, inp: out, p: dropout, rng: &rng, count: n * w.config.hiddenSize)
+        }
+    }
+
+    /// out = LayerNorm(word + position + token type), the sum kept in `sum`.
+    private static func sumAndNormalize(
+        out: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
+        mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?,
+        ids: UnsafePointer<Int32>, typeIds: UnsafePointer<Int32>, positions: UnsafePointer<Int32>,
+        weights w: BertParameters, n: Int
     ) {
         let config = w.config, c = config.hiddenSize
         sum.update(repeating: 0, count: n * c)
@@ -27,10 +51,6 @@ public enum BertEmbeddings {
             out: out, mean: mean, rstd: rstd, inp: sum,
             weight: w.embeddingsLayerNorm.weight, bias: w.embeddingsLayerNorm.bias,
             n: n, c: c, eps: config.layerNormEps)
-        if dropout > 0 {
-            guard let dropMask else { preconditionFailure("BertEmbeddings.forward: dropout needs a mask buffer") }
-            Dropout.forward(out: out, mask: dropMask, inp: out, p: dropout, rng: &rng, count: n * c)
-        }
     }
 
     /// Gradients of `forward` into the LayerNorm parameters and the three tables, ACCUMULATED (+=).

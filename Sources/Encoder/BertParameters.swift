@@ -26,8 +26,20 @@ public struct BertLayerParameters: @unchecked Sendable {
     public let output: LinearParameters  // output.dense
     public let outputLayerNorm: LayerNormParameters  // output.LayerNorm
 
+    /// One Linear by name.
+    public subscript(_ linear: BertLinear) -> LinearParameters {
+        switch linear {
+        case .query: query
+        case .key: key
+        case .value: value
+        case .attentionOutput: attentionOutput
+        case .intermediate: intermediate
+        case .output: output
+        }
+    }
+
     /// The linear layers in Hugging Face order; LoRA targets are chosen among these by name.
-    public var linears: [LinearParameters] { [query, key, value, attentionOutput, intermediate, output] }
+    public var linears: BertLinears<LinearParameters> { BertLinears { self[$0] } }
 }
 
 /// All parameters of a `BertModel` (transformers' modeling_bert.py), named exactly as in its state dict
@@ -54,21 +66,22 @@ public struct BertParameters: @unchecked Sendable {
         ]
         for l in 0..<config.numHiddenLayers {
             let p = "encoder.layer.\(l)."
-            func linear(_ name: String, _ outF: Int, _ inF: Int) {
-                layout.append((p + name + ".weight", [outF, inF]))
-                layout.append((p + name + ".bias", [outF]))
+            func linear(_ linear: BertLinear) {
+                let outF = linear.outFeatures(hidden: c, intermediate: i), inF = linear.inFeatures(hidden: c, intermediate: i)
+                layout.append((p + linear.moduleName + ".weight", [outF, inF]))
+                layout.append((p + linear.moduleName + ".bias", [outF]))
             }
             func norm(_ name: String) {
                 layout.append((p + name + ".weight", [c]))
                 layout.append((p + name + ".bias", [c]))
             }
-            linear("attention.self.query", c, c)
-            linear("attention.self.key", c, c)
-            linear("attention.self.value", c, c)
-            linear("attention.output.dense", c, c)
+            linear(.query)
+            linear(.key)
+            linear(.value)
+            linear(.attentionOutput)
             norm("attention.output.LayerNorm")
-            linear("intermediate.dense", i, c)
-            linear("output.dense", c, i)
+            linear(.intermediate)
+            linear(.output)
             norm("output.LayerNorm")
         }
         return layout
@@ -84,10 +97,12 @@ public struct BertParameters: @unchecked Sendable {
         self.config = config
         self.block = block
         let c = config.hiddenSize, i = config.intermediateSize
-        func linear(_ name: String, _ outF: Int, _ inF: Int) -> LinearParameters {
-            LinearParameters(
+        func linear(_ p: String, _ linear: BertLinear) -> LinearParameters {
+            let name = p + linear.moduleName
+            return LinearParameters(
                 name: name, weight: block.pointer(name + ".weight"), bias: block.pointer(name + ".bias"),
-                inFeatures: inF, outFeatures: outF)
+                inFeatures: linear.inFeatures(hidden: c, intermediate: i),
+                outFeatures: linear.outFeatures(hidden: c, intermediate: i))
         }
         func norm(_ name: String) -> LayerNormParameters {
             LayerNormParameters(name: name, weight: block.pointer(name + ".weight"), bias: block.pointer(name + ".bias"))
@@ -99,13 +114,13 @@ public struct BertParameters: @unchecked Sendable {
         layers = (0..<config.numHiddenLayers).map { l in
             let p = "encoder.layer.\(l)."
             return BertLayerParameters(
-                query: linear(p + "attention.self.query", c, c),
-                key: linear(p + "attention.self.key", c, c),
-                value: linear(p + "attention.self.value", c, c),
-                attentionOutput: linear(p + "attention.output.dense", c, c),
+                query: linear(p, .query),
+                key: linear(p, .key),
+                value: linear(p, .value),
+                attentionOutput: linear(p, .attentionOutput),
                 attentionLayerNorm: norm(p + "attention.output.LayerNorm"),
-                intermediate: linear(p + "intermediate.dense", i, c),
-                output: linear(p + "output.dense", c, i),
+                intermediate: linear(p, .intermediate),
+                output: linear(p, .output),
                 outputLayerNorm: norm(p + "output.LayerNorm"))
         }
     }

@@ -17,8 +17,8 @@ public struct LoRAPair: @unchecked Sendable {
 public final class LoRAAdapter: @unchecked Sendable {
     public let config: LoRAConfig
     public let block: ParameterBlock
-    /// (layers, 6): the pair of each Linear of `BertLayerParameters.linears`, nil where not targeted.
-    public let pairs: [[LoRAPair?]]
+    /// Per layer, the pair of each Linear by name (`pairs[l][.query]`), nil where not targeted.
+    public let pairs: [BertLinears<LoRAPair?>]
     public var scale: Float { config.scale }
     public var rank: Int { config.r }
 
@@ -51,7 +51,8 @@ public final class LoRAAdapter: @unchecked Sendable {
         let block = block ?? ParameterBlock(layout: LoRAAdapter.layout(config, bert: bert))
         self.block = block
         pairs = bert.layers.map { layer in
-            layer.linears.map { linear in
+            BertLinears { name in
+                let linear = layer[name]
                 guard config.targets(moduleName: linear.name) else { return nil }
                 return LoRAPair(
                     module: linear.name, a: block.pointer(linear.name + ".lora_A.weight"),

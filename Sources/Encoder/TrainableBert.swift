@@ -48,7 +48,7 @@ public final class TrainableBert: @unchecked Sendable {
             loraGrads = nil
             weightGrads = BertParameters(config: parameters.config, block: parameters.block.zerosLike())
         }
-        layerActs = parameters.layers.map { _ in LayerActivations(keepsStatistics: true) }
+        layerActs = parameters.layers.map { _ in LayerActivations() }
     }
 
     /// The parameters the optimizer updates and their gradients (same layout).

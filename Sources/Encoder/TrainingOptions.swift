@@ -1,7 +1,7 @@
 import Tensor
 
-/// What a training pass adds to the frozen forward: a LoRA adapter, dropout, and the generator that
-/// draws the dropout masks. Inference uses `.inference` (no adapter, no dropout).
+/// What a training forward adds to the frozen one: a LoRA adapter, dropout, and the generator that
+/// draws the dropout masks. The inference path (`BertModel.encode`) takes none of it.
 public struct TrainingOptions: @unchecked Sendable {
     public var adapter: LoRAAdapter?
     /// Dropout after the embeddings and after each attention-output and output dense (the config's
@@ -17,8 +17,6 @@ public struct TrainingOptions: @unchecked Sendable {
         self.attentionDropout = attentionDropout
         self.rng = SplitMix64(seed: seed)
     }
-
-    public static var inference: TrainingOptions { TrainingOptions(adapter: nil, hiddenDropout: 0, seed: 0) }
 
     var loraDropout: Float { adapter?.config.loraDropout ?? 0 }
 }

@@ -40,22 +40,21 @@ struct TinyBertTests {
         batch.ids.withUnsafeBufferPointer { ids in
             batch.typeIds.withUnsafeBufferPointer { types in
                 batch.positions.withUnsafeBufferPointer { positions in
-                    var rng = SplitMix64(seed: 0)
                     BertEmbeddings.forward(
-                        out: x.pointer, sum: sum.pointer, mean: nil, rstd: nil,
+                        out: x.pointer, sum: sum.pointer,
                         ids: ids.baseAddress!, typeIds: types.baseAddress!, positions: positions.baseAddress!,
-                        weights: parameters, rng: &rng, n: n)
+                        weights: parameters, n: n)
                 }
             }
         }
         #expect(maxAbsDifference(x.array, io.hiddenStates[0].flatMap { $0 }) <= 1e-5)
-        let acts = LayerActivations(keepsStatistics: true)
+        let acts = LayerActivations()
         for (l, layer) in parameters.layers.enumerated() {
             batch.offsets.withUnsafeBufferPointer { offsets in
                 acts.resize(
                     n: n, c: c, intermediateSize: 64,
                     probabilityCount: Attention.probabilitiesCount(offsets: offsets.baseAddress!, b: batch.batchSize, nh: 4))
-                var options = TrainingOptions.inference
+                var options = TrainingOptions(adapter: nil, hiddenDropout: 0, seed: 0)
                 BertLayer.forward(
                     acts: acts, input: x.pointer, weights: layer, layer: l, options: &options,
                     offsets: offsets.baseAddress!,
@@ -64,6 +63,33 @@ struct TinyBertTests {
             x.pointer.update(from: acts.output.pointer, count: n * c)
             let expected = io.hiddenStates[l + 1].flatMap { $0 }
             #expect(maxAbsDifference(x.array, expected) <= 1e-5, "layer \(l)")
+        }
+    }
+
+    @Test func everyFrozenLayerMatchesTransformers() {
+        let batch = PackedBatch(sequences: io.sequences, typeIds: io.typeIds)
+        let n = batch.tokenCount
+        let workspace = InferenceWorkspace()
+        workspace.resize(n: n, b: batch.batchSize, config: directory.config)
+        let hidden = workspace.hidden
+        batch.ids.withUnsafeBufferPointer { ids in
+            batch.typeIds.withUnsafeBufferPointer { types in
+                batch.positions.withUnsafeBufferPointer { positions in
+                    BertEmbeddings.forward(
+                        out: hidden.pointer, sum: workspace.embeddingSum.pointer,
+                        ids: ids.baseAddress!, typeIds: types.baseAddress!, positions: positions.baseAddress!,
+                        weights: parameters, n: n)
+                }
+            }
+        }
+        for (l, weights) in parameters.layers.enumerated() {
+            batch.offsets.withUnsafeBufferPointer { offsets in
+                BertLayer.forward(
+                    hidden: hidden.pointer, buffers: workspace.layer, layer: FrozenBertLayer(weights: weights),
+                    offsets: offsets.baseAddress!, b: batch.batchSize, n: n, config: directory.config, threads: 2)
+            }
+            let expected = io.hiddenStates[l + 1].flatMap { $0 }
+            #expect(maxAbsDifference(hidden.array, expected) <= 1e-5, "layer \(l)")
         }
     }
 

@@ -1,0 +1,74 @@
+import Kernels
+import Tensor
+
+/// One Linear of the training forward: the base `Linear` (frozen under LoRA, trained in full
+/// fine-tuning) plus, when the adapter targets it, peft's LoRA branch (peft/tuners/lora/layer.py
+/// `Linear.forward`: base(x) + scale · B A dropout(x); `LoRA`).
+///
+/// Sizes: N tokens, C input channels, OC output channels, R rank.
+struct AdaptedLinear {
+    let weights: LinearParameters
+    let adapter: LoRAAdapter?
+    /// The adapter's pair for this Linear; nil when it is not targeted (or there is no adapter).
+    let pair: LoRAPair?
+    /// What the LoRA branch keeps for backward.
+    let saved: LoRAActivations
+    /// Where backward accumulates: the weight gradients in full fine-tuning (nil: frozen base) and
+    /// the pair's gradients under LoRA.
+    let weightGrads: LinearParameters?
+    let loraGrads: LoRAPair?
+
+    /// Linear `linear` of layer `layer`, with its gradients when `weightGrads` / `loraGrads` are given.
+    init(
+        _ linear: BertLinear, layer: Int, weights: BertLayerParameters, adapter: LoRAAdapter?,
+        saved: LayerActivations, weightGrads: BertLayerParameters? = nil, loraGrads: LoRAAdapter? = nil
+    ) {
+        self.weights = weights[linear]
+        self.adapter = adapter
+        pair = adapter?.pairs[layer][linear]
+        self.saved = saved.lora[linear]
+        self.weightGrads = weightGrads?[linear]
+        self.loraGrads = loraGrads?.pairs[layer][linear]
+    }
+
+    /// out (N, OC) = inp (N, C) W^T + b (+ residual (N, OC)) (+ scale · dropout(inp) A^T B^T). Draws
+    /// from `rng` only for LoRA dropout.
+    func forward(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, residual: UnsafePointer<Float>? = nil,
+        rng: inout SplitMix64, n: Int
+    ) {
+        Linear.forward(
+            out: out, inp: inp, weight: weights.weight, bias: weights.bias, n: n, c: weights.inFeatures,
+            oc: weights.outFeatures)
+        if let residual { VectorOps.add(residual, into: out, n * weights.outFeatures) }
+        guard let adapter, let pair else { return }
+        let dropout = adapter.config.loraDropout
+        LoRA.forward(
+            out: out, xa: saved.xa.pointer, droppedInput: dropout > 0 ? saved.dropped.pointer : nil, inp: inp,
+            a: pair.a, b: pair.b, scale: adapter.scale, dropout: dropout, rng: &rng,
+            n: n, c: weights.inFeatures, oc: weights.outFeatures, r: adapter.rank)
+    }
+
+    /// Gradients of `forward` (without its residual) from dout (N, OC), ACCUMULATED (+=) into
+    /// dinp (N, C), `weightGrads` and `loraGrads`.
+    func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
+        Linear.backward(
+            dinp: dinp, dweight: weightGrads?.weight, dbias: weightGrads?.bias, dout: dout, inp: inp,
+            weight: weights.weight, n: n, c: weights.inFeatures, oc: weights.outFeatures)
+        guard let adapter, let pair else { return }
+        let dropout = adapter.config.loraDropout
+        LoRA.backward(
+            dinp: dinp, da: loraGrads?.a, db: loraGrads?.b, dout: dout, xa: saved.xa.pointer,
+            droppedInput: dropout > 0 ? saved.dropped.pointer : nil, inp: inp, a: pair.a, b: pair.b,
+            scale: adapter.scale, dropout: dropout, n: n, c: weights.inFeatures, oc: weights.outFeatures,
+            r: adapter.rank)
+    }
+}
+
+/// What a Linear's LoRA branch keeps for backward.
+public final class LoRAActivations: @unchecked Sendable {
+    public let xa = Tensor(zeros: [0])  // (N, R) dropout(x) A^T
+    public let dropped = Tensor(zeros: [0])  // (N, C) the dropped input, when LoRA dropout > 0
+
+    public init() {}
+}

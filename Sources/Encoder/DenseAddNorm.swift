@@ -1,0 +1,92 @@
+import Kernels
+import Tensor
+
+/// out = LayerNorm(dropout(dense(inp)) + residual): the body shared by transformers' BertSelfOutput
+/// and BertOutput (modeling_bert.py), which differ only in their sizes and names.
+///
+/// Sizes: N tokens, C hidden, CI the dense layer's input channels (C or I).
+enum DenseAddNorm {
+    /// Inference. `sum` (N, C) is overwritten; `out` must not alias `residual`. The packed product adds
+    /// the residual in its accumulators and normalises each row block while it is in cache.
+    static func forward(
+        out: UnsafeMutablePointer<Float>,  // (N, C)
+        sum: UnsafeMutablePointer<Float>,  // (N, C) scratch
+        inp: UnsafePointer<Float>,  // (N, CI)
+        residual: UnsafePointer<Float>,  // (N, C)
+        dense: FrozenLinear, norm: LayerNormParameters, n: Int, threads: Int, eps: Float
+    ) {
+        let c = dense.weights.outFeatures
+        dense.forward(out: sum, inp: inp, n: n, threads: threads, residual: residual) { lo, hi in
+            LayerNorm.forward(
+                out: out + lo * c, mean: nil, rstd: nil, inp: sum + lo * c, weight: norm.weight, bias: norm.bias,
+                n: hi - lo, c: c, eps: eps)
+        }
+    }
+
+    /// Training: fills `saved` (the sum, its LayerNorm statistics and output, and the dropout mask
+    /// when `p` > 0). Without dropout the residual is added right after the base product.
+    static func forward(
+        saved: DenseAddNormActivations, inp: UnsafePointer<Float>, residual: UnsafePointer<Float>,
+        dense: AdaptedLinear, norm: LayerNormParameters, hiddenDropout p: Float, rng: inout SplitMix64,
+        n: Int, eps: Float
+    ) {
+        let c = dense.weights.outFeatures
+        if p > 0 {
+            dense.forward(out: saved.sum.pointer, inp: inp, rng: &rng, n: n)
+            Dropout.forward(
+                out: saved.sum.pointer, mask: saved.dropMask.pointer, inp: saved.sum.pointer, p: p, rng: &rng,
+                count: n * c)
+            VectorOps.add(residual, into: saved.sum.pointer, n * c)
+        } else {
+            dense.forward(out: saved.sum.pointer, inp: inp, residual: residual, rng: &rng, n: n)
+        }
+        LayerNorm.forward(
+            out: saved.normed.pointer, mean: saved.mean.pointer, rstd: saved.rstd.pointer, inp: saved.sum.pointer,
+            weight: norm.weight, bias: norm.bias, n: n, c: c, eps: eps)
+    }
+
+    /// Gradients of the training `forward` from dout (N, C), ACCUMULATED (+=) into dinp (N, CI),
+    /// dresidual (N, C), the LayerNorm's `normGrads` and the dense layer's gradients. `dSum` and
+    /// `dDense` (N, C) are scratch, overwritten.
+    static func backward(
+        dinp: UnsafeMutablePointer<Float>, dresidual: UnsafeMutablePointer<Float>,
+        dSum: UnsafeMutablePointer<Float>, dDense: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        saved: DenseAddNormActivations, inp: UnsafePointer<Float>, dense: AdaptedLinear,
+        norm: LayerNormParameters, normGrads: LayerNormParameters?, hiddenDropout p: Float, n: Int
+    ) {
+        let c = dense.weights.outFeatures
+        // normed = LayerNorm(sum)
+        dSum.update(repeating: 0, count: n * c)
+        LayerNorm.backward(
+            dinp: dSum, dweight: normGrads?.weight, dbias: normGrads?.bias, dout: dout, inp: saved.sum.pointer,
+            weight: norm.weight, mean: saved.mean.pointer, rstd: saved.rstd.pointer, n: n, c: c)
+        // sum = dropout(dense(inp)) + residual
+        VectorOps.add(dSum, into: dresidual, n * c)
+        var dDenseOut = UnsafePointer(dSum)
+        if p > 0 {
+            dDense.update(repeating: 0, count: n * c)
+            Dropout.backward(dinp: dDense, dout: dSum, mask: saved.dropMask.pointer, count: n * c)
+            dDenseOut = UnsafePointer(dDense)
+        }
+        dense.backward(dinp: dinp, dout: dDenseOut, inp: inp, n: n)
+    }
+}
+
+/// What the training `DenseAddNorm.forward` keeps for backward.
+public final class DenseAddNormActivations: @unchecked Sendable {
+    public let sum = Tensor(zeros: [0])  // (N, C) dropout(dense(inp)) + residual, before LayerNorm
+    public let dropMask = Tensor(zeros: [0])  // (N, C) when hidden dropout > 0
+    public let mean = Tensor(zeros: [0])  // (N)
+    public let rstd = Tensor(zeros: [0])  // (N)
+    public let normed = Tensor(zeros: [0])  // (N, C) the block's output
+
+    public init() {}
+
+    func resize(n: Int, c: Int, hiddenDropout: Bool) {
+        sum.reshape([n, c])
+        normed.reshape([n, c])
+        mean.reshape([n])
+        rstd.reshape([n])
+        if hiddenDropout { dropMask.reshape([n, c]) }
+    }
+}

@@ -1,0 +1,24 @@
+import Tensor
+
+/// Gradient buffers of one layer's backward, reused by every layer.
+public final class LayerGradientScratch: @unchecked Sendable {
+    let dSum = Tensor(zeros: [0])  // (N, C) gradient of a pre-LayerNorm sum
+    let dNormed = Tensor(zeros: [0])  // (N, C) gradient of BertSelfOutput's output h
+    let dDense = Tensor(zeros: [0])  // (N, C) gradient of a dense output before its dropout
+    let dActivated = Tensor(zeros: [0])  // (N, I)
+    let dIntermediate = Tensor(zeros: [0])  // (N, I)
+    let dContext = Tensor(zeros: [0])  // (N, C)
+    let dq = Tensor(zeros: [0]), dk = Tensor(zeros: [0]), dv = Tensor(zeros: [0])  // (N, C)
+
+    public init() {}
+
+    func resize(n: Int, c: Int, intermediateSize: Int) {
+        for t in [dSum, dNormed, dDense, dContext, dq, dk, dv] { t.reshape([n, c]) }
+        dActivated.reshape([n, intermediateSize])
+        dIntermediate.reshape([n, intermediateSize])
+    }
+
+    func zero() {
+        for t in [dSum, dNormed, dDense, dContext, dq, dk, dv, dActivated, dIntermediate] { t.zero() }
+    }
+}
