@@ -35,6 +35,11 @@ final class RawConnection: @unchecked Sendable {
 
     /// Sends a whole request with `Connection: close` and returns everything the server answers.
     func exchange(_ request: String, timeoutSeconds: Int = 60) -> String {
+        String(decoding: exchangeBytes(request, timeoutSeconds: timeoutSeconds), as: UTF8.self)
+    }
+
+    /// `exchange`'s bytes.
+    func exchangeBytes(_ request: String, timeoutSeconds: Int = 60) -> Data {
         send(request)
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -45,7 +50,7 @@ final class RawConnection: @unchecked Sendable {
             if n <= 0 { break }
             received += buffer[0..<n]
         }
-        return String(decoding: received, as: UTF8.self)
+        return Data(received)
     }
 
     /// True when the server has closed the connection (a read returns end of file or a reset) within
