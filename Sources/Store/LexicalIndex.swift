@@ -15,9 +15,7 @@ public enum LexicalIndex {
     /// Creates the FTS table and its triggers when absent (a store written before the index existed,
     /// or one whose table was dropped) and fills it from `documents`. Called on every writable open.
     static func ensure(_ db: Database) throws {
-        let exists = try Bool.fetchOne(
-            db, sql: "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table]) ?? false
-        if exists { return }
+        if try isPresent(db) { return }
         for trigger in ["documents_fts_insert", "documents_fts_delete", "documents_fts_update"] {
             try db.execute(sql: "DROP TRIGGER IF EXISTS \(trigger)")
         }

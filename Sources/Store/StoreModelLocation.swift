@@ -26,8 +26,6 @@ public struct StoreModelLocation: Sendable, Equatable {
         return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 
-    static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
-
     static func directory(ofDatabase path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
     }
