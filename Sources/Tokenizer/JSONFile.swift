@@ -1,19 +1,8 @@
 import Foundation
 
-/// A JSON value decoded with `JSONDecoder` (Foundation's `JSONSerialization` on Linux drops a U+FEFF that
-/// starts a string, which would corrupt such a vocabulary entry).
-enum JSONValue: Decodable {
+/// A JSON value, as `JSONParser` reads it. Numbers are `Double`s, as in Foundation's `JSONSerialization`.
+enum JSONValue: Equatable {
     case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
 
     var string: String? { if case .string(let s) = self { return s } else { return nil } }
     var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
@@ -37,14 +26,15 @@ struct JSONFile {
         do { data = try FileContents.read(url) } catch {
             throw TokenizerError.unreadableFile(path: url.path, reason: error.description)
         }
-        let parsed: JSONValue
-        do { parsed = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
-            throw TokenizerError.malformedFile(path: url.path, reason: "invalid JSON (\(error))")
+        let path = url.path
+        let parsed: Result<JSONValue, JSONSyntaxError> = data.withUnsafeBytes { text in
+            do throws(JSONSyntaxError) { return .success(try JSONParser.parse(text, path: path)) } catch { return .failure(error) }
         }
-        guard let dictionary = parsed.object else {
-            throw TokenizerError.malformedFile(path: url.path, reason: "top level is not a JSON object")
+        switch parsed {
+        case .failure(let error): throw TokenizerError.malformedFile(path: path, reason: "invalid JSON at \(error.reason)")
+        case .success(.object(let dictionary)): return JSONObject(value: dictionary, file: path)
+        case .success: throw TokenizerError.malformedFile(path: path, reason: "top level is not a JSON object")
         }
-        return JSONObject(value: dictionary, file: url.path)
     }
 }
 
