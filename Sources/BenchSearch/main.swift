@@ -8,6 +8,7 @@
 // (the memory-bandwidth floor of each scan). Prints one JSON line. Usage:
 //   embedtune-bench-search --n 1000000 [--dim 384] [--queries 100] [--k 10] [--seed 7] [--db PATH] [--probe]
 //                          [--nibble-candidates N]
+//   embedtune-bench-search --fill-store PATH --n N    (see FillStore.swift)
 import Foundation
 import Store
 import Tensor
@@ -48,6 +49,16 @@ func randomUnitVectors(_ count: Int, _ dim: Int, seed: UInt64) -> [Float] {
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
 func ms(_ s: Double) -> Double { (s * 1e6).rounded() / 1e3 }
+
+if CommandLine.arguments.contains("--fill-store") {
+    do {
+        try fillStore(path: argument("--fill-store", ""), n: n, dim: dim, seed: seed)
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("embedtune-bench-search: \(error)\n".utf8))
+        exit(1)
+    }
+}
 
 var result: [String: Any] = ["bench": "search", "n": n, "dim": dim, "k": k, "n_queries": nq, "db": dbPath]
 do {

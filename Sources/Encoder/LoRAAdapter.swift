@@ -23,6 +23,8 @@ public final class LoRAAdapter: @unchecked Sendable {
     public var rank: Int { config.r }
 
     static let filePrefix = "base_model.model."
+    /// The weights file in an adapter directory (peft's name).
+    public static let weightsFileName = "adapter_model.safetensors"
 
     /// Names and shapes of every A and B, in block order.
     static func layout(_ config: LoRAConfig, bert: BertParameters) -> [(name: String, shape: [Int])] {
@@ -90,7 +92,7 @@ public final class LoRAAdapter: @unchecked Sendable {
             throw ModelLoadingError.invalidField(
                 file: configURL.path, field: "target_modules", reason: "matches no Linear of this model")
         }
-        let weightsURL = directory.appendingPathComponent("adapter_model.safetensors")
+        let weightsURL = directory.appendingPathComponent(LoRAAdapter.weightsFileName)
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
             throw ModelLoadingError.missingFile(weightsURL.path)
         }
@@ -152,7 +154,7 @@ public final class LoRAAdapter: @unchecked Sendable {
              UnsafeBufferPointer(start: storage.pointer + entry.offset, count: entry.count))
         }
         try SafeTensorsWriter.write(
-            tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent("adapter_model.safetensors"))
+            tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(LoRAAdapter.weightsFileName))
     }
 
     /// W += scale · B A for every targeted Linear (peft `merge_and_unload`).

@@ -19,6 +19,9 @@ public final class SentenceEncoder: @unchecked Sendable {
     public let fingerprint: ModelFingerprint
     /// nil: the model's full embedding.
     public let truncation: EmbeddingTruncation?
+    /// The `WeightsStamp` of the weight files (model, adapter) taken before they were read, when
+    /// loaded from directories: while the files keep it, they hold the weights of `fingerprint`.
+    public private(set) var weightsStamp: String?
     public var tokenizer: BertTokenizer { directory.tokenizer }
     /// Values per embedding this encoder returns: the truncation's, else the model's.
     public var dimension: Int { truncation?.dimensions ?? model.dimension }
@@ -33,8 +36,7 @@ public final class SentenceEncoder: @unchecked Sendable {
         let hash = ModelFingerprint.hash(
             UnsafeRawBufferPointer(start: storage.pointer, count: storage.count * MemoryLayout<Float>.stride))
         fingerprint = ModelFingerprint(
-            weightsHash: hash, pooling: directory.pooling.rawValue, normalize: directory.normalize,
-            maxLength: directory.maxSequenceLength, dimension: parameters.config.hiddenSize)
+            directory: directory, dimension: parameters.config.hiddenSize, truncation: nil, weightsHash: hash)
         truncation = nil
     }
 
@@ -45,6 +47,7 @@ public final class SentenceEncoder: @unchecked Sendable {
         fingerprint.truncation = truncation?.dimensions
         self.fingerprint = fingerprint
         self.truncation = truncation
+        weightsStamp = other.weightsStamp
     }
 
     /// Loads a model directory, merges a peft LoRA adapter into its weights when one is given,
@@ -54,12 +57,15 @@ public final class SentenceEncoder: @unchecked Sendable {
         modelDirectory url: URL, adapterDirectory: URL? = nil, maxLength: Int? = nil, dimensions: Int? = nil
     ) throws {
         var directory = try ModelDirectory(url: url)
+        let stamp = WeightsStamp.of(
+            [directory.weightsURL.path] + (adapterDirectory.map { [$0.appendingPathComponent(LoRAAdapter.weightsFileName).path] } ?? []))
         if let maxLength { directory = directory.withMaxSequenceLength(maxLength) }
         let parameters = try directory.loadParameters()
         if let adapterDirectory {
             try LoRAAdapter(directory: adapterDirectory, bert: parameters).merge(into: parameters)
         }
         let full = SentenceEncoder(directory: directory, parameters: parameters)
+        full.weightsStamp = stamp
         self.init(sharing: full, truncation: try full.truncation(for: dimensions))
     }
 

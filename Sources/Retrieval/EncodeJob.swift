@@ -22,6 +22,9 @@ import Store
 ///    first, in one transaction, and only after the whole input was read and validated.
 /// 4. With `quantize`, or when the store already held an int8 copy and this run wrote vectors,
 ///    `VectorStore.quantize()` recomputes the int8 scales and codes.
+/// 5. Unless stopped, the store's index file (`VectorIndexFile`, what `search` maps) is written again
+///    when it does not describe the store as it now is. A run killed before this leaves a stale index
+///    file, which searches detect and do not use.
 public struct EncodeJob: Sendable {
     public let encoder: SentenceEncoder
     public let model: StoreModelInfo
@@ -85,6 +88,7 @@ public struct EncodeJob: Sendable {
 
         let store = try VectorStore(path: databasePath)
         try store.bind(model: model)
+        if let stamp = encoder.weightsStamp { try store.recordWeightsStamp(stamp) }
         let wasQuantized = try store.int8Scales() != nil
         if sync {
             summary.deleted = try store.deleteAll(except: inInput).count
@@ -112,6 +116,10 @@ public struct EncodeJob: Sendable {
             summary.quantized = true
         }
         summary.stored = try store.count()
+        if !summary.stopped, case .failure = try store.mappedIndex() {
+            onEvent(.indexing(rows: summary.stored))
+            try store.writeIndex()
+        }
         return summary
     }
 

@@ -66,4 +66,6 @@ public enum EncodeEvent: Sendable {
     case committed(done: Int, total: Int)
     /// The int8 copy is being recomputed over `rows` stored vectors.
     case quantizing(rows: Int)
+    /// The store's index file (`VectorIndexFile`) is being written for `rows` stored vectors.
+    case indexing(rows: Int)
 }

@@ -35,30 +35,56 @@ public enum SearchError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// Where a `Searcher` takes the store's vectors from.
+public enum SearchIndexUse: Sendable {
+    /// The store's index file (`VectorIndexFile`) when it is current, else every vector read from SQLite.
+    case ifCurrent
+    /// As `ifCurrent`, but a missing or stale index file is first written again when the store's
+    /// directory can be written (the search after an `encode` that was interrupted, or after another
+    /// program changed the store).
+    case rebuildIfStale
+    /// Every vector read from SQLite.
+    case never
+}
+
+/// What a `Searcher` did about the store's index file.
+public enum SearchIndexOutcome: Sendable, Equatable {
+    /// Mapped the current index file.
+    case mapped
+    /// The index file was missing or stale (why), and was written again.
+    case rebuilt(VectorIndexProblem)
+    /// Read every vector from SQLite: the index file could not be used (why), nor written.
+    case readFromDatabase(VectorIndexProblem?)
+}
+
 /// Semantic search over a vector store with the model recorded in it (`embedtune search`).
 ///
 /// Opening loads the recorded model directory (+ adapter, same maximum length, same truncation of
-/// the embeddings, so queries are truncated as the stored vectors were), recomputes its
-/// fingerprint and refuses a model that differs from the one that wrote the vectors; then it loads
-/// every stored vector once, from one read snapshot (WAL: an encode may be writing meanwhile).
-/// Queries are exact cosine top-k; when the store has an int8 copy, the exact search reads it with
-/// proven error bounds (`TopK.Scan.exactThroughInt8`: the same results as the full float32 scan, about a
-/// quarter of the memory traffic), otherwise every float32 row (`TopK.Scan.exact`). With `quantized`,
-/// a 4-bit copy derived from the int8 codes at load (`NibbleMatrix`, an eighth of the float32
-/// bytes) is scanned and its best candidates are rescored in float32 (`TopK.Scan.nibble`:
-/// approximate; the store must have been quantized).
+/// the embeddings, so queries are truncated as the stored vectors were) and refuses a model whose
+/// fingerprint differs from the one that wrote the vectors (the weights are hashed again unless their
+/// files' `WeightsStamp` is the one recorded with the fingerprint). The vectors come from the store's
+/// index file, mapped, when it is current (`SearchIndexUse`), else from one read snapshot of SQLite
+/// (WAL: an encode may be writing meanwhile).
+/// Queries are exact cosine top-k; when an int8 copy is at hand (always with the index file; from
+/// SQLite, when the store was quantized), the exact search reads it with proven error bounds
+/// (`TopK.Scan.exactThroughInt8`: the same results as the full float32 scan, about a quarter of the
+/// memory traffic), otherwise every float32 row (`TopK.Scan.exact`). With `quantized`, a 4-bit copy
+/// of the int8 codes (`NibbleMatrix`, an eighth of the float32 bytes) is scanned and its best
+/// candidates are rescored in float32 (`TopK.Scan.nibble`: approximate).
 public final class Searcher: @unchecked Sendable {
     public let databasePath: String
     public let model: StoreModelInfo
     public let encoder: SentenceEncoder
     /// (count, dimension) every stored vector, row order = rowid order.
     public let matrix: VectorMatrix
-    /// The int8 copy, when the store has one.
+    /// The int8 copy, when at hand.
     public let int8Copy: QuantizedMatrix?
     /// The 4-bit copy of `int8Copy`, when opened `quantized`.
     public let nibbleCopy: NibbleMatrix?
     /// True when opened `quantized`: approximate search through the 4-bit copy with float32 rescoring.
     public var isQuantized: Bool { nibbleCopy != nil }
+    /// Where the vectors came from.
+    public let indexOutcome: SearchIndexOutcome
     /// Prepended to every query text: by default the model's query prompt (`ModelPrompts`, role query),
     /// nil for models without prompts.
     public var queryPrompt: String?
@@ -67,10 +93,14 @@ public final class Searcher: @unchecked Sendable {
     /// Opens the store at `databasePath` with the model that wrote it: `model` when given (`--model`,
     /// `--adapter`), else the recorded directories, else those recorded relative to the database (a
     /// database moved together with its model). The first that loads with the recorded fingerprint wins.
-    public convenience init(databasePath: String, quantized: Bool = false, model override: StoreModelLocation? = nil) throws {
+    public convenience init(
+        databasePath: String, quantized: Bool = false, model override: StoreModelLocation? = nil,
+        index: SearchIndexUse = .rebuildIfStale
+    ) throws {
         let store = try VectorStore(path: databasePath, readOnly: true)
         guard let model = try store.storedModel() else { throw SearchError.noModelRecorded(database: databasePath) }
         let candidates = try override.map { [$0] } ?? store.modelLocations()
+        let recordedStamp = try store.weightsStamp()
         var failure: SearchError?
         for location in candidates {
             let encoder: SentenceEncoder
@@ -85,43 +115,57 @@ public final class Searcher: @unchecked Sendable {
                 }
                 continue
             }
-            guard encoder.fingerprint.description == model.fingerprint else {
+            let found = Self.fingerprint(of: encoder, recorded: model.fingerprint, stamp: recordedStamp)
+            guard found == model.fingerprint else {
                 if failure == nil || override != nil {
                     failure = .modelChanged(
-                        database: databasePath, modelPath: location.modelPath, recorded: model.fingerprint,
-                        found: encoder.fingerprint.description)
+                        database: databasePath, modelPath: location.modelPath, recorded: model.fingerprint, found: found)
                 }
                 continue
             }
-            try self.init(store: store, encoder: encoder, quantized: quantized)
+            try self.init(store: store, encoder: encoder, quantized: quantized, index: index, verified: true)
             return
         }
         throw failure ?? SearchError.noModelRecorded(database: databasePath)
     }
 
     /// Searches `store` with `encoder`, which must have the recorded fingerprint.
-    public init(store: VectorStore, encoder: SentenceEncoder, quantized: Bool = false) throws {
+    public convenience init(
+        store: VectorStore, encoder: SentenceEncoder, quantized: Bool = false, index: SearchIndexUse = .ifCurrent
+    ) throws {
+        try self.init(store: store, encoder: encoder, quantized: quantized, index: index, verified: false)
+    }
+
+    private init(store: VectorStore, encoder: SentenceEncoder, quantized: Bool, index: SearchIndexUse, verified: Bool) throws {
         guard let model = try store.storedModel() else { throw SearchError.noModelRecorded(database: store.path) }
-        guard encoder.fingerprint.description == model.fingerprint else {
-            throw SearchError.modelChanged(
-                database: store.path, modelPath: model.modelPath, recorded: model.fingerprint,
-                found: encoder.fingerprint.description)
+        if !verified {
+            let found = encoder.fingerprint.description
+            guard found == model.fingerprint else {
+                throw SearchError.modelChanged(
+                    database: store.path, modelPath: model.modelPath, recorded: model.fingerprint, found: found)
+            }
         }
         self.databasePath = store.path
         self.model = model
         self.encoder = encoder
         queryPrompt = try? encoder.directory.prompts.resolve(prompt: nil, name: nil, role: .query)
         self.store = store
-        if try quantized || store.int8Scales() != nil {
-            let loaded = try store.loadQuantized()
-            matrix = loaded.matrix
-            int8Copy = loaded.quantized
-            nibbleCopy = quantized ? NibbleMatrix(quantized: loaded.quantized) : nil
-        } else {
-            matrix = try store.loadMatrix()
-            int8Copy = nil
-            nibbleCopy = nil
+        let vectors = try SearchVectors.load(store: store, quantized: quantized, use: index)
+        matrix = vectors.matrix
+        int8Copy = vectors.int8Copy
+        nibbleCopy = vectors.nibbleCopy
+        indexOutcome = vectors.outcome
+    }
+
+    /// The fingerprint of `encoder`'s weights as the store should see it: when its weight files'
+    /// stamp, taken before they were read, equals `stamp` (recorded with the fingerprint `recorded`),
+    /// the recorded weights hash with this encoder's pooling, normalisation, length and truncation;
+    /// otherwise the encoder's own, hashed.
+    static func fingerprint(of encoder: SentenceEncoder, recorded: String, stamp: String?) -> String {
+        if let stamp, encoder.weightsStamp == stamp, let hash = ModelFingerprint.weightsHash(in: recorded) {
+            return encoder.fingerprint(weightsHash: hash).description
         }
+        return encoder.fingerprint.description
     }
 
     /// Number of documents searched.

@@ -3,8 +3,8 @@ import Retrieval
 import Store
 
 /// The search index of the service, reopened when its database changes: every `/search` first compares
-/// the database file's and its WAL file's size and modification time with those of the last load (two
-/// `stat` calls), and after a change — an `encode` that committed documents meanwhile — loads the store
+/// the size and modification time of the database file, its WAL file and its index file
+/// (`VectorIndexFile`) with those of the last load (three `stat` calls), and after a change — an `encode` that committed documents meanwhile — loads the store
 /// again before searching, so documents encoded after the server started are found. A reload that fails
 /// (the file mid-rewrite, say) keeps the previous index and is tried again at the next search.
 final class LiveIndex: @unchecked Sendable {
@@ -36,9 +36,10 @@ final class LiveIndex: @unchecked Sendable {
         return searcher
     }
 
-    /// Size and modification time (nanoseconds) of the database and of its WAL file (0s when absent).
+    /// Size and modification time (nanoseconds) of the database, its WAL file and its index file (0s when
+    /// absent).
     static func signature(of path: String) -> [Int64] {
-        [path, path + "-wal"].flatMap { file -> [Int64] in
+        [path, path + "-wal", VectorIndexFile.path(forDatabase: path)].flatMap { file -> [Int64] in
             var status = stat()
             guard stat(file, &status) == 0 else { return [0, 0] }
             return [Int64(status.st_size), Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)]

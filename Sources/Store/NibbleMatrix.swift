@@ -20,6 +20,8 @@ public final class NibbleMatrix: @unchecked Sendable {
     public let scales: [Float]
     /// (count, stride) packed rows, 64-byte aligned.
     public let codes: UnsafeMutablePointer<UInt8>
+    /// The mapping `codes` lies in; nil when it is this matrix's own memory.
+    private let owner: AnyObject?
 
     /// Rows whose int8 codes are counted to choose the steps (evenly spaced when there are more).
     public static let sampleRows = 65_536
@@ -40,6 +42,7 @@ public final class NibbleMatrix: @unchecked Sendable {
         for d in 0..<dimension {
             for c in -127...127 { table[d * 255 + c + 127] = NibbleMatrix.code(c, step: steps[d]) }
         }
+        owner = nil
         var row = [Int8](repeating: 0, count: 2 * stride)
         table.withUnsafeBufferPointer { table in
             row.withUnsafeMutableBufferPointer { row in
@@ -53,7 +56,21 @@ public final class NibbleMatrix: @unchecked Sendable {
         }
     }
 
-    deinit { codes.deallocate() }
+    /// Packed codes over memory that `owner` keeps alive (a mapped `VectorIndexFile`).
+    init(count: Int, dimension: Int, scales: [Float], codes: UnsafeMutablePointer<UInt8>, owner: AnyObject) {
+        precondition(scales.count == dimension, "scales must have one value per dimension")
+        self.count = count
+        self.dimension = dimension
+        stride = (dimension + 127) / 128 * 64
+        self.scales = scales
+        self.codes = codes
+        self.owner = owner
+    }
+
+    deinit {
+        guard owner == nil else { return }
+        codes.deallocate()
+    }
 
     @inline(__always)
     static func code(_ c: Int, step: Float) -> Int8 {

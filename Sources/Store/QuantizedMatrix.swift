@@ -24,6 +24,8 @@ public final class QuantizedMatrix: @unchecked Sendable {
     private var largestRecordedResidual: Float = 0
     /// How many rows hold a finite bound.
     private var finiteResiduals = 0
+    /// The mapping `codes` and `residualNorms` lie in; nil when they are this matrix's own memory.
+    private let owner: AnyObject?
 
     /// An all-zero code matrix to be filled through `codes` (or `setRow`).
     public init(count: Int, dimension: Int, scales: [Float]) {
@@ -37,6 +39,25 @@ public final class QuantizedMatrix: @unchecked Sendable {
         codes.initialize(repeating: 0, count: n)
         residualNorms = .allocate(capacity: Swift.max(1, count))
         residualNorms.initialize(repeating: .infinity, count: Swift.max(1, count))
+        owner = nil
+    }
+
+    /// Codes over memory that `owner` keeps alive (a mapped `VectorIndexFile`): (count, stride) codes
+    /// and (count) residual bounds, every one recorded, the largest `largestResidual`.
+    init(
+        count: Int, dimension: Int, scales: [Float], codes: UnsafeMutablePointer<Int8>,
+        residualNorms: UnsafeMutablePointer<Float>, largestResidual: Float, owner: AnyObject
+    ) {
+        precondition(scales.count == dimension, "scales must have one value per dimension")
+        self.count = count
+        self.dimension = dimension
+        self.stride = (dimension + 15) / 16 * 16
+        self.scales = scales
+        self.codes = codes
+        self.residualNorms = residualNorms
+        largestRecordedResidual = largestResidual
+        finiteResiduals = largestResidual.isFinite ? count : 0
+        self.owner = owner
     }
 
     /// Quantizes every row of `matrix` with `scales` (by default the matrix's own maxima).
@@ -50,6 +71,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
     }
 
     deinit {
+        guard owner == nil else { return }
         codes.deallocate()
         residualNorms.deallocate()
     }

@@ -20,6 +20,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// Lexical or hybrid search on a store without its FTS5 index (written before it existed, or its
     /// table dropped); a writable open (`encode`) rebuilds it.
     case noLexicalIndex(path: String)
+    /// The store's index file (`VectorIndexFile`) could not be written.
+    case indexFile(path: String, reason: String)
     /// The file could not be opened or migrated (wraps SQLite's message).
     case cannotOpen(path: String, reason: String)
     /// SQLite refused a statement (wraps its message).
@@ -55,6 +57,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case let .noLexicalIndex(path):
             return "\(path): the store has no lexical (FTS5) index; any `embedtune encode --db \(path)` "
                 + "run builds it (documents already stored are not encoded again); or search with --mode vector"
+        case let .indexFile(path, reason):
+            return "\(path): cannot write the index file: \(reason)"
         case let .cannotOpen(path, reason):
             return "\(path): cannot open vector store: \(reason)"
         case let .database(path, reason):

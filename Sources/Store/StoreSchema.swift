@@ -56,5 +56,7 @@ enum StoreSchema {
         static let truncation = "truncate_dim"
         /// Present only when documents were embedded with a prompt.
         static let documentPrompt = "document_prompt"
+        /// The stamp of the weight files the fingerprint was computed from (`VectorStore.weightsStamp()`).
+        static let weightsStamp = "weights_stamp"
     }
 }

@@ -1,7 +1,8 @@
 import Tensor
 
 /// Every stored vector in one 64-byte-aligned row-major Float buffer, with the document ids in the
-/// same order and each row's norm — the in-memory index that `TopK` scans.
+/// same order and each row's norm — the in-memory index that `TopK` scans. Its memory is its own, or
+/// (`VectorIndexFile`) a private read-write mapping of an index file, which `owner` keeps alive.
 ///
 /// Rows are padded with zeros to `stride` floats (a multiple of 16), so SIMD16 scans need no tail
 /// and every row starts 64-byte aligned; `gemm` takes `stride` as the leading dimension.
@@ -11,15 +12,17 @@ public final class VectorMatrix: @unchecked Sendable {
     /// Floats per row: `dimension` rounded up to a multiple of 16.
     public let stride: Int
     /// (count) document ids, row order.
-    public internal(set) var ids: [String]
+    public internal(set) var ids: RowIDs
     /// (count, stride) row-major, padding columns zero.
     public let data: UnsafeMutablePointer<Float>
     /// (count) L2 norm of each row.
-    public private(set) var norms: [Float]
+    public let norms: UnsafeMutablePointer<Float>
     /// (count) 1 / norm, or 0 for a zero row (its cosine with anything is 0).
-    public private(set) var inverseNorms: [Float]
+    public let inverseNorms: UnsafeMutablePointer<Float>
     /// True when every row has norm within `unitTolerance` of 1: cosine is then the plain dot product.
     public private(set) var isUnitNorm: Bool
+    /// The mapping `data`, `norms` and `inverseNorms` lie in; nil when they are this matrix's own memory.
+    private let owner: AnyObject?
 
     public static let unitTolerance: Float = 1e-4
 
@@ -30,13 +33,34 @@ public final class VectorMatrix: @unchecked Sendable {
         self.count = count
         self.dimension = dimension
         self.stride = (dimension + 15) / 16 * 16
-        self.ids = ids
+        self.ids = RowIDs(ids)
         let n = Swift.max(1, count * stride)
         self.data = HugePageBuffer.allocate(bytes: n * MemoryLayout<Float>.stride).bindMemory(to: Float.self, capacity: n)
         data.initialize(repeating: 0, count: n)
-        norms = [Float](repeating: 0, count: count)
-        inverseNorms = [Float](repeating: 0, count: count)
+        norms = .allocate(capacity: Swift.max(1, count))
+        norms.initialize(repeating: 0, count: Swift.max(1, count))
+        inverseNorms = .allocate(capacity: Swift.max(1, count))
+        inverseNorms.initialize(repeating: 0, count: Swift.max(1, count))
         isUnitNorm = true
+        owner = nil
+    }
+
+    /// A matrix over memory that `owner` keeps alive (a mapped `VectorIndexFile`): (count, stride)
+    /// rows, (count) norms and inverse norms, already computed.
+    init(
+        count: Int, dimension: Int, ids: RowIDs, data: UnsafeMutablePointer<Float>, norms: UnsafeMutablePointer<Float>,
+        inverseNorms: UnsafeMutablePointer<Float>, isUnitNorm: Bool, owner: AnyObject
+    ) {
+        precondition(ids.count == count, "\(ids.count) ids for \(count) rows")
+        self.count = count
+        self.dimension = dimension
+        self.stride = (dimension + 15) / 16 * 16
+        self.ids = ids
+        self.data = data
+        self.norms = norms
+        self.inverseNorms = inverseNorms
+        self.isUnitNorm = isUnitNorm
+        self.owner = owner
     }
 
     /// A matrix holding `vectors` (each `dimension` long) in order.
@@ -51,7 +75,12 @@ public final class VectorMatrix: @unchecked Sendable {
         updateNorms()
     }
 
-    deinit { data.deallocate() }
+    deinit {
+        guard owner == nil else { return }
+        data.deallocate()
+        norms.deallocate()
+        inverseNorms.deallocate()
+    }
 
     /// Start of row `i` (stride floats, `dimension` of them meaningful).
     @inlinable

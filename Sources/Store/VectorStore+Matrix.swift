@@ -14,30 +14,35 @@ extension VectorStore {
         try guarded {
             try pool.read { db in
                 let matrix = try loadMatrix(db)
-                guard let scales = try VectorStore.readScales(db, dimension: matrix.dimension, path: path) else {
-                    throw StoreError.notQuantized(path: path)
-                }
-                let quantized = QuantizedMatrix(count: matrix.count, dimension: matrix.dimension, scales: scales)
-                let rows = try Row.fetchCursor(db, sql: "SELECT id, embedding_int8 FROM documents ORDER BY rowid")
-                var i = 0
-                while let row = try rows.next(), i < matrix.count {
-                    let ok = try row.withUnsafeData(atIndex: 1) { blob -> Bool in
-                        guard let blob else {
-                            QuantizedMatrix.quantize(matrix.row(i), scales: scales, into: quantized.row(i))
-                            return true
-                        }
-                        return VectorBlob.decode(int8: blob, count: matrix.dimension, into: quantized.row(i))
-                    }
-                    if !ok {
-                        let bytes = try row.withUnsafeData(atIndex: 1) { $0?.count ?? 0 }
-                        throw StoreError.corruptVector(id: row[0], column: "embedding_int8", bytes: bytes, path: path)
-                    }
-                    quantized.updateResidual(row: i, from: matrix.row(i))
-                    i += 1
-                }
+                guard let quantized = try storedCodes(db, matrix: matrix) else { throw StoreError.notQuantized(path: path) }
                 return (matrix, quantized)
             }
         }
+    }
+
+    /// The store's int8 codes of `matrix`'s rows (read in the same snapshot), or nil before `quantize()`.
+    /// Rows written before the scales existed are quantized while loading.
+    func storedCodes(_ db: Database, matrix: VectorMatrix) throws -> QuantizedMatrix? {
+        guard let scales = try VectorStore.readScales(db, dimension: matrix.dimension, path: path) else { return nil }
+        let quantized = QuantizedMatrix(count: matrix.count, dimension: matrix.dimension, scales: scales)
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, embedding_int8 FROM documents ORDER BY rowid")
+        var i = 0
+        while let row = try rows.next(), i < matrix.count {
+            let ok = try row.withUnsafeData(atIndex: 1) { blob -> Bool in
+                guard let blob else {
+                    QuantizedMatrix.quantize(matrix.row(i), scales: scales, into: quantized.row(i))
+                    return true
+                }
+                return VectorBlob.decode(int8: blob, count: matrix.dimension, into: quantized.row(i))
+            }
+            if !ok {
+                let bytes = try row.withUnsafeData(atIndex: 1) { $0?.count ?? 0 }
+                throw StoreError.corruptVector(id: row[0], column: "embedding_int8", bytes: bytes, path: path)
+            }
+            quantized.updateResidual(row: i, from: matrix.row(i))
+            i += 1
+        }
+        return quantized
     }
 
     /// Computes per-dimension scales over every stored vector and rewrites every row's int8 codes,
@@ -100,7 +105,7 @@ extension VectorStore {
         return scales
     }
 
-    private func loadMatrix(_ db: Database) throws -> VectorMatrix {
+    func loadMatrix(_ db: Database) throws -> VectorMatrix {
         let dimension = try VectorStore.dimension(db, path: path)
         let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0
         // (n, stride) filled row by row straight from SQLite's blob memory; ids set once read.
@@ -120,7 +125,7 @@ extension VectorStore {
             ids.append(id)
         }
         precondition(ids.count == n, "read \(ids.count) rows of \(n) in one snapshot")
-        matrix.ids = ids
+        matrix.ids = RowIDs(ids)
         matrix.updateNorms()
         return matrix
     }

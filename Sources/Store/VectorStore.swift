@@ -56,7 +56,10 @@ public final class VectorStore: Sendable {
             } else {
                 try pool.read { db in try VectorStore.checkOwnSchema(db, path: path) }
                 try migrator.migrate(pool)
-                try pool.write { db in try LexicalIndex.ensure(db) }
+                try pool.write { db in
+                    try LexicalIndex.ensure(db)
+                    try StoreGeneration.ensure(db)
+                }
             }
         } catch let error as StoreError {
             throw error

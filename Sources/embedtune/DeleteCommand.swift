@@ -8,7 +8,7 @@ struct DeleteCommand: ParsableCommand {
         abstract: "Delete documents from a vector store by id.",
         discussion: """
             The ids come from --id (repeatable) or, without --id, one per line of standard input. They are
-            deleted in one transaction; the lexical index follows. Ids the store does not hold are counted,
+            deleted in one transaction; the lexical index and the search index file follow. Ids the store does not hold are counted,
             not an error. To delete every document that a corpus file no longer holds, use `encode --sync`.
             """)
 
@@ -24,6 +24,8 @@ struct DeleteCommand: ParsableCommand {
         let ids = id.isEmpty ? try StandardInput.readLines().filter { !$0.isEmpty } : id
         let store = try VectorStore(path: db)
         let deleted = try store.delete(ids: ids)
+        // The search index follows (a deletion of nothing leaves a current index current).
+        if case .failure = try store.mappedIndex() { try store.writeIndex() }
         let stored = try store.count()
         if json {
             print("{\"requested\":\(ids.count),\"deleted\":\(deleted),\"stored\":\(stored)}")

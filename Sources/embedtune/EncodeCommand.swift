@@ -75,6 +75,8 @@ struct EncodeCommand: ParsableCommand {
                 display.update(done: done, total: total, unit: "docs")
             case .quantizing(let rows):
                 ProgressDisplay.write("encode: computing the int8 copy of \(rows) vectors\n")
+            case .indexing(let rows):
+                ProgressDisplay.write("encode: writing the search index of \(rows) vectors\n")
             }
         }
         let seconds = display.elapsed

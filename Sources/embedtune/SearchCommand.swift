@@ -9,12 +9,15 @@ struct SearchCommand: ParsableCommand {
         abstract: "Semantic search over a vector store written by `encode`.",
         discussion: """
             The query is encoded with the model recorded in the database (its directory, adapter and maximum
-            length); if that directory is gone or now holds another model, the search is refused. The results
-            are the exact top k by cosine similarity. When the database has an int8 copy (`encode --quantize`),
-            the exact search reads it first and computes float32 scores only for rows whose error bound could
-            reach the top k: the same results as scoring every float32 vector, about four times less memory
-            to read. --quantized is the approximate variant: a 4-bit copy of the int8 codes, made at load, is
-            scanned (an eighth of the float32 bytes), and its best candidates are rescored in float32.
+            length); if that directory is gone or now holds another model, the search is refused. The vectors
+            come from the database's index file (DB.vectors, written by `encode`; mapped, so a search reads only
+            what it scans); when that file is missing or older than the database's last change it is written
+            again (or, where the directory cannot be written, the vectors are read from the database, with a
+            note). The results are the exact top k by cosine similarity: the search reads the int8 codes first
+            and computes float32 scores only for rows whose error bound could reach the top k — the same
+            results as scoring every float32 vector, about four times less memory to read. --quantized is the
+            approximate variant: a 4-bit copy of the int8 codes is scanned (an eighth of the float32 bytes),
+            and its best candidates are rescored in float32.
             With QUERY: rank, id, score and a snippet per hit, or with --json one object
             {"query":...,"results":[{"id","score","text"}]}. Without QUERY: one query per line of standard
             input, one such JSON object per line. --mode lexical ranks by BM25 over title and text (the
@@ -46,6 +49,7 @@ struct SearchCommand: ParsableCommand {
             databasePath: db, quantized: quantized,
             model: model.map { StoreModelLocation(modelPath: $0, adapterPath: adapter) })
         searcher.queryPrompt = try prompts.resolve(searcher.encoder.directory, role: .query)
+        Self.reportIndex(searcher.indexOutcome)
         let mode = try ranking.resolved()
         var out = OutputBuffer(fileDescriptor: 1)
         if let query {
@@ -70,6 +74,21 @@ struct SearchCommand: ParsableCommand {
             Self.appendJSON(query: line, results: try searcher.search(line, k: k, threads: threads, mode: mode), to: &out)
             try out.flush()
         }
+    }
+
+    /// A note on standard error when the index file was not simply mapped.
+    static func reportIndex(_ outcome: SearchIndexOutcome) {
+        let note: String
+        switch outcome {
+        case .mapped, .readFromDatabase(nil):
+            return
+        case .rebuilt(let why):
+            note = "search: \(why); written again\n"
+        case .readFromDatabase(let why?):
+            note = "search: \(why); searching the vectors read from the database instead (slower at scale; a search "
+                + "or encode that may write beside the database writes the index file again)\n"
+        }
+        FileHandle.standardError.write(Data(TerminalText.escaped(note, keepNewlines: true).utf8))
     }
 
     /// {"query":...,"results":[{"id":...,"score":...,"text":...}]} and a newline.

@@ -61,7 +61,7 @@ struct StoreDump: Equatable {
             rows = []
             return
         }
-        let ids = try store.loadMatrix().ids
+        let ids = Array(try store.loadMatrix().ids)
         rows = try store.documents(ids: ids).map {
             Row(id: $0.id, title: $0.title, text: $0.text, contentHash: $0.contentHash, bits: $0.embedding.map(\.bitPattern))
         }

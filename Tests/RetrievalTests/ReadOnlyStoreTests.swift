@@ -24,7 +24,7 @@ import Testing
         #expect(try store.count() == docs.count)
         #expect(try store.storedModel() == modelInfo())
         let matrix = try store.loadMatrix()
-        #expect(matrix.ids == docs.map(\.id))
+        #expect(Array(matrix.ids) == docs.map(\.id))
         for (i, d) in docs.enumerated() { #expect(matrix.vector(i).map(\.bitPattern) == d.embedding.map(\.bitPattern)) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted() == before)
     }

@@ -28,7 +28,7 @@ import Testing
             #expect(a.embedding.map(\.bitPattern) == b.embedding.map(\.bitPattern))
         }
         let matrix = try reopened.loadMatrix()
-        #expect(matrix.ids == docs.map(\.id))
+        #expect(Array(matrix.ids) == docs.map(\.id))
         for (i, d) in docs.enumerated() { #expect(matrix.vector(i).map(\.bitPattern) == d.embedding.map(\.bitPattern)) }
     }
 
@@ -80,7 +80,7 @@ import Testing
         #expect(try store.count() == 5)
         #expect(try store.documents(ids: ["d2"]) == [changed])
         let matrix = try store.loadMatrix()
-        #expect(matrix.ids == ["d0", "d1", "d2", "d3", "d4"])  // rowid kept: same position
+        #expect(Array(matrix.ids) == ["d0", "d1", "d2", "d3", "d4"])  // rowid kept: same position
         #expect(matrix.vector(2) == [9, 9])
         let hashes = try store.existingHashes(ids: ["d2", "d4", "missing"])
         #expect(hashes == ["d2": changed.contentHash, "d4": ContentHash.of(id: "d4", title: nil, text: "old")])
@@ -152,7 +152,7 @@ import Testing
         #expect(scales == expected)
         try store.upsert([StoredDocument(id: "c", title: nil, text: "t", embedding: [2, 0, 0, 1])])  // clamps dim 0
         let (matrix, q) = try VectorStore(path: dir.path("v.db"), readOnly: true).loadQuantized()
-        #expect(matrix.ids == ["a", "b", "c"])
+        #expect(Array(matrix.ids) == ["a", "b", "c"])
         func codes(_ i: Int) -> [Int8] { Array(UnsafeBufferPointer(start: q.row(i), count: 4)) }
         #expect(codes(0) == [127, -25, 0, 95])
         #expect(codes(1) == [-32, 127, 0, -127])

@@ -13,6 +13,11 @@
 # ${BENCH_DIR:-/tmp/embedtune-bench} (1M rows: ~2 GB); the peers draw theirs from numpy's seeded
 # generator — same distribution, not the same numbers. sqlite-vec is skipped above 100k
 # (~70 ms per query at 100k already; set SQLITE_VEC_ALL=1 to run it anyway).
+# Then the end-to-end command-line latency (median of 20 runs, warm page cache, 1 thread) of
+# `embedtune search` (exact, --quantized, --mode hybrid) on stores of N documents bound to
+# all-MiniLM-L6-v2 (one encoded document, the rest random vectors with made-up words; built once
+# under the same directory, with their index files), and of `embedtune embed` of one line, with peak
+# RSS (scripts/bench/cli_latency.py).
 # These machines are shared and noisy: compare within one run, and look at the minima too.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,7 +31,10 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
 swift build -c release --scratch-path "$scratch" --product embedtune-bench-search >&2
+swift build -c release --scratch-path "$scratch" --product embedtune >&2
 bin="$scratch/release/embedtune-bench-search"
+cli="$scratch/release/embedtune"
+model="$root/models/all-MiniLM-L6-v2"
 mkdir -p "$bench_dir"
 
 for n in $sizes; do
@@ -45,6 +53,22 @@ for n in $sizes; do
         echo "search.sh: $peer not found; peers skipped" >&2
     fi
 done
+
+# End to end from the shell: stores bound to the real model (one encoded document, the rest random
+# vectors with made-up words), searched by `embedtune search` as a user would.
+cli_dbs=()
+for n in $sizes; do
+    db="$bench_dir/cli_${n}.db"
+    if [ ! -f "$db" ]; then
+        echo "search.sh: building $db" >&2
+        printf '{"id": "seed", "text": "exercise improves heart health"}\n' > "$bench_dir/seed.jsonl"
+        "$cli" encode --model "$model" --input "$bench_dir/seed.jsonl" --db "$db" >&2
+    fi
+    "$bin" --fill-store "$db" --n "$n" >&2
+    cli_dbs+=("$db")
+done
+echo "search.sh: end-to-end command-line latency" >&2
+"$python" "$root/scripts/bench/cli_latency.py" "$cli" "$model" "${cli_dbs[@]}" | tee -a "$out"
 
 "$python" - "$out" <<'PY'
 import json, sys
@@ -78,6 +102,13 @@ for n, o in sorted(ours.items()):
             if "sqlitevec_knn" in p:
                 s = p["sqlitevec_knn"]
                 line("sqlite-vec vec0", s["median_ms"], s["min_ms"], s["recall"])
+cli = [r for r in rows if r.get("bench") == "cli"]
+if cli:
+    print()
+    print(f"{'end to end (1 thread, warm cache)':<44} {'median ms':>10} {'min ms':>8} {'peak RSS MiB':>13}")
+    for r in cli:
+        name = r["command"] + (f"  [{r['db']}]" if "db" in r else "")
+        print(f"{name:<44} {r['median_ms']:>10.1f} {r['min_ms']:>8.1f} {r['max_rss_mib']:>13.1f}")
 print("\n'vs exact f32' = median / embedtune exact float32 full-scan median at the same n and threads (< 1: faster).")
 for n, o in sorted(ours.items()):
     print(f"n={n}: int8-bounded exact search identical to the full scan: {o['bounded_identical_to_exact']}, "
