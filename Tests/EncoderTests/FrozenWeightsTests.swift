@@ -67,6 +67,37 @@ import Testing
         #expect(query.bias == mapped.bias)
     }
 
+    /// A header padded to an odd length puts every tensor off its 4-byte boundary: those are copied,
+    /// with the same values and embeddings as in place.
+    @Test func tensorsOffTheirAlignmentAreCopied() throws {
+        let directory = try BrokenModelDirectory()
+        let file = directory.url.appendingPathComponent("model.safetensors")
+        let bytes = try [UInt8](Data(contentsOf: file))
+        let length = Int(UInt64(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))
+        let shifted = CraftedFile.littleEndian(UInt64(length + 1)) + bytes[8..<(8 + length)] + [UInt8(ascii: " ")]
+            + bytes[(8 + length)...]
+        try Data(shifted).write(to: file)
+        let texts = ["a few words", "and some more words than that"]
+        let expected = try SentenceEncoder(modelDirectory: Fixtures.tinyBert).encode(texts)
+        let model = try ModelDirectory(url: directory.url)
+        let weights = try model.loadFrozenWeights()
+        #expect(Int(bitPattern: weights.wordEmbeddings) % MemoryLayout<Float>.alignment == 0)
+        #expect(FrozenBertWeights(try model.loadParameters()).weightsHash() == weights.weightsHash())
+        #expect(try SentenceEncoder(modelDirectory: directory.url).encode(texts) == expected)
+    }
+
+    /// A NaN or infinite weight is refused when the model loads, naming the file and the tensor.
+    @Test(arguments: [Float.nan, .infinity])
+    func aNonFiniteWeightIsRefused(bad: Float) throws {
+        let directory = try BrokenModelDirectory()
+        let name = "encoder.layer.1.output.dense.weight"
+        try directory.editWeights { tensors in
+            for i in tensors.indices where tensors[i].name == name { tensors[i].values[37] = bad }
+        }
+        expectModelLoadingError(directory, file: "model.safetensors", mentioning: [name, "finite"])
+        #expect(throws: ModelLoadingError.self) { try ModelDirectory(url: directory.url).loadParameters() }
+    }
+
     @Test func encodingNeverHashesTheWeights() throws {
         let encoder = try SentenceEncoder(modelDirectory: Fixtures.tinyBert, dimensions: 8)
         _ = encoder.encode(["a few words", "and some more"])
