@@ -118,6 +118,28 @@ V16 void embedtune_vec_fma_into_body(const float *dout, const float *mask, float
 EMBEDTUNE_VARIANTS(void, embedtune_vec_fma_into, (dout, mask, dinp, n),
                    const float *dout, const float *mask, float *dinp, long n)
 
+/// Index of the first NaN or infinity of x[0..<n], or n: whole blocks of 64 are tested on the exponent
+/// bits, and only a block holding one is searched element by element.
+V16 long embedtune_vec_first_nonfinite_body(const float *x, long n) {
+    const v16i exponent = (v16i){0} + 0x7F800000;
+    long i = 0;
+    for (; i + 64 <= n; i += 64) {
+        v16i any = {0};
+        for (int u = 0; u < 4; u++) any |= ((v16i)v16_load(x + i + 16 * u) & exponent) == exponent;
+        int hit = 0;
+        for (int j = 0; j < 16; j++) hit |= any[j];
+        if (hit) break;
+    }
+    for (; i < n; i++) {
+        unsigned bits;
+        __builtin_memcpy(&bits, x + i, sizeof bits);
+        if ((bits & 0x7F800000u) == 0x7F800000u) return i;
+    }
+    return n;
+}
+EMBEDTUNE_VARIANTS(long, embedtune_vec_first_nonfinite, (x, n),
+                   const float *x, long n)
+
 // MARK: exact search
 
 /// stride is a multiple of 16: no scalar tail; a fixed tree sum.

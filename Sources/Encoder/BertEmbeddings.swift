@@ -10,10 +10,12 @@ public enum BertEmbeddings {
     public static func forward(
         out: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
         ids: UnsafePointer<Int32>, typeIds: UnsafePointer<Int32>, positions: UnsafePointer<Int32>,
-        weights w: BertParameters, n: Int
+        weights w: FrozenBertWeights, n: Int
     ) {
         sumAndNormalize(
-            out: out, sum: sum, mean: nil, rstd: nil, ids: ids, typeIds: typeIds, positions: positions, weights: w, n: n)
+            out: out, sum: sum, mean: nil, rstd: nil, ids: ids, typeIds: typeIds, positions: positions,
+            tables: (w.wordEmbeddings, w.positionEmbeddings, w.tokenTypeEmbeddings), norm: w.embeddingsLayerNorm,
+            config: w.config, n: n)
     }
 
     /// Training: as the inference `forward`, keeping mean and rstd (N) for backward, then dropout
@@ -25,31 +27,34 @@ public enum BertEmbeddings {
         weights w: BertParameters, dropout: Float, rng: inout SplitMix64, n: Int
     ) {
         sumAndNormalize(
-            out: out, sum: sum, mean: mean, rstd: rstd, ids: ids, typeIds: typeIds, positions: positions, weights: w, n: n)
+            out: out, sum: sum, mean: mean, rstd: rstd, ids: ids, typeIds: typeIds, positions: positions,
+            tables: (UnsafePointer(w.wordEmbeddings), UnsafePointer(w.positionEmbeddings), UnsafePointer(w.tokenTypeEmbeddings)),
+            norm: w.embeddingsLayerNorm, config: w.config, n: n)
         if dropout > 0 {
             guard let dropMask else { preconditionFailure("BertEmbeddings.forward: dropout needs a mask buffer") }
             Dropout.forward(out: out, mask: dropMask, inp: out, p: dropout, rng: &rng, count: n * w.config.hiddenSize)
         }
     }
 
-    /// out = LayerNorm(word + position + token type), the sum kept in `sum`.
+    /// out = LayerNorm(word + position + token type), the sum kept in `sum`. Tables: word (V, C),
+    /// position (maxP, C), token type (typeV, C).
     private static func sumAndNormalize(
         out: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
         mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?,
         ids: UnsafePointer<Int32>, typeIds: UnsafePointer<Int32>, positions: UnsafePointer<Int32>,
-        weights w: BertParameters, n: Int
+        tables: (word: UnsafePointer<Float>, position: UnsafePointer<Float>, tokenType: UnsafePointer<Float>),
+        norm: LayerNormParameters, config: BertConfig, n: Int
     ) {
-        let config = w.config, c = config.hiddenSize
+        let c = config.hiddenSize
         sum.update(repeating: 0, count: n * c)
-        Embedding.forward(out: sum, ids: ids, table: w.wordEmbeddings, n: n, c: c, vocabularySize: config.vocabSize)
+        Embedding.forward(out: sum, ids: ids, table: tables.word, n: n, c: c, vocabularySize: config.vocabSize)
         Embedding.forward(
-            out: sum, ids: positions, table: w.positionEmbeddings, n: n, c: c,
+            out: sum, ids: positions, table: tables.position, n: n, c: c,
             vocabularySize: config.maxPositionEmbeddings)
         Embedding.forward(
-            out: sum, ids: typeIds, table: w.tokenTypeEmbeddings, n: n, c: c, vocabularySize: config.typeVocabSize)
+            out: sum, ids: typeIds, table: tables.tokenType, n: n, c: c, vocabularySize: config.typeVocabSize)
         LayerNorm.forward(
-            out: out, mean: mean, rstd: rstd, inp: sum,
-            weight: w.embeddingsLayerNorm.weight, bias: w.embeddingsLayerNorm.bias,
+            out: out, mean: mean, rstd: rstd, inp: sum, weight: norm.weight, bias: norm.bias,
             n: n, c: c, eps: config.layerNormEps)
     }
 

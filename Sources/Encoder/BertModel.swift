@@ -4,22 +4,37 @@ import Tensor
 /// `BertModel` (transformers' modeling_bert.py) followed by sentence-transformers' Pooling and optional
 /// Normalize: token ids → one embedding per sequence.
 public final class BertModel: @unchecked Sendable {
-    public let parameters: BertParameters
+    public let weights: FrozenBertWeights
     public let pooling: PoolingMode
     public let normalize: Bool
-    public var config: BertConfig { parameters.config }
+    public var config: BertConfig { weights.config }
     public var dimension: Int { config.hiddenSize }
 
-    /// Each layer's Linears ready for inference (packed where the CPU runs `PackedLinear`). The
-    /// parameters are frozen from here on.
+    /// Each layer's Linears ready for inference (`FrozenLinear`). The weights are frozen from here on.
     let layers: [FrozenBertLayer]
+    /// `FrozenBertWeights.weightsHash`, made on first use: hashing every weight costs more than
+    /// encoding a query, and only stores ask for it.
+    private let hash: OnceValue<UInt64>
 
-    public init(parameters: BertParameters, pooling: PoolingMode, normalize: Bool) {
-        self.parameters = parameters
+    public init(weights: FrozenBertWeights, pooling: PoolingMode, normalize: Bool) {
+        self.weights = weights
         self.pooling = pooling
         self.normalize = normalize
-        layers = parameters.layers.map { FrozenBertLayer(weights: $0) }
+        layers = weights.layers.map { FrozenBertLayer(weights: $0) }
+        hash = OnceValue { weights.weightsHash() }
     }
+
+    /// The model over `parameters`' block, which must not change afterwards.
+    public convenience init(parameters: BertParameters, pooling: PoolingMode, normalize: Bool) {
+        self.init(weights: FrozenBertWeights(parameters), pooling: pooling, normalize: normalize)
+    }
+
+    /// The hash of the weights the fingerprint records (`FrozenBertWeights.weightsHash`), computed on
+    /// the first call, once.
+    public var weightsHash: UInt64 { hash.value }
+
+    /// Whether `weightsHash` has been computed yet.
+    var hasWeightsHash: Bool { hash.isMade }
 
     /// The frozen, forward-only path: out (B, C) embeddings of a packed batch. No dropout, no adapter
     /// (merge one first), no activations kept; `workspace` buffers are reused across calls (one
@@ -41,7 +56,7 @@ public final class BertModel: @unchecked Sendable {
                         else { return }
                         BertEmbeddings.forward(
                             out: hidden, sum: workspace.embeddingSum.pointer, ids: ids, typeIds: types,
-                            positions: positions, weights: parameters, n: n)
+                            positions: positions, weights: weights, n: n)
                     }
                 }
             }

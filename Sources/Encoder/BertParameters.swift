@@ -96,43 +96,32 @@ public struct BertParameters: @unchecked Sendable {
     public init(config: BertConfig, block: ParameterBlock) {
         self.config = config
         self.block = block
-        let c = config.hiddenSize, i = config.intermediateSize
-        func linear(_ p: String, _ linear: BertLinear) -> LinearParameters {
-            let name = p + linear.moduleName
-            return LinearParameters(
-                name: name, weight: block.pointer(name + ".weight"), bias: block.pointer(name + ".bias"),
-                inFeatures: linear.inFeatures(hidden: c, intermediate: i),
-                outFeatures: linear.outFeatures(hidden: c, intermediate: i))
-        }
-        func norm(_ name: String) -> LayerNormParameters {
-            LayerNormParameters(name: name, weight: block.pointer(name + ".weight"), bias: block.pointer(name + ".bias"))
-        }
         wordEmbeddings = block.pointer("embeddings.word_embeddings.weight")
         positionEmbeddings = block.pointer("embeddings.position_embeddings.weight")
         tokenTypeEmbeddings = block.pointer("embeddings.token_type_embeddings.weight")
-        embeddingsLayerNorm = norm("embeddings.LayerNorm")
-        layers = (0..<config.numHiddenLayers).map { l in
-            let p = "encoder.layer.\(l)."
-            return BertLayerParameters(
-                query: linear(p, .query),
-                key: linear(p, .key),
-                value: linear(p, .value),
-                attentionOutput: linear(p, .attentionOutput),
-                attentionLayerNorm: norm(p + "attention.output.LayerNorm"),
-                intermediate: linear(p, .intermediate),
-                output: linear(p, .output),
-                outputLayerNorm: norm(p + "output.LayerNorm"))
+        embeddingsLayerNorm = LayerNormParameters(name: "embeddings.LayerNorm", tensor: block.pointer)
+        layers = (0..<config.numHiddenLayers).map { BertLayerParameters(layer: $0, config: config, tensor: block.pointer) }
+    }
+
+    /// Loads every tensor from a safetensors file (`storedNames` says which).
+    public init(config: BertConfig, safetensors file: SafeTensorsFile, path: String) throws {
+        let stored = try BertParameters.storedNames(config: config, safetensors: file, path: path)
+        self.init(config: config)
+        for (entry, name) in zip(block.entries, stored) {
+            let values = block.buffer(entry.name)
+            try file.read(name, into: values)
+            try BertParameters.checkFinite(UnsafeBufferPointer(values), tensor: name, path: path)
         }
     }
 
-    /// Loads every tensor from a safetensors file. Checkpoints saved from `BertFor...` heads carry a
-    /// "bert." prefix, and old ones name LayerNorm parameters gamma/beta; both are accepted.
-    public init(config: BertConfig, safetensors file: SafeTensorsFile, path: String) throws {
+    /// The file's name of every tensor of `layout(config)`, in layout order, each checked present and of
+    /// its shape. Checkpoints saved from `BertFor...` heads carry a "bert." prefix, and old ones name
+    /// LayerNorm parameters gamma/beta; both are accepted. Nothing is read or allocated, so a config.json
+    /// with wrong (e.g. huge) sizes is refused by the first tensor that disagrees.
+    static func storedNames(config: BertConfig, safetensors file: SafeTensorsFile, path: String) throws -> [String] {
         let names = Set(file.names)
         let prefix = names.contains("embeddings.word_embeddings.weight") ? "" :
             names.contains("bert.embeddings.word_embeddings.weight") ? "bert." : ""
-        // Every tensor's presence and shape is checked before anything is allocated, so that a config.json
-        // with wrong (e.g. huge) sizes is refused by the first tensor that disagrees.
         var stored: [String] = []
         for (name, shape) in BertParameters.layout(config) {
             var candidate = prefix + name
@@ -149,14 +138,48 @@ public struct BertParameters: @unchecked Sendable {
             }
             stored.append(candidate)
         }
-        self.init(config: config)
-        for (entry, name) in zip(block.entries, stored) {
-            let values = block.buffer(entry.name)
-            try file.read(name, into: values)
-            if let bad = values.first(where: { !$0.isFinite }) {
-                throw ModelLoadingError.malformedFile(
-                    file: path, reason: "tensor \"\(name)\" holds \(bad); every weight must be finite")
-            }
-        }
+        return stored
+    }
+
+    /// Every weight must be finite: a NaN or infinity is refused when the model loads.
+    static func checkFinite(_ values: UnsafeBufferPointer<Float>, tensor name: String, path: String) throws {
+        guard let bad = VectorOps.firstNonFinite(values) else { return }
+        throw ModelLoadingError.malformedFile(
+            file: path, reason: "tensor \"\(name)\" holds \(bad); every weight must be finite")
+    }
+}
+
+extension LinearParameters {
+    /// Views of `encoder.layer.{l}.<linear>`, each tensor found by its name in `BertParameters.layout`.
+    init(_ linear: BertLinear, layer l: Int, config: BertConfig, tensor: (String) -> UnsafeMutablePointer<Float>) {
+        let name = "encoder.layer.\(l)." + linear.moduleName
+        let c = config.hiddenSize, i = config.intermediateSize
+        self.init(
+            name: name, weight: tensor(name + ".weight"), bias: tensor(name + ".bias"),
+            inFeatures: linear.inFeatures(hidden: c, intermediate: i),
+            outFeatures: linear.outFeatures(hidden: c, intermediate: i))
+    }
+}
+
+extension LayerNormParameters {
+    /// Views of the LayerNorm `name`, each tensor found by its name in `BertParameters.layout`.
+    init(name: String, tensor: (String) -> UnsafeMutablePointer<Float>) {
+        self.init(name: name, weight: tensor(name + ".weight"), bias: tensor(name + ".bias"))
+    }
+}
+
+extension BertLayerParameters {
+    /// Views of `encoder.layer.{l}`, each tensor found by its name in `BertParameters.layout`.
+    init(layer l: Int, config: BertConfig, tensor: (String) -> UnsafeMutablePointer<Float>) {
+        let p = "encoder.layer.\(l)."
+        self.init(
+            query: LinearParameters(.query, layer: l, config: config, tensor: tensor),
+            key: LinearParameters(.key, layer: l, config: config, tensor: tensor),
+            value: LinearParameters(.value, layer: l, config: config, tensor: tensor),
+            attentionOutput: LinearParameters(.attentionOutput, layer: l, config: config, tensor: tensor),
+            attentionLayerNorm: LayerNormParameters(name: p + "attention.output.LayerNorm", tensor: tensor),
+            intermediate: LinearParameters(.intermediate, layer: l, config: config, tensor: tensor),
+            output: LinearParameters(.output, layer: l, config: config, tensor: tensor),
+            outputLayerNorm: LayerNormParameters(name: p + "output.LayerNorm", tensor: tensor))
     }
 }

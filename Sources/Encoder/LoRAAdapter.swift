@@ -27,9 +27,9 @@ public final class LoRAAdapter: @unchecked Sendable {
     public static let weightsFileName = "adapter_model.safetensors"
 
     /// Names and shapes of every A and B, in block order.
-    static func layout(_ config: LoRAConfig, bert: BertParameters) -> [(name: String, shape: [Int])] {
+    static func layout(_ config: LoRAConfig, layers: [BertLayerParameters]) -> [(name: String, shape: [Int])] {
         var layout: [(name: String, shape: [Int])] = []
-        for layer in bert.layers {
+        for layer in layers {
             for linear in layer.linears where config.targets(moduleName: linear.name) {
                 layout.append((linear.name + ".lora_A.weight", [config.r, linear.inFeatures]))
                 layout.append((linear.name + ".lora_B.weight", [linear.outFeatures, config.r]))
@@ -48,11 +48,16 @@ public final class LoRAAdapter: @unchecked Sendable {
     }
 
     /// A zeroed adapter (or views over `block`, e.g. gradients) for the Linears `config` targets.
-    public init(config: LoRAConfig, bert: BertParameters, block: ParameterBlock? = nil) {
+    public convenience init(config: LoRAConfig, bert: BertParameters, block: ParameterBlock? = nil) {
+        self.init(config: config, layers: bert.layers, block: block)
+    }
+
+    /// A zeroed adapter (or views over `block`) for the Linears of `layers` that `config` targets.
+    init(config: LoRAConfig, layers: [BertLayerParameters], block: ParameterBlock? = nil) {
         self.config = config
-        let block = block ?? ParameterBlock(layout: LoRAAdapter.layout(config, bert: bert))
+        let block = block ?? ParameterBlock(layout: LoRAAdapter.layout(config, layers: layers))
         self.block = block
-        pairs = bert.layers.map { layer in
+        pairs = layers.map { layer in
             BertLinears { name in
                 let linear = layer[name]
                 guard config.targets(moduleName: linear.name) else { return nil }
@@ -84,10 +89,19 @@ public final class LoRAAdapter: @unchecked Sendable {
     /// Loads a peft adapter directory. Every targeted Linear must have its A and B with the right
     /// shapes; a missing file, tensor or a wrong shape is an error naming the file.
     public convenience init(directory: URL, bert: BertParameters) throws {
+        try self.init(directory: directory, layers: bert.layers)
+    }
+
+    /// Loads a peft adapter directory for frozen weights (to merge them, `merged(into:)`).
+    public convenience init(directory: URL, weights: FrozenBertWeights) throws {
+        try self.init(directory: directory, layers: weights.layers)
+    }
+
+    convenience init(directory: URL, layers: [BertLayerParameters]) throws {
         let configURL = directory.appendingPathComponent("adapter_config.json")
         let config = try decodeJSONFile(LoRAConfig.self, at: configURL)
         try config.validate(file: configURL.path)
-        self.init(config: config, bert: bert)
+        self.init(config: config, layers: layers)
         if targetCount == 0 {
             throw ModelLoadingError.invalidField(
                 file: configURL.path, field: "target_modules", reason: "matches no Linear of this model")
@@ -113,10 +127,7 @@ public final class LoRAAdapter: @unchecked Sendable {
             }
             let values = block.buffer(entry.name)
             try file.read(stored, into: values)
-            if let bad = values.first(where: { !$0.isFinite }) {
-                throw ModelLoadingError.malformedFile(
-                    file: weightsURL.path, reason: "tensor \"\(stored)\" holds \(bad); every weight must be finite")
-            }
+            try BertParameters.checkFinite(UnsafeBufferPointer(values), tensor: stored, path: weightsURL.path)
         }
         let expected = Set(block.entries.flatMap { entry in
             [LoRAAdapter.filePrefix + entry.name,
@@ -166,6 +177,17 @@ public final class LoRAAdapter: @unchecked Sendable {
                     weight: linear.weight, a: pair.a, b: pair.b, scale: scale,
                     c: linear.inFeatures, oc: linear.outFeatures, r: rank)
             }
+        }
+    }
+
+    /// `weights` with W + scale · B A for every targeted Linear (peft `merge_and_unload`): the changed
+    /// weights are copies of their own, every other tensor stays shared.
+    public func merged(into weights: FrozenBertWeights) -> FrozenBertWeights {
+        let targets = Dictionary(uniqueKeysWithValues: pairs.joined().compactMap { $0 }.map { ($0.module + ".weight", $0) })
+        return weights.copying(targets.keys.sorted()) { name, weight in
+            guard let pair = targets[name] else { return }
+            LoRA.merge(
+                weight: weight, a: pair.a, b: pair.b, scale: scale, c: pair.inFeatures, oc: pair.outFeatures, r: rank)
         }
     }
 }

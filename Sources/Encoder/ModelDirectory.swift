@@ -115,8 +115,18 @@ public struct ModelDirectory: Sendable {
 
     public var weightsURL: URL { url.appendingPathComponent("model.safetensors") }
 
-    /// Reads the weights of `model.safetensors`.
+    /// Reads the weights of `model.safetensors` into a trainable `BertParameters` block.
     public func loadParameters() throws -> BertParameters {
+        try BertParameters(config: config, safetensors: openWeights(), path: weightsURL.path)
+    }
+
+    /// The weights of `model.safetensors` for inference, read in place from the file's mapping
+    /// (`FrozenBertWeights`): nothing is copied but tensors of another dtype than F32.
+    public func loadFrozenWeights() throws -> FrozenBertWeights {
+        try FrozenBertWeights(config: config, safetensors: openWeights(), path: weightsURL.path)
+    }
+
+    private func openWeights() throws -> SafeTensorsFile {
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
             let bin = url.appendingPathComponent("pytorch_model.bin")
             if FileManager.default.fileExists(atPath: bin.path) {
@@ -127,7 +137,6 @@ public struct ModelDirectory: Sendable {
             }
             throw ModelLoadingError.missingFile(weightsURL.path)
         }
-        let file = try SafeTensorsFile(url: weightsURL)
-        return try BertParameters(config: config, safetensors: file, path: weightsURL.path)
+        return try SafeTensorsFile(url: weightsURL)
     }
 }

@@ -34,27 +34,12 @@ public struct ModelFingerprint: Sendable, Equatable, Codable, CustomStringConver
         return truncation.map { full + "-trunc\($0)" } ?? full
     }
 
-    /// A 64-bit hash of raw bytes: 8-byte words through a multiply–xorshift mixer, length included.
-    /// Not cryptographic; it tells model versions apart, it does not defend against forgery.
+    /// A 64-bit hash of raw bytes: 8-byte words through a multiply–xorshift mixer, length included
+    /// (`WeightsHasher`, which also takes the bytes in pieces). Not cryptographic; it tells model
+    /// versions apart, it does not defend against forgery.
     public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0x243F_6A88_85A3_08D3) -> UInt64 {
-        var h0 = seed ^ UInt64(bytes.count), h1 = seed &* 0x9E37_79B9_7F4A_7C15
-        let words = bytes.count / 8
-        var i = 0
-        while i + 1 < words {
-            h0 = mix(h0 ^ bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
-            h1 = mix(h1 ^ bytes.loadUnaligned(fromByteOffset: i * 8 + 8, as: UInt64.self))
-            i += 2
-        }
-        if i < words { h0 = mix(h0 ^ bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) }
-        var tail: UInt64 = 0
-        for j in (words * 8)..<bytes.count { tail = tail << 8 | UInt64(bytes[j]) }
-        return mix(mix(h0 ^ tail) ^ h1)
-    }
-
-    @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &* 0xBF58_476D_1CE4_E5B9
-        z ^= z >> 31
-        z = z &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 29)
+        var hasher = WeightsHasher(byteCount: bytes.count, seed: seed)
+        hasher.update(bytes)
+        return hasher.finalize()
     }
 }

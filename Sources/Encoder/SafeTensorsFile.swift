@@ -87,12 +87,17 @@ public final class SafeTensorsFile: @unchecked Sendable {
     public func withUnsafeBytes<Result>(
         _ name: String, _ body: (UnsafeRawBufferPointer) throws -> Result
     ) throws -> Result {
+        let bytes = try mappedBytes(name)
+        return try withExtendedLifetime(self) { try body(bytes) }
+    }
+
+    /// The tensor's raw little-endian bytes in the mapping, valid as long as this object lives (the
+    /// caller keeps it alive: frozen weights read their F32 tensors in place).
+    func mappedBytes(_ name: String) throws -> UnsafeRawBufferPointer {
         let info = try lookup(name)
         let range = (dataStart + info.byteRange.lowerBound)..<(dataStart + info.byteRange.upperBound)
         precondition(range.upperBound <= mappedSize, "validated range escapes the mapping")
-        return try withExtendedLifetime(self) {
-            try body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(start: mapping, count: mappedSize)[range]))
-        }
+        return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(start: mapping, count: mappedSize)[range])
     }
 
     /// Converts the tensor to `Float` and writes it into `destination`, which must hold exactly its element

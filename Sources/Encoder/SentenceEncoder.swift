@@ -15,8 +15,6 @@ public struct EncodingProgress: Sendable {
 public final class SentenceEncoder: @unchecked Sendable {
     public let directory: ModelDirectory
     public let model: BertModel
-    /// Includes the truncation: truncated and full embeddings are different vectors.
-    public let fingerprint: ModelFingerprint
     /// nil: the model's full embedding.
     public let truncation: EmbeddingTruncation?
     /// The `WeightsStamp` of the weight files (model, adapter) taken before they were read, when
@@ -29,30 +27,32 @@ public final class SentenceEncoder: @unchecked Sendable {
     public var modelDimension: Int { model.dimension }
     public var maxLength: Int { directory.maxSequenceLength }
 
-    public init(directory: ModelDirectory, parameters: BertParameters) {
+    /// Includes the truncation: truncated and full embeddings are different vectors. The hash of the
+    /// weights is computed on the first use, once per model (encoding alone never needs it).
+    public var fingerprint: ModelFingerprint { fingerprint(weightsHash: model.weightsHash) }
+
+    public init(directory: ModelDirectory, weights: FrozenBertWeights) {
         self.directory = directory
-        self.model = BertModel(parameters: parameters, pooling: directory.pooling, normalize: directory.normalize)
-        let storage = parameters.block.storage
-        let hash = ModelFingerprint.hash(
-            UnsafeRawBufferPointer(start: storage.pointer, count: storage.count * MemoryLayout<Float>.stride))
-        fingerprint = ModelFingerprint(
-            directory: directory, dimension: parameters.config.hiddenSize, truncation: nil, weightsHash: hash)
+        self.model = BertModel(weights: weights, pooling: directory.pooling, normalize: directory.normalize)
         truncation = nil
+    }
+
+    /// An encoder over `parameters`' block (a trainer's current weights), which must not change afterwards.
+    public convenience init(directory: ModelDirectory, parameters: BertParameters) {
+        self.init(directory: directory, weights: FrozenBertWeights(parameters))
     }
 
     private init(sharing other: SentenceEncoder, truncation: EmbeddingTruncation?) {
         directory = other.directory
         model = other.model
-        var fingerprint = other.fingerprint
-        fingerprint.truncation = truncation?.dimensions
-        self.fingerprint = fingerprint
         self.truncation = truncation
         weightsStamp = other.weightsStamp
     }
 
     /// Loads a model directory, merges a peft LoRA adapter into its weights when one is given,
     /// optionally truncates inputs at `maxLength` tokens instead of the directory's length, and
-    /// embeddings at `dimensions` values (see `truncated(to:)`).
+    /// embeddings at `dimensions` values (see `truncated(to:)`). The weights are read in place from
+    /// the safetensors mapping (`ModelDirectory.loadFrozenWeights`).
     public convenience init(
         modelDirectory url: URL, adapterDirectory: URL? = nil, maxLength: Int? = nil, dimensions: Int? = nil
     ) throws {
@@ -60,11 +60,11 @@ public final class SentenceEncoder: @unchecked Sendable {
         let stamp = WeightsStamp.of(
             [directory.weightsURL.path] + (adapterDirectory.map { [$0.appendingPathComponent(LoRAAdapter.weightsFileName).path] } ?? []))
         if let maxLength { directory = directory.withMaxSequenceLength(maxLength) }
-        let parameters = try directory.loadParameters()
+        var weights = try directory.loadFrozenWeights()
         if let adapterDirectory {
-            try LoRAAdapter(directory: adapterDirectory, bert: parameters).merge(into: parameters)
+            weights = try LoRAAdapter(directory: adapterDirectory, weights: weights).merged(into: weights)
         }
-        let full = SentenceEncoder(directory: directory, parameters: parameters)
+        let full = SentenceEncoder(directory: directory, weights: weights)
         full.weightsStamp = stamp
         self.init(sharing: full, truncation: try full.truncation(for: dimensions))
     }

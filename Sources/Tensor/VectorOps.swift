@@ -16,6 +16,13 @@ public enum VectorOps {
         embedtune_vec_sum(x, n)
     }
 
+    /// The first NaN or infinity of `x`, nil when every value is finite.
+    public static func firstNonFinite(_ x: UnsafeBufferPointer<Float>) -> Float? {
+        guard let start = x.baseAddress else { return nil }
+        let i = embedtune_vec_first_nonfinite(start, x.count)
+        return i < x.count ? start[i] : nil
+    }
+
     /// y[i] += alpha * x[i]
     @inlinable
     public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {

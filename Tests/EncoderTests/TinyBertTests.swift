@@ -43,7 +43,7 @@ struct TinyBertTests {
                     BertEmbeddings.forward(
                         out: x.pointer, sum: sum.pointer,
                         ids: ids.baseAddress!, typeIds: types.baseAddress!, positions: positions.baseAddress!,
-                        weights: parameters, n: n)
+                        weights: FrozenBertWeights(parameters), n: n)
                 }
             }
         }
@@ -66,7 +66,8 @@ struct TinyBertTests {
         }
     }
 
-    @Test func everyFrozenLayerMatchesTransformers() {
+    @Test func everyFrozenLayerMatchesTransformers() throws {
+        let frozen = try directory.loadFrozenWeights()
         let batch = PackedBatch(sequences: io.sequences, typeIds: io.typeIds)
         let n = batch.tokenCount
         let workspace = InferenceWorkspace()
@@ -78,11 +79,11 @@ struct TinyBertTests {
                     BertEmbeddings.forward(
                         out: hidden.pointer, sum: workspace.embeddingSum.pointer,
                         ids: ids.baseAddress!, typeIds: types.baseAddress!, positions: positions.baseAddress!,
-                        weights: parameters, n: n)
+                        weights: frozen, n: n)
                 }
             }
         }
-        for (l, weights) in parameters.layers.enumerated() {
+        for (l, weights) in frozen.layers.enumerated() {
             batch.offsets.withUnsafeBufferPointer { offsets in
                 BertLayer.forward(
                     hidden: hidden.pointer, buffers: workspace.layer, layer: FrozenBertLayer(weights: weights),

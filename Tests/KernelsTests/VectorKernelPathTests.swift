@@ -43,6 +43,28 @@ import Testing
         }
     }
 
+    @Test func firstNonFiniteFindsTheFirstNaNOrInfinityOnEveryPath() {
+        for n in Self.lengths + [64 * 5 + 3] {
+            let finite = input(n, seed: UInt64(n))
+            for path in Self.paths {
+                #expect(embedtune_vec_first_nonfinite_on(path, finite, n) == n, "all finite, n \(n), path \(path)")
+            }
+            for bad: Float in [.nan, .infinity, -.infinity] {
+                for at in Set([0, n / 2, n - 1]) {
+                    var x = finite
+                    x[at] = bad
+                    if at + 1 < n { x[n - 1] = .nan }  // a later one is not reported
+                    for path in Self.paths {
+                        #expect(embedtune_vec_first_nonfinite_on(path, x, n) == at, "\(bad) at \(at) of \(n), path \(path)")
+                    }
+                }
+            }
+        }
+        // The largest finite values and subnormals are finite.
+        let edge: [Float] = [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude, -0.0]
+        #expect(edge.withUnsafeBufferPointer { VectorOps.firstNonFinite($0) } == nil)
+    }
+
     @Test func scanDotsAgreeOnEveryPathAndWithOneRowAtATime() {
         for stride in [16, 64, 384, 400] {
             let rows = 37

@@ -24,6 +24,8 @@ void embedtune_gelu_backward(float *dinp, const float *inp, const float *dout, l
 float embedtune_vec_dot(const float *x, const float *y, long n);
 /// Σ x[i]: two 16-lane accumulators, then the lanes in order, then the scalar tail.
 float embedtune_vec_sum(const float *x, long n);
+/// Index of the first NaN or infinity of x[0..<n], or n when every value is finite.
+long embedtune_vec_first_nonfinite(const float *x, long n);
 /// y += alpha x (fused on whole vectors).
 void embedtune_vec_axpy(float alpha, const float *x, float *y, long n);
 /// y += x.
@@ -78,6 +80,7 @@ void embedtune_gelu_reference_forward_on(int cpu, const float *inp, long count, 
 void embedtune_gelu_backward_on(int cpu, float *dinp, const float *inp, const float *dout, long count, float fault);
 float embedtune_vec_dot_on(int cpu, const float *x, const float *y, long n);
 float embedtune_vec_sum_on(int cpu, const float *x, long n);
+long embedtune_vec_first_nonfinite_on(int cpu, const float *x, long n);
 void embedtune_vec_axpy_on(int cpu, float alpha, const float *x, float *y, long n);
 void embedtune_vec_add_on(int cpu, const float *x, float *y, long n);
 void embedtune_vec_mul_on(int cpu, const float *x, float *y, long n);
