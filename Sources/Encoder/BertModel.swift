@@ -16,17 +16,22 @@ public final class BertModel: @unchecked Sendable {
     /// encoding a query, and only stores ask for it.
     private let hash: OnceValue<UInt64>
 
-    public init(weights: FrozenBertWeights, pooling: PoolingMode, normalize: Bool) {
+    /// `packing`: when the Linears are laid out for the packed kernel (`LinearPacking`).
+    public init(
+        weights: FrozenBertWeights, pooling: PoolingMode, normalize: Bool, packing: LinearPacking = .forLargeCalls
+    ) {
         self.weights = weights
         self.pooling = pooling
         self.normalize = normalize
-        layers = weights.layers.map { FrozenBertLayer(weights: $0) }
+        layers = weights.layers.map { FrozenBertLayer(weights: $0, packing: packing) }
         hash = OnceValue { weights.weightsHash() }
     }
 
     /// The model over `parameters`' block, which must not change afterwards.
-    public convenience init(parameters: BertParameters, pooling: PoolingMode, normalize: Bool) {
-        self.init(weights: FrozenBertWeights(parameters), pooling: pooling, normalize: normalize)
+    public convenience init(
+        parameters: BertParameters, pooling: PoolingMode, normalize: Bool, packing: LinearPacking = .forLargeCalls
+    ) {
+        self.init(weights: FrozenBertWeights(parameters), pooling: pooling, normalize: normalize, packing: packing)
     }
 
     /// The hash of the weights the fingerprint records (`FrozenBertWeights.weightsHash`), computed on

@@ -4,21 +4,44 @@ import Tensor
 /// Work on rows lo..<hi of a product's output, run right after the product (a LayerNorm).
 typealias RowEpilogue = (_ lo: Int, _ hi: Int) -> Void
 
-/// One Linear of the frozen inference path: the AVX-512 `PackedLinear` when the CPU runs it, else
-/// `Linear` (OpenBLAS) on the weights. No adapter (an adapter is merged before inference), no
-/// dropout, nothing kept for backward.
+/// One Linear of the frozen inference path: the AVX-512 `PackedLinear` when the CPU runs it and the
+/// call is large enough to be worth packing for (`LinearPacking`), else `Linear` (OpenBLAS) on the
+/// weights as they lie. No adapter (an adapter is merged before inference), no dropout, nothing kept
+/// for backward. The two paths agree to float rounding, not bit for bit.
 ///
 /// Sizes: N tokens, C input channels, OC output channels.
 struct FrozenLinear: @unchecked Sendable {
     let weights: LinearParameters
-    /// nil where the CPU (or EMBEDTUNE_CPU) rules out AVX-512.
-    let packed: PackedLinear?
+    let packing: LinearPacking
+    /// Made once, by the first call that runs packed; nil where the CPU (or EMBEDTUNE_CPU) rules out
+    /// AVX-512.
+    private let packed: OnceValue<PackedLinear?>
 
-    /// Packs the weights when the CPU runs `PackedLinear`; they must not change afterwards.
-    init(weights: LinearParameters) {
+    /// Rows from which a call runs packed under `LinearPacking.forLargeCalls`. Measured with
+    /// all-MiniLM-L6-v2 (AMD EPYC Zen 4): packing a layer costs what one call of about 1,000 rows
+    /// saves, so a one-off query of one sequence (up to 256 tokens here) is faster on OpenBLAS; a batch
+    /// job's calls (32 sentences, 300 rows and more) pay for it in their first few.
+    static let packingRows = 384
+
+    /// The weights must not change afterwards (a packed copy would not follow).
+    init(weights: LinearParameters, packing: LinearPacking) {
         self.weights = weights
-        packed = PackedLinear(
-            weight: weights.weight, bias: weights.bias, inFeatures: weights.inFeatures, outFeatures: weights.outFeatures)
+        self.packing = packing
+        packed = OnceValue {
+            PackedLinear(
+                weight: weights.weight, bias: weights.bias, inFeatures: weights.inFeatures,
+                outFeatures: weights.outFeatures)
+        }
+        if packing == .atLoad { _ = packed.value }
+    }
+
+    /// Whether the packed copy exists.
+    var isPacked: Bool { PackedLinear.isAvailable && packed.isMade }
+
+    /// The packed kernel for a call of `n` rows (packing now if it is the first), or nil for OpenBLAS.
+    private func packedKernel(rows n: Int) -> PackedLinear? {
+        guard PackedLinear.isAvailable, packing == .atLoad || n >= FrozenLinear.packingRows else { return nil }
+        return packed.value
     }
 
     /// out (N, OC) = activation(inp (N, C) W^T + b (+ residual (N, OC))), then `epilogue` over the rows.
@@ -30,7 +53,7 @@ struct FrozenLinear: @unchecked Sendable {
         residual: UnsafePointer<Float>? = nil, activation: PackedLinear.Activation = .identity,
         epilogue: RowEpilogue? = nil
     ) {
-        if let packed {
+        if let packed = packedKernel(rows: n) {
             packed.forward(
                 out: out, inp: inp, n: n, threads: threads, residual: residual, activation: activation,
                 epilogue: epilogue)

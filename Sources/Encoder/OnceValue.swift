@@ -18,7 +18,7 @@ final class OnceValue<Value>: @unchecked Sendable {
         return made
     }
 
-    /// Whether `value` has been made (for tests and callers that must not trigger it).
+    /// Whether `value` has been made.
     var isMade: Bool {
         lock.lock()
         defer { lock.unlock() }

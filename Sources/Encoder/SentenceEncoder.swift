@@ -31,15 +31,19 @@ public final class SentenceEncoder: @unchecked Sendable {
     /// weights is computed on the first use, once per model (encoding alone never needs it).
     public var fingerprint: ModelFingerprint { fingerprint(weightsHash: model.weightsHash) }
 
-    public init(directory: ModelDirectory, weights: FrozenBertWeights) {
+    /// `packing`: when the model's Linears are laid out for the packed kernel (`LinearPacking`).
+    public init(directory: ModelDirectory, weights: FrozenBertWeights, packing: LinearPacking = .forLargeCalls) {
         self.directory = directory
-        self.model = BertModel(weights: weights, pooling: directory.pooling, normalize: directory.normalize)
+        self.model = BertModel(
+            weights: weights, pooling: directory.pooling, normalize: directory.normalize, packing: packing)
         truncation = nil
     }
 
     /// An encoder over `parameters`' block (a trainer's current weights), which must not change afterwards.
-    public convenience init(directory: ModelDirectory, parameters: BertParameters) {
-        self.init(directory: directory, weights: FrozenBertWeights(parameters))
+    public convenience init(
+        directory: ModelDirectory, parameters: BertParameters, packing: LinearPacking = .forLargeCalls
+    ) {
+        self.init(directory: directory, weights: FrozenBertWeights(parameters), packing: packing)
     }
 
     private init(sharing other: SentenceEncoder, truncation: EmbeddingTruncation?) {
@@ -52,9 +56,11 @@ public final class SentenceEncoder: @unchecked Sendable {
     /// Loads a model directory, merges a peft LoRA adapter into its weights when one is given,
     /// optionally truncates inputs at `maxLength` tokens instead of the directory's length, and
     /// embeddings at `dimensions` values (see `truncated(to:)`). The weights are read in place from
-    /// the safetensors mapping (`ModelDirectory.loadFrozenWeights`).
+    /// the safetensors mapping (`ModelDirectory.loadFrozenWeights`); `packing` says when the Linears
+    /// are laid out for the packed kernel (`LinearPacking`: a long-lived encoder packs at load).
     public convenience init(
-        modelDirectory url: URL, adapterDirectory: URL? = nil, maxLength: Int? = nil, dimensions: Int? = nil
+        modelDirectory url: URL, adapterDirectory: URL? = nil, maxLength: Int? = nil, dimensions: Int? = nil,
+        packing: LinearPacking = .forLargeCalls
     ) throws {
         var directory = try ModelDirectory(url: url)
         let stamp = WeightsStamp.of(
@@ -64,7 +70,7 @@ public final class SentenceEncoder: @unchecked Sendable {
         if let adapterDirectory {
             weights = try LoRAAdapter(directory: adapterDirectory, weights: weights).merged(into: weights)
         }
-        let full = SentenceEncoder(directory: directory, weights: weights)
+        let full = SentenceEncoder(directory: directory, weights: weights, packing: packing)
         full.weightsStamp = stamp
         self.init(sharing: full, truncation: try full.truncation(for: dimensions))
     }

@@ -63,7 +63,7 @@ public struct ServiceResources: Sendable {
         do {
             return try SentenceEncoder(
                 modelDirectory: URL(fileURLWithPath: model), adapterDirectory: adapter.map { URL(fileURLWithPath: $0) },
-                maxLength: maxLength)
+                maxLength: maxLength, packing: .atLoad)  // long-lived: small requests run packed too
         } catch {
             throw ServiceSetupError.modelUnavailable(model: model, reason: String(describing: error))
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kernels
+import Tensor
 
 @main
 struct EmbedTune: ParsableCommand {
@@ -15,6 +16,8 @@ struct EmbedTune: ParsableCommand {
     /// ArgumentParser's `main`, except that error messages — which may quote ids and texts from data
     /// files — reach the terminal with their control characters escaped (`TerminalText`).
     static func main() {
+        // Before anything else: OpenBLAS's idle pool spins on a core until stopped.
+        ComputeThreads.pinOpenBLAS()
         do {
             try CPUPath.validateEnvironment()
             var command = try parseAsRoot()

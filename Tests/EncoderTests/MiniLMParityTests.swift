@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Testing
 @testable import Encoder
 
@@ -49,6 +50,35 @@ struct MiniLMParityTests {
         }
         #expect(worst >= 0.99999)
         #expect(worstAbs <= 1e-4)
+    }
+
+    /// One text per call: every call is below `FrozenLinear.packingRows`, so the Linears run OpenBLAS
+    /// on the weights as they lie and are never packed (a query's path), within the same tolerance.
+    @Test func oneTextAtATimeEqualsSentenceTransformersWithoutPacking() {
+        let ours = encoder.encode(tokenIDs: ids, batchSize: 1, threads: 1)
+        var worst = 1.0, worstAbs: Float = 0
+        for i in texts.indices {
+            let a = ours[(i * 384)..<((i + 1) * 384)], b = expected[(i * 384)..<((i + 1) * 384)]
+            worst = min(worst, cosine(a, b))
+            worstAbs = max(worstAbs, maxAbsDifference(a, b))
+        }
+        #expect(worst >= 0.99999)
+        #expect(worstAbs <= 1e-4)
+        #expect(encoder.model.layers.allSatisfy { layer in layer.linears.allSatisfy { !$0.isPacked } })
+    }
+
+    /// A batch large enough packs every Linear (where the CPU runs the packed kernel); an encoder
+    /// made with `.atLoad` has them packed before its first call.
+    @Test func largeCallsPackAndAtLoadPacksAtOnce() throws {
+        let packs = PackedLinear.isAvailable
+        let longest = Array(ids.sorted { $0.count > $1.count }.prefix(4))
+        #expect(longest.map(\.count).reduce(0, +) >= FrozenLinear.packingRows)
+        _ = encoder.encode(tokenIDs: longest, batchSize: 4)
+        #expect(encoder.model.layers.allSatisfy { layer in layer.linears.allSatisfy { $0.isPacked == packs } })
+        let eager = try SentenceEncoder(modelDirectory: Fixtures.miniLM, packing: .atLoad)
+        #expect(eager.model.layers.allSatisfy { layer in layer.linears.allSatisfy { $0.isPacked == packs } })
+        let small = Array(ids.prefix(3))
+        #expect(maxAbsDifference(eager.encode(tokenIDs: small, batchSize: 1), encoder.encode(tokenIDs: small, batchSize: 1)) <= 1e-5)
     }
 
     @Test func batchSizeDoesNotChangeEmbeddings() {
