@@ -22,11 +22,4 @@ final class MappedFile: @unchecked Sendable {
     }
 
     deinit { munmap(base, size) }
-
-    /// Asks the kernel to read `bytes` bytes at `offset` ahead (a section about to be scanned).
-    func willNeed(offset: Int, bytes: Int) {
-        let page = Int(getpagesize())
-        let start = offset / page * page
-        _ = madvise(base + start, Swift.min(size - start, bytes + offset - start), MADV_WILLNEED)
-    }
 }

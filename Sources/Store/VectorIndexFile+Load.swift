@@ -5,25 +5,13 @@ import Glibc
 import Darwin
 #endif
 
-/// A mapped `VectorIndexFile`: the matrices `TopK` scans, over the file's pages.
+/// A mapped `VectorIndexFile`: the matrices `TopK` scans, over the file's pages (each keeps the mapping alive).
 public struct MappedVectorIndex: Sendable {
     public let matrix: VectorMatrix
     public let quantized: QuantizedMatrix
     public let nibble: NibbleMatrix
     /// The int8 codes are the store's own (`VectorStore.quantize()`), not made for the index.
     public let int8FromStore: Bool
-    let file: MappedFile
-
-    /// Asks the kernel to read ahead the section a search is about to scan.
-    public func prefetch(quantized: Bool) {
-        if quantized {
-            file.willNeed(offset: Int(bitPattern: nibble.codes) - Int(bitPattern: file.base), bytes: nibble.count * nibble.stride)
-        } else {
-            file.willNeed(
-                offset: Int(bitPattern: self.quantized.codes) - Int(bitPattern: file.base),
-                bytes: self.quantized.count * self.quantized.stride)
-        }
-    }
 }
 
 extension VectorIndexFile {
@@ -83,7 +71,7 @@ extension VectorIndexFile {
             count: n, dimension: d, scales: floats(.nibbleScales, d), codes: at(.nibbleCodes).assumingMemoryBound(to: UInt8.self),
             owner: file)
         return MappedVectorIndex(
-            matrix: matrix, quantized: quantized, nibble: nibble, int8FromStore: fields.flags & 2 != 0, file: file)
+            matrix: matrix, quantized: quantized, nibble: nibble, int8FromStore: fields.flags & 2 != 0)
         #endif
     }
 
