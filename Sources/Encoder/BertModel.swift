@@ -1,14 +1,17 @@
 import Kernels
 import Tensor
 
-/// `BertModel` (transformers' modeling_bert.py) followed by sentence-transformers' Pooling and optional
-/// Normalize: token ids → one embedding per sequence.
+/// `BertModel` (transformers' modeling_bert.py) followed by sentence-transformers' Pooling, any Dense
+/// modules and optional Normalize: token ids → one embedding per sequence.
 public final class BertModel: @unchecked Sendable {
     public let weights: FrozenBertWeights
     public let pooling: PoolingMode
     public let normalize: Bool
+    /// Dense modules between pooling and normalisation (`DenseModule`), usually none.
+    public let dense: [DenseModule]
     public var config: BertConfig { weights.config }
-    public var dimension: Int { config.hiddenSize }
+    /// Values per embedding: the last Dense module's outputs, else the hidden size.
+    public var dimension: Int { dense.last?.outFeatures ?? config.hiddenSize }
 
     /// Each layer's Linears ready for inference (`FrozenLinear`). The weights are frozen from here on.
     let layers: [FrozenBertLayer]
@@ -18,13 +21,16 @@ public final class BertModel: @unchecked Sendable {
 
     /// `packing`: when the Linears are laid out for the packed kernel (`LinearPacking`).
     public init(
-        weights: FrozenBertWeights, pooling: PoolingMode, normalize: Bool, packing: LinearPacking = .forLargeCalls
+        weights: FrozenBertWeights, pooling: PoolingMode, normalize: Bool, dense: [DenseModule] = [],
+        packing: LinearPacking = .forLargeCalls
     ) {
         self.weights = weights
         self.pooling = pooling
         self.normalize = normalize
+        self.dense = dense
         layers = weights.layers.map { FrozenBertLayer(weights: $0, packing: packing) }
-        hash = OnceValue { weights.weightsHash() }
+        // Without Dense modules the hash is the weights' alone, as before Dense modules were read.
+        hash = OnceValue { dense.reduce(weights.weightsHash()) { $1.hash(seed: $0) } }
     }
 
     /// The model over `parameters`' block, which must not change afterwards.
@@ -41,7 +47,7 @@ public final class BertModel: @unchecked Sendable {
     /// Whether `weightsHash` has been computed yet.
     var hasWeightsHash: Bool { hash.isMade }
 
-    /// The frozen, forward-only path: out (B, C) embeddings of a packed batch. No dropout, no adapter
+    /// The frozen, forward-only path: out (B, D) embeddings (D = `dimension`) of a packed batch. No dropout, no adapter
     /// (merge one first), no activations kept; `workspace` buffers are reused across calls (one
     /// workspace per concurrent caller).
     public func encode(
@@ -70,13 +76,28 @@ public final class BertModel: @unchecked Sendable {
                     hidden: hidden, buffers: workspace.layer, layer: layer, offsets: offsets, b: b, n: n,
                     config: config, threads: threads)
             }
-            if normalize {
-                Pooling.forward(
-                    out: workspace.pooled.pointer, argmax: nil, inp: hidden, offsets: offsets, mode: pooling, b: b, c: c)
-                L2Normalize.forward(
-                    out: out, norms: workspace.norms.pointer, inp: workspace.pooled.pointer, b: b, c: c)
-            } else {
-                Pooling.forward(out: out, argmax: nil, inp: hidden, offsets: offsets, mode: pooling, b: b, c: c)
+            guard !dense.isEmpty else {
+                if normalize {
+                    Pooling.forward(
+                        out: workspace.pooled.pointer, argmax: nil, inp: hidden, offsets: offsets, mode: pooling, b: b, c: c)
+                    L2Normalize.forward(
+                        out: out, norms: workspace.norms.pointer, inp: workspace.pooled.pointer, b: b, c: c)
+                } else {
+                    Pooling.forward(out: out, argmax: nil, inp: hidden, offsets: offsets, mode: pooling, b: b, c: c)
+                }
+                return
+            }
+            Pooling.forward(
+                out: workspace.pooled.pointer, argmax: nil, inp: hidden, offsets: offsets, mode: pooling, b: b, c: c)
+            // (B, D): the Dense modules in order, then the normalisation.
+            let projected = DenseModule.apply(dense, to: Array(workspace.pooled.buffer), b: b)
+            projected.withUnsafeBufferPointer { rows in
+                guard let rows = rows.baseAddress else { return }
+                if normalize {
+                    L2Normalize.forward(out: out, norms: workspace.norms.pointer, inp: rows, b: b, c: dimension)
+                } else {
+                    out.update(from: rows, count: b * dimension)
+                }
             }
         }
     }

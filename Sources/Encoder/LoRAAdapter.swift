@@ -133,7 +133,11 @@ public final class LoRAAdapter: @unchecked Sendable {
             [LoRAAdapter.filePrefix + entry.name,
              LoRAAdapter.filePrefix + entry.name.replacingOccurrences(of: ".weight", with: ".default.weight")]
         })
-        if let extra = file.names.sorted().first(where: { !expected.contains($0) }) {
+        // peft wraps every Linear its targets match, and `transformers.AutoModel` has a pooler
+        // ("pooler.dense" matches "dense"); sentence embeddings pool the last hidden states and never run
+        // the pooler, so its pairs change nothing here and are not read.
+        let pooler = LoRAAdapter.filePrefix + "pooler."
+        if let extra = file.names.sorted().first(where: { !expected.contains($0) && !$0.hasPrefix(pooler) }) {
             throw ModelLoadingError.malformedFile(
                 file: weightsURL.path,
                 reason: "holds \(extra), which adapter_config.json does not describe (only LoRA A and B of its target_modules are read)")

@@ -4,13 +4,18 @@ import Tokenizer
 
 /// A Hugging Face / sentence-transformers model directory: `config.json`, `model.safetensors`, the
 /// tokenizer files, and where present `modules.json`, `1_Pooling/config.json`, `sentence_bert_config.json`
-/// and a Normalize module. Without `modules.json` the directory is a plain transformers checkpoint and,
+/// any Dense modules after the pooling (`DenseModule`) and a Normalize module. Without `modules.json` the directory is a plain transformers checkpoint and,
 /// as sentence-transformers does, gets mean pooling and no normalisation.
 public struct ModelDirectory: Sendable {
     public let url: URL
     public let config: BertConfig
     public let pooling: PoolingMode
     public let normalize: Bool
+    /// The Dense modules between Pooling and Normalize, in pipeline order (most models have none).
+    public private(set) var dense: [DenseModule]
+    /// Every file whose bytes are weights of this model: `model.safetensors`, then each Dense module's
+    /// (what `WeightsStamp` watches).
+    public private(set) var weightFiles: [String] = []
     /// Truncation length in tokens, [CLS] and [SEP] included: sentence_bert_config.json's
     /// `max_seq_length` wins over the tokenizer's and the config's, capped by the position table.
     public private(set) var maxSequenceLength: Int
@@ -35,6 +40,8 @@ public struct ModelDirectory: Sendable {
 
         var pooling = PoolingMode.mean
         var normalize = false
+        var dense: [DenseModule] = []
+        var denseFiles: [String] = []
         var bertSubdirectory = url
         let modulesURL = url.appendingPathComponent("modules.json")
         if FileManager.default.fileExists(atPath: modulesURL.path) {
@@ -52,12 +59,27 @@ public struct ModelDirectory: Sendable {
                             file: poolingURL.path, field: "word_embedding_dimension",
                             reason: "is \(d) but config.json's hidden_size is \(config.hiddenSize)")
                     }
+                case "Dense":
+                    if normalize {
+                        throw ModelLoadingError.invalidField(
+                            file: modulesURL.path, field: "type", reason: "a Dense module after Normalize is not supported")
+                    }
+                    let moduleURL = url.appendingPathComponent(module.path)
+                    let module = try DenseModule(directory: moduleURL)
+                    let expected = dense.last?.outFeatures ?? config.hiddenSize
+                    guard module.inFeatures == expected else {
+                        throw ModelLoadingError.invalidField(
+                            file: moduleURL.appendingPathComponent("config.json").path, field: "in_features",
+                            reason: "is \(module.inFeatures) but the embedding before it has \(expected) values")
+                    }
+                    dense.append(module)
+                    denseFiles.append(moduleURL.appendingPathComponent("model.safetensors").path)
                 case "Normalize":
                     normalize = true
                 default:
                     throw ModelLoadingError.invalidField(
                         file: modulesURL.path, field: "type",
-                        reason: "module \"\(module.type)\" is not supported (Transformer, Pooling and Normalize are)")
+                        reason: "module \"\(module.type)\" is not supported (Transformer, Pooling, Dense and Normalize are)")
                 }
             }
         }
@@ -68,6 +90,8 @@ public struct ModelDirectory: Sendable {
         }
         self.pooling = pooling
         self.normalize = normalize
+        self.dense = dense
+        weightFiles = [url.appendingPathComponent("model.safetensors").path] + denseFiles
 
         // sentence_bert_config.json is read before the tokenizer (which also looks at it) so that a
         // malformed file is reported here, as a ModelLoadingError.
@@ -108,10 +132,28 @@ public struct ModelDirectory: Sendable {
         }
     }
 
+    /// The same directory with `module` after its Dense modules (before Normalize): an adapter's
+    /// projection (`LoRAAdapter.projectionDirectoryName`), read from `moduleURL` (nil: made in memory).
+    public func appendingDense(_ module: DenseModule, directory moduleURL: URL?) throws -> ModelDirectory {
+        let file = moduleURL?.appendingPathComponent("config.json").path ?? "Dense module"
+        guard module.inFeatures == embeddingDimension else {
+            throw ModelLoadingError.invalidField(
+                file: file, field: "in_features",
+                reason: "is \(module.inFeatures) but the model's embeddings have \(embeddingDimension) values")
+        }
+        var copy = self
+        copy.dense.append(module)
+        if let moduleURL { copy.weightFiles.append(moduleURL.appendingPathComponent("model.safetensors").path) }
+        return copy
+    }
+
     mutating func overrideMaxLength(_ n: Int) {
         maxSequenceLength = n
         tokenizer = tokenizer.withMaxLength(n)
     }
+
+    /// Values per embedding: the last Dense module's outputs, else the hidden size.
+    public var embeddingDimension: Int { dense.last?.outFeatures ?? config.hiddenSize }
 
     public var weightsURL: URL { url.appendingPathComponent("model.safetensors") }
 

@@ -15,8 +15,10 @@ public enum ModelDirectoryWriter {
     /// Writes the directory into a temporary sibling of `destination` first and moves its files into
     /// `destination` only when all were written, so a failure (a full disk, say) leaves `destination` as
     /// it was and no partial directory behind. `destination` must not be, contain or lie inside the
-    /// source model directory.
-    public static func write(parameters: BertParameters, from source: ModelDirectory, to destination: URL) throws {
+    /// source model directory. `adding`: a Dense module to append to the source's (`addDense`).
+    public static func write(
+        parameters: BertParameters, from source: ModelDirectory, to destination: URL, adding dense: DenseModule? = nil
+    ) throws {
         let fm = FileManager.default
         if let clash = OutputPaths.overlap(output: destination, input: source.url) {
             throw ModelLoadingError.malformedFile(file: destination.path, reason: clash + " the base model directory \(source.url.path)")
@@ -28,6 +30,7 @@ public enum ModelDirectoryWriter {
         try fm.createDirectory(at: temporary, withIntermediateDirectories: true)
         try copyFiles(from: source, to: temporary)
         try writeWeights(parameters: parameters, from: source, to: temporary)
+        if let dense { try addDense(dense, from: source, to: temporary) }
         try fm.createDirectory(at: destination, withIntermediateDirectories: true)
         for name in try fm.contentsOfDirectory(atPath: temporary.path).sorted() {
             let target = destination.appendingPathComponent(name)

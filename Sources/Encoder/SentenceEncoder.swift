@@ -35,7 +35,8 @@ public final class SentenceEncoder: @unchecked Sendable {
     public init(directory: ModelDirectory, weights: FrozenBertWeights, packing: LinearPacking = .forLargeCalls) {
         self.directory = directory
         self.model = BertModel(
-            weights: weights, pooling: directory.pooling, normalize: directory.normalize, packing: packing)
+            weights: weights, pooling: directory.pooling, normalize: directory.normalize, dense: directory.dense,
+            packing: packing)
         truncation = nil
     }
 
@@ -63,12 +64,12 @@ public final class SentenceEncoder: @unchecked Sendable {
         packing: LinearPacking = .forLargeCalls
     ) throws {
         var directory = try ModelDirectory(url: url)
-        let stamp = WeightsStamp.of(
-            [directory.weightsURL.path] + (adapterDirectory.map { [$0.appendingPathComponent(LoRAAdapter.weightsFileName).path] } ?? []))
+        let stamp = WeightsStamp.of(directory.weightFiles + (adapterDirectory.map(LoRAAdapter.weightFiles(in:)) ?? []))
         if let maxLength { directory = directory.withMaxSequenceLength(maxLength) }
         var weights = try directory.loadFrozenWeights()
         if let adapterDirectory {
             weights = try LoRAAdapter(directory: adapterDirectory, weights: weights).merged(into: weights)
+            directory = try LoRAAdapter.withProjection(of: adapterDirectory, on: directory)
         }
         let full = SentenceEncoder(directory: directory, weights: weights, packing: packing)
         full.weightsStamp = stamp

@@ -30,8 +30,38 @@ public struct PoolingConfig: Codable, Sendable, Equatable {
         poolingModeMeanSqrtLenTokens = mode == .meanSqrtLength
     }
 
+    /// The keys sentence-transformers 5.2 and later write instead of the flags: `"pooling_mode": "mean"`
+    /// (or a list of modes) and `embedding_dimension`.
+    enum CurrentKeys: String, CodingKey {
+        case poolingMode = "pooling_mode", embeddingDimension = "embedding_dimension"
+    }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let current = try decoder.container(keyedBy: CurrentKeys.self)
+        if current.contains(.poolingMode) {
+            let modes: [String]
+            if let one = try? current.decode(String.self, forKey: .poolingMode) {
+                modes = [one]
+            } else {
+                modes = try current.decode([String].self, forKey: .poolingMode)
+            }
+            let known: [String: PoolingMode] = [
+                "cls": .cls, "mean": .mean, "max": .max, "mean_sqrt_len_tokens": .meanSqrtLength,
+            ]
+            guard modes.count == 1, let mode = known[modes[0]] else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .poolingMode, in: current,
+                    debugDescription: "\(modes) is not supported (one of cls, mean, max, mean_sqrt_len_tokens is)")
+            }
+            wordEmbeddingDimension = try current.decodeIfPresent(Int.self, forKey: .embeddingDimension)
+            poolingModeClsToken = mode == .cls
+            poolingModeMeanTokens = mode == .mean
+            poolingModeMaxTokens = mode == .max
+            poolingModeMeanSqrtLenTokens = mode == .meanSqrtLength
+            includePrompt = try c.decodeIfPresent(Bool.self, forKey: .includePrompt) ?? true
+            return
+        }
         wordEmbeddingDimension = try c.decodeIfPresent(Int.self, forKey: .wordEmbeddingDimension)
         poolingModeClsToken = try c.decodeIfPresent(Bool.self, forKey: .poolingModeClsToken) ?? false
         poolingModeMeanTokens = try c.decodeIfPresent(Bool.self, forKey: .poolingModeMeanTokens) ?? false

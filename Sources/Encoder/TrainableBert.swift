@@ -6,7 +6,8 @@ import Tensor
 /// the LoRA adapter (base weights frozen) or, for full fine-tuning, every weight.
 ///
 /// Normalisation is left to the loss (cosine similarity normalises), so `forward` returns pooled,
-/// unnormalised embeddings. Sizes: N tokens, B sequences, C hidden.
+/// unnormalised embeddings, passed through the frozen `dense` modules when there are any.
+/// Sizes: N tokens, B sequences, C hidden, D embedding (the last Dense module's outputs, else C).
 public final class TrainableBert: @unchecked Sendable {
     public let parameters: BertParameters
     public let adapter: LoRAAdapter?
@@ -14,6 +15,10 @@ public final class TrainableBert: @unchecked Sendable {
     public var hiddenDropout: Float
     /// Dropout on the attention probabilities (attention_probs_dropout_prob).
     public var attentionDropout: Float
+    /// Frozen Dense modules after pooling (the model's own, then any Matryoshka rotation).
+    public var dense: [DenseModule] = []
+    /// D: values per embedding `forward` returns.
+    public var dimension: Int { dense.last?.outFeatures ?? config.hiddenSize }
     /// Gradients, laid out like the trainable block: `loraGrads` with an adapter, `weightGrads` without.
     public let weightGrads: BertParameters?
     public let loraGrads: LoRAAdapter?
@@ -28,6 +33,7 @@ public final class TrainableBert: @unchecked Sendable {
     private let embeddingMask = Tensor(zeros: [0])  // (N, C)
     private let pooled = Tensor(zeros: [0])  // (B, C)
     private var argmax: [Int32] = []  // (B, C) for max pooling
+    private var denseOutputs: [[Float]] = []  // per Dense module (B, its OC), for tanh's backward
     private let dHiddenA = Tensor(zeros: [0]), dHiddenB = Tensor(zeros: [0])  // (N, C) ping-pong
     private var batch = PackedBatch()
 
@@ -57,7 +63,7 @@ public final class TrainableBert: @unchecked Sendable {
 
     public func zeroGradients() { gradients.zero() }
 
-    /// Pooled embeddings (B, C) of a packed batch; keeps activations for `backward`. Dropout masks are
+    /// Pooled embeddings (B, D) of a packed batch; keeps activations for `backward`. Dropout masks are
     /// drawn from `seed`, so a forward can be repeated exactly (GradCache runs each chunk twice).
     public func forward(_ batch: PackedBatch, seed: UInt64, threads: Int) -> [Float] {
         self.batch = batch
@@ -97,14 +103,33 @@ public final class TrainableBert: @unchecked Sendable {
                     mode: pooling, b: b, c: c)
             }
         }
-        return pooled.array
+        denseOutputs = []
+        var embeddings = pooled.array  // (B, D) after the loop
+        for module in dense {
+            embeddings = DenseModule.apply([module], to: embeddings, b: b)
+            denseOutputs.append(embeddings)
+        }
+        return embeddings
     }
 
-    /// Backpropagates dPooled (B, C), the gradient of the loss with respect to the pooled embeddings of
+    /// Backpropagates dEmbeddings (B, D), the gradient of the loss with respect to the embeddings of
     /// the last `forward`, ACCUMULATING (+=) into `gradients`. Zero them once per optimizer step.
-    public func backward(dPooled: [Float], threads: Int) {
+    public func backward(dPooled dEmbeddings: [Float], threads: Int) {
         let n = batch.tokenCount, b = batch.batchSize, c = config.hiddenSize
-        precondition(dPooled.count == b * c, "dPooled must be (B, C) of the last forward")
+        precondition(dEmbeddings.count == b * dimension, "dPooled must be (B, D) of the last forward")
+        var dPooled = dEmbeddings  // (B, C) after the loop
+        for (i, module) in dense.enumerated().reversed() {
+            var dInput = [Float](repeating: 0, count: b * module.inFeatures)
+            dPooled.withUnsafeBufferPointer { dout in
+                denseOutputs[i].withUnsafeBufferPointer { out in
+                    dInput.withUnsafeMutableBufferPointer { dinp in
+                        guard let dout = dout.baseAddress, let out = out.baseAddress, let dinp = dinp.baseAddress else { return }
+                        module.backward(dinp: dinp, dout: dout, out: out, b: b)
+                    }
+                }
+            }
+            dPooled = dInput
+        }
         dHiddenA.reshape([n, c])
         dHiddenB.reshape([n, c])
         dHiddenA.zero()

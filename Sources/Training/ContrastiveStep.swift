@@ -42,7 +42,7 @@ public enum ContrastiveStep {
         threads: Int
     ) -> Float {
         let sequences = batch.sequences
-        let c = model.config.hiddenSize, b = batch.size
+        let c = model.dimension, b = batch.size
         let chunk = min(miniBatchSize ?? sequences.count, sequences.count)
         precondition(chunk > 0, "mini-batch size must be positive")
         let chunks = stride(from: 0, to: sequences.count, by: chunk).map { $0..<min($0 + chunk, sequences.count) }
@@ -50,7 +50,7 @@ public enum ContrastiveStep {
             var g = SplitMix64(seed: seed ^ (UInt64(i) &* 0x9E37_79B9_7F4A_7C15))
             return g.next()
         }
-        // (S, C) pooled embeddings of every sequence
+        // (S, C) embeddings of every sequence (C = model.dimension)
         var pooled: [Float] = []
         pooled.reserveCapacity(sequences.count * c)
         for (i, range) in chunks.enumerated() {

@@ -148,7 +148,7 @@ public enum GradientCheck {
     /// The loss of `batch` without backward: `ContrastiveStep`'s forward (one chunk), the loss in Double.
     static func lossValue(model: TrainableBert, batch: ContrastiveBatch, loss: InfoNCELoss) -> Double {
         let pooled = model.forward(PackedBatch(sequences: batch.sequences), seed: 0, threads: 1)  // (S, C)
-        return preciseLoss(pooled: pooled, batch: batch, loss: loss, dimension: model.config.hiddenSize)
+        return preciseLoss(pooled: pooled, batch: batch, loss: loss, dimension: model.dimension)
     }
 
     /// Distinct seeded entries of a tensor. In the embedding tables only rows the batch looks up can have

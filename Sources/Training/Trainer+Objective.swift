@@ -17,6 +17,19 @@ extension Trainer {
         return MatryoshkaLoss(base: base, dimensions: dims, weights: configuration.matryoshkaWeights)
     }
 
+    /// The base model's embeddings (weights as loaded, before any checkpoint is read into them) of every
+    /// distinct training text, by key.
+    func baseEmbeddings(threads: Int) -> GuideEmbeddings {
+        var tokensByKey = [[Int32]](repeating: [], count: pairs.keyCount)
+        for p in 0..<pairs.count {
+            tokensByKey[pairs.anchorKeys[p]] = tokens.anchors[p]
+            tokensByKey[pairs.positiveKeys[p]] = tokens.positives[p]
+            for h in 0..<pairs.negativeCount { tokensByKey[pairs.negativeKeys[h][p]] = tokens.negatives[h][p] }
+        }
+        let encoder = SentenceEncoder(directory: directory, parameters: model.parameters)
+        return GuideEmbeddings(encoder: encoder, tokens: tokensByKey, threads: threads)
+    }
+
     /// The guide's embeddings of every distinct training text, or nil without a guide. `base` embeds the
     /// training tokens with the base weights as loaded (call before any checkpoint is read into them);
     /// another directory embeds the texts with its own tokenizer, truncated like the training texts.
@@ -25,14 +38,7 @@ extension Trainer {
         let count = pairs.keyCount
         switch guide {
         case .base:
-            var tokensByKey = [[Int32]](repeating: [], count: count)
-            for p in 0..<pairs.count {
-                tokensByKey[pairs.anchorKeys[p]] = tokens.anchors[p]
-                tokensByKey[pairs.positiveKeys[p]] = tokens.positives[p]
-                for h in 0..<pairs.negativeCount { tokensByKey[pairs.negativeKeys[h][p]] = tokens.negatives[h][p] }
-            }
-            let encoder = SentenceEncoder(directory: directory, parameters: model.parameters)
-            return GuideEmbeddings(encoder: encoder, tokens: tokensByKey, threads: threads)
+            return baseEmbeddings(threads: threads)
         case .directory(let path):
             let guideDirectory: ModelDirectory
             do { guideDirectory = try ModelDirectory(url: URL(fileURLWithPath: path)) } catch {

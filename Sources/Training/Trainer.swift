@@ -42,6 +42,8 @@ public final class Trainer {
     let baseFingerprint: UInt64
     /// Identifies the training pairs (their texts, in order), so that --resume refuses other data.
     let dataFingerprint: String
+    /// The Matryoshka rotation (`MatryoshkaRotation`) once `run` has fitted it; saved with the result.
+    public private(set) var rotation: DenseModule?
 
     public init(
         directory: ModelDirectory, parameters: BertParameters, pairs: TrainingPairs,
@@ -49,7 +51,7 @@ public final class Trainer {
     ) throws {
         try configuration.validate()
         guard pairs.count > 0 else { throw TrainingError.noTrainingPairs }
-        let hidden = parameters.config.hiddenSize
+        let hidden = directory.embeddingDimension
         if let dims = configuration.matryoshkaDimensions, let largest = dims.max(), largest > hidden {
             throw TrainingError.invalidConfiguration(
                 "--matryoshka-dims: \(largest) exceeds the model's embedding dimension \(hidden)")
@@ -82,6 +84,7 @@ public final class Trainer {
             parameters: parameters, adapter: adapter, pooling: directory.pooling,
             hiddenDropout: configuration.dropout ?? parameters.config.hiddenDropoutProb,
             attentionDropout: configuration.dropout ?? parameters.config.attentionProbsDropoutProb)
+        model.dense = directory.dense
         let tokenizer = directory.tokenizer
         let length = min(configuration.maxLength, directory.config.maxPositionEmbeddings)
         func ids(_ text: String) -> [Int32] { tokenizer.encodeIDs(text, maxLength: length) }
@@ -123,8 +126,15 @@ public final class Trainer {
         let trainable = model.trainable, gradients = model.gradients
         let optimizer = try configuration.optimizer.makeOptimizer(
             parameterCount: trainable.storage.count, ranges: decayRanges(trainable))
-        // The guide embeds with the base weights, so before a checkpoint is read into them.
+        // The guide and the rotation embed with the base weights, so before a checkpoint is read into them.
         let guide = try guideEmbeddings(threads: threads)
+        if configuration.matryoshkaRotation == true {
+            let base = configuration.guide == .base ? guide : nil
+            let rows = base ?? baseEmbeddings(threads: threads)
+            let fitted = MatryoshkaRotation.fit(rows: rows.rows, dimension: rows.dimension)
+            rotation = fitted
+            model.dense = directory.dense + [fitted]
+        }
         var globalStep = 0
         var selection = ModelSelection(patience: configuration.earlyStoppingPatience)
         var bestWeights: [Float]?
@@ -259,15 +269,27 @@ public final class Trainer {
         let copy = BertParameters(config: model.parameters.config)
         copy.block.copy(from: model.parameters.block)
         model.adapter?.merge(into: copy)
-        return SentenceEncoder(directory: directory, parameters: copy)
+        return SentenceEncoder(directory: try resultDirectory(), parameters: copy)
+    }
+
+    /// The base model directory with the rotation, if any, after its Dense modules.
+    func resultDirectory() throws -> ModelDirectory {
+        guard let rotation else { return directory }
+        return try directory.appendingDense(rotation, directory: nil)
     }
 
     /// The adapter (peft layout) or, for full fine-tuning, a complete model directory, into `output`.
     func writeResult() throws {
         if let adapter = model.adapter {
             try adapter.save(directory: output)
+            let projection = output.appendingPathComponent(LoRAAdapter.projectionDirectoryName)
+            if let rotation {
+                try rotation.save(directory: projection)
+            } else if FileManager.default.fileExists(atPath: projection.path) {
+                try FileManager.default.removeItem(at: projection)  // an earlier run's, not this adapter's
+            }
         } else {
-            try ModelDirectoryWriter.write(parameters: model.parameters, from: directory, to: output)
+            try ModelDirectoryWriter.write(parameters: model.parameters, from: directory, to: output, adding: rotation)
         }
     }
 }

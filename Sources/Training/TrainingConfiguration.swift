@@ -31,6 +31,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// MatryoshkaLoss: the truncated dimensions trained alongside (nil: the full embedding only).
     public var matryoshkaDimensions: [Int]?
     public var matryoshkaWeights: [Float]?
+    /// Train the Matryoshka prefixes of the base model's principal axes (`MatryoshkaRotation`, a fixed
+    /// Dense module saved with the result) instead of its raw coordinates; nil or false: no rotation.
+    public var matryoshkaRotation: Bool?
     /// Leave the weights of the best evaluation (nDCG@10) in the output instead of the last step's.
     public var keepBest: Bool?
     /// Stop after this many evaluations without improvement.
@@ -63,6 +66,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                 throw fail("--matryoshka-dims", "must be positive dimensions")
             }
             if Set(dims).count != dims.count { throw fail("--matryoshka-dims", "lists a dimension twice") }
+        }
+        if matryoshkaRotation == true, matryoshkaDimensions == nil {
+            throw fail("--matryoshka-rotation", "needs --matryoshka-dims")
         }
         if let weights = matryoshkaWeights {
             guard let dims = matryoshkaDimensions else { throw fail("--matryoshka-weights", "needs --matryoshka-dims") }

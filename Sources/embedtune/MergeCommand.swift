@@ -6,7 +6,7 @@ struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Merge a LoRA adapter into its base model and write a complete model directory.",
-        discussion: "The result loads in sentence-transformers: SentenceTransformer(OUTPUT).")
+        discussion: "The result loads in sentence-transformers: SentenceTransformer(OUTPUT). An adapter's projection/ (the rotation of --matryoshka-dims training) becomes a Dense module of the merged model.")
 
     @Option(help: "Base model directory.") var model: String
     @Option(help: "peft LoRA adapter directory.") var adapter: String
@@ -18,9 +18,18 @@ struct MergeCommand: ParsableCommand {
             output: output, inputs: [("--model", model), ("--adapter", adapter)], ownMarkers: [], overwrite: overwrite)
         let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
         let parameters = try directory.loadParameters()
-        let lora = try LoRAAdapter(directory: URL(fileURLWithPath: adapter), bert: parameters)
+        let adapterURL = URL(fileURLWithPath: adapter)
+        let lora = try LoRAAdapter(directory: adapterURL, bert: parameters)
         lora.merge(into: parameters)
-        try ModelDirectoryWriter.write(parameters: parameters, from: directory, to: URL(fileURLWithPath: output))
-        ProgressDisplay.write("merge: wrote \(output) (\(lora.targetCount) Linears merged, scale \(lora.scale))\n")
+        let projection = try LoRAAdapter.projection(in: adapterURL)
+        if let projection, projection.inFeatures != directory.embeddingDimension {
+            throw ValidationError(
+                "--adapter \(adapter): its \(LoRAAdapter.projectionDirectoryName)/ takes \(projection.inFeatures) values, "
+                    + "but the model's embeddings have \(directory.embeddingDimension)")
+        }
+        try ModelDirectoryWriter.write(
+            parameters: parameters, from: directory, to: URL(fileURLWithPath: output), adding: projection)
+        let extra = projection == nil ? "" : ", its projection added as a Dense module"
+        ProgressDisplay.write("merge: wrote \(output) (\(lora.targetCount) Linears merged, scale \(lora.scale)\(extra))\n")
     }
 }

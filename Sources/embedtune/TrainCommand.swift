@@ -58,6 +58,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Guide margin strategy: absolute (thr = s - m) or relative (thr = s - |s| m).") var guideMarginStrategy: String?
     @Option(help: "MatryoshkaLoss: comma-separated dimensions trained alongside, e.g. 384,256,128,64.") var matryoshkaDims: String?
     @Option(help: "Comma-separated weights, one per --matryoshka-dims entry (default all 1).") var matryoshkaWeights: String?
+    @Option(help: ArgumentHelp(
+        "With --matryoshka-dims: 'pca' rotates the embeddings onto the base model's principal axes first, 'none' trains the raw coordinates (as sentence-transformers' MatryoshkaLoss).",
+        discussion: "The rotation (a fixed Dense module, fitted on the base model's embeddings of the training texts) leaves full-size similarities unchanged and lets the truncated prefixes start from the directions that carry the most; it is saved as projection/ in an adapter, or as a Dense module of a full model."))
+    var matryoshkaRotation: String = "pca"
     @Option(help: "BEIR directory to evaluate retrieval on.") var evalData: String?
     @Option(help: "Hold out this random fraction of the training anchors as the validation set (instead of --eval-data).") var evalFraction: Double?
     @Flag(help: "Leave the weights of the best evaluation (nDCG@10) in --output, not the last step's.") var keepBest = false
@@ -88,6 +92,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--keep-best and --early-stopping-patience need --eval-data or --eval-fraction")
         }
         _ = try Self.list(matryoshkaDims, option: "--matryoshka-dims", as: Int.self)
+        guard ["pca", "none"].contains(matryoshkaRotation) else {
+            throw ValidationError("--matryoshka-rotation must be pca or none, not '\(matryoshkaRotation)'")
+        }
         _ = try Self.list(matryoshkaWeights, option: "--matryoshka-weights", as: Float.self)
     }
 
@@ -125,6 +132,7 @@ struct TrainCommand: ParsableCommand {
         config.guideMarginStrategy = guideMarginStrategy.flatMap(GISTEmbedLoss.MarginStrategy.init(rawValue:))
         config.matryoshkaDimensions = try? Self.list(matryoshkaDims, option: "--matryoshka-dims", as: Int.self)
         config.matryoshkaWeights = try? Self.list(matryoshkaWeights, option: "--matryoshka-weights", as: Float.self)
+        config.matryoshkaRotation = config.matryoshkaDimensions != nil && matryoshkaRotation == "pca" ? true : nil
         config.keepBest = keepBest ? true : nil
         config.earlyStoppingPatience = earlyStoppingPatience
         config.symmetric = symmetric

@@ -120,9 +120,9 @@ struct ModelDirectoryErrorTests {
         try directory.write(
             """
             [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-             {"idx": 1, "name": "1", "path": "1_Dense", "type": "sentence_transformers.models.Dense"}]
+             {"idx": 1, "name": "1", "path": "1_LSTM", "type": "sentence_transformers.models.LSTM"}]
             """, to: "modules.json")
-        let error = expectModelLoadingError(directory, file: "modules.json", mentioning: ["sentence_transformers.models.Dense"])
+        let error = expectModelLoadingError(directory, file: "modules.json", mentioning: ["sentence_transformers.models.LSTM"])
         guard case .invalidField(_, "type", _) = error else {
             Issue.record("expected invalidField type, got \(String(describing: error))"); return
         }

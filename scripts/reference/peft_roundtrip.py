@@ -6,6 +6,10 @@
 2. An adapter peft writes (`save_pretrained`, B made non-zero) loads in `embedtune embed --adapter` and gives
    peft's embeddings.
 3. `embedtune merge` writes a model directory that `SentenceTransformer(path)` loads with the same embeddings.
+4. An adapter trained with `--matryoshka-dims` carries its rotation in projection/: `embedtune merge` turns it into
+   a Dense module, and `SentenceTransformer(merged)` gives the embeddings of `embedtune embed --adapter`.
+5. A full model trained with `--matryoshka-dims` (Dense module written by `train --full`) loads in
+   sentence-transformers with the embeddings of `embedtune embed --model`.
 
     swift build -c release && python3 scripts/reference/peft_roundtrip.py
 """
@@ -22,8 +26,8 @@ TEXTS = ["how do I create a directory", "mkdir makes directories", "The cat sat 
          "Zürich is in Switzerland", "", "a longer sentence " * 40]
 
 
-def ours(extra):
-    out = subprocess.run([str(BIN), "embed", "--model", str(MODEL), *extra], input="\n".join(TEXTS) + "\n",
+def ours(extra, model=MODEL):
+    out = subprocess.run([str(BIN), "embed", "--model", str(model), *extra], input="\n".join(TEXTS) + "\n",
                          capture_output=True, text=True, check=True).stdout
     return np.array([json.loads(l)["embedding"] for l in out.splitlines()], dtype=np.float32)
 
@@ -72,6 +76,23 @@ def main():
     from sentence_transformers import SentenceTransformer
     merged = SentenceTransformer(str(tmp / "merged"), device="cpu").encode(TEXTS, convert_to_numpy=True)
     ok &= report("embedtune merge in sentence-transformers", merged, peft_embeddings(tmp / "peft"))
+    # 4. a Matryoshka adapter's rotation, merged, in sentence-transformers
+    matryoshka = ["--matryoshka-dims", "384,128,64", "--max-steps", "4", "--lr", "1e-2", "--batch-size", "16"]
+    subprocess.run([str(BIN), "train", "--model", str(MODEL), "--data", str(pairs), "--output", str(tmp / "rotated"),
+                    *matryoshka], check=True, capture_output=True)
+    assert (tmp / "rotated" / "projection" / "config.json").exists()
+    subprocess.run([str(BIN), "merge", "--model", str(MODEL), "--adapter", str(tmp / "rotated"), "--output",
+                    str(tmp / "rotated-merged")], check=True, capture_output=True)
+    st_rotated = SentenceTransformer(str(tmp / "rotated-merged"), device="cpu")
+    assert any(type(m).__name__ == "Dense" for m in st_rotated), "the merged model has no Dense module"
+    ok &= report("rotated adapter, merged, in sentence-transformers",
+                 st_rotated.encode(TEXTS, convert_to_numpy=True), ours(["--adapter", str(tmp / "rotated")]))
+    # 5. a full Matryoshka model in sentence-transformers
+    subprocess.run([str(BIN), "train", "--model", str(MODEL), "--data", str(pairs), "--output", str(tmp / "full"),
+                    "--full", *matryoshka], check=True, capture_output=True)
+    st_full = SentenceTransformer(str(tmp / "full"), device="cpu")
+    ok &= report("full Matryoshka model in sentence-transformers", st_full.encode(TEXTS, convert_to_numpy=True),
+                 ours([], model=tmp / "full"))
     sys.exit(0 if ok else 1)
 
 
