@@ -5,7 +5,8 @@ import Tokenizer
 
 /// A resumable snapshot of a run, in `<output>/checkpoint/`: the trainable parameters, the optimizer's
 /// buffers and step, and the run's position and configuration. It is written to a temporary directory
-/// and then renamed into place, so a run killed while saving leaves the previous checkpoint intact.
+/// and then renamed into place, so a run killed while saving leaves the previous checkpoint intact. A run
+/// with a Matryoshka rotation keeps it in `rotation/`, so a resumed run trains under the very same one.
 public struct Checkpoint {
     public struct State: Codable, Equatable {
         public var globalStep: Int
@@ -22,7 +23,8 @@ public struct Checkpoint {
 
     /// Writes the snapshot atomically (temp directory, then rename).
     public static func save(
-        state: State, trainable: ParameterBlock, optimizer: OptimizerState, best: [Float]? = nil, output: URL
+        state: State, trainable: ParameterBlock, optimizer: OptimizerState, best: [Float]? = nil,
+        rotation: DenseModule? = nil, output: URL
     ) throws {
         let fm = FileManager.default
         let final = directory(in: output)
@@ -41,6 +43,7 @@ public struct Checkpoint {
                                             to: temporary.appendingPathComponent("best.safetensors"))
             }
         }
+        try rotation?.save(directory: temporary.appendingPathComponent("rotation"))
         let buffers = optimizer.buffers.sorted { $0.key < $1.key }.map { entry in
             (name: entry.key, shape: [entry.value.count], values: UnsafeBufferPointer(entry.value.buffer))
         }
@@ -54,11 +57,12 @@ public struct Checkpoint {
         try? fm.removeItem(at: old)
     }
 
-    /// Reads the newest complete snapshot into `trainable` and returns its state, optimizer buffers and
-    /// the best evaluation's weights (when kept), or nil when the output directory has none.
+    /// Reads the newest complete snapshot into `trainable` and returns its state, optimizer buffers,
+    /// the best evaluation's weights (when kept) and the rotation (when trained under one), or nil when the
+    /// output directory has none.
     public static func load(
         output: URL, into trainable: ParameterBlock
-    ) throws -> (state: State, optimizer: OptimizerState, best: [Float]?)? {
+    ) throws -> (state: State, optimizer: OptimizerState, best: [Float]?, rotation: DenseModule?)? {
         let fm = FileManager.default
         var dir = directory(in: output)
         if !fm.fileExists(atPath: dir.path) {
@@ -94,6 +98,8 @@ public struct Checkpoint {
             try values.withUnsafeMutableBufferPointer { try file.read("parameters", into: $0) }
             best = values
         }
-        return (state, OptimizerState(step: state.optimizerStep, buffers: buffers), best)
+        let rotationURL = dir.appendingPathComponent("rotation")
+        let rotation = fm.fileExists(atPath: rotationURL.path) ? try DenseModule(directory: rotationURL) : nil
+        return (state, OptimizerState(step: state.optimizerStep, buffers: buffers), best, rotation)
     }
 }

@@ -158,6 +158,15 @@ public final class Trainer {
                     path: Checkpoint.directory(in: output).path,
                     reason: "records step \(saved.state.globalStep), past this run's \(totalSteps) steps")
             }
+            if let savedRotation = saved.rotation, configuration.matryoshkaRotation == true {
+                let d = directory.embeddingDimension
+                guard savedRotation.inFeatures == d, savedRotation.outFeatures == d else {
+                    throw TrainingError.checkpoint(
+                        path: Checkpoint.directory(in: output).path, reason: "holds a rotation that does not fit this model")
+                }
+                rotation = savedRotation
+                model.dense = directory.dense + [savedRotation]
+            }
             try optimizer.restore(saved.optimizer)
             globalStep = saved.state.globalStep
             selection = saved.state.selection ?? selection
@@ -241,7 +250,7 @@ public final class Trainer {
                     state: .init(globalStep: globalStep, optimizerStep: optimizer.stepCount, configuration: configuration,
                                  baseFingerprint: baseFingerprint, selection: evaluate == nil ? nil : selection,
                                  dataFingerprint: dataFingerprint),
-                    trainable: trainable, optimizer: optimizer.state, best: bestWeights, output: output)
+                    trainable: trainable, optimizer: optimizer.state, best: bestWeights, rotation: rotation, output: output)
                 lastCheckpoint = Checkpoint.directory(in: output).path
                 progress(.checkpoint(step: globalStep, path: Checkpoint.directory(in: output).path))
             }

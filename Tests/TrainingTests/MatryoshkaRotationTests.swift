@@ -111,6 +111,24 @@ struct MatryoshkaRotationTests {
         #expect(zip(got, base).contains { abs($0 - $1) > 1e-2 })
     }
 
+    @Test func aResumedRunTrainsUnderTheSavedRotation() throws {
+        let helper = TrainerTests()
+        let whole = helper.temporaryDirectory(), interrupted = helper.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: whole); try? FileManager.default.removeItem(at: interrupted) }
+        var c = configuration(lora: true)
+        c.saveEvery = 1
+        let reference = try helper.trainer(c, output: whole)
+        try reference.run(resume: false, threads: 1)
+        try helper.trainer(c, output: interrupted).run(resume: false, threads: 1, stopAfterStep: 2)
+        #expect(FileManager.default.fileExists(
+            atPath: Checkpoint.directory(in: interrupted).appendingPathComponent("rotation/model.safetensors").path))
+        let resumed = try helper.trainer(c, output: interrupted)
+        try resumed.run(resume: true, threads: 1)
+        #expect(resumed.rotation == reference.rotation)
+        let a = Array(reference.model.trainable.storage.buffer), b = Array(resumed.model.trainable.storage.buffer)
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 })
+    }
+
     @Test func aRunWithoutRotationRemovesAnEarlierRunsProjection() throws {
         let helper = TrainerTests()
         let output = helper.temporaryDirectory()
