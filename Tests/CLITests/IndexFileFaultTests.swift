@@ -24,8 +24,8 @@ import Testing
         let query = String(lines.split(separator: "\n")[3])
         let search = try runEmbedTune(["search", "--db", db, "--json", "-k", "1", query])
         #expect(search.status == 0, "\(search.stderr)")
-        #expect(search.stderr.contains("\(index): cannot read the index file: not a regular file; searching the vectors read from the database"),
-                "\(search.stderr)")
+        let note = "\(index): cannot read the index file: not a regular file; searching the vectors read from the database"
+        #expect(search.stderr.contains(note), "\(search.stderr)")
         let hits = try jsonObject(search.stdoutText)["results"] as? [[String: Any]] ?? []
         #expect(hits.first?["id"] as? String == "4", "\(search.stdoutText)")
 

@@ -125,8 +125,10 @@ import Testing
             guard row.count == 3, let id = row[0], let text = row[1], let blob = row[2] else {
                 throw CLITestError("\(db): a document row with NULLs")
             }
-            let vector = blob.withUnsafeBytes { raw in
-                (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            let vector = blob.withUnsafeBytes { raw in  // little-endian float32 values
+                (0..<(raw.count / 4)).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+                }
             }
             rows[String(decoding: id, as: UTF8.self)] = Row(text: String(decoding: text, as: UTF8.self), vector: vector)
         }
@@ -174,7 +176,8 @@ import Testing
                         continue
                     }
                     let current = cosine(vector, row.vector)
-                    #expect(abs(score - current) <= 1e-5, "\(stage) \(flags) \(id): score \(score), its stored vector gives \(current)")
+                    #expect(abs(score - current) <= 1e-5,
+                            "\(stage) \(flags) \(id): score \(score), its stored vector gives \(current)")
                     #expect(hit["text"] as? String == row.text, "\(stage) \(flags) \(id): not its stored text")
                 }
                 guard flags.isEmpty else { continue }
