@@ -45,21 +45,30 @@ enum RequestDecoding {
     /// An optional integer field, with a message naming it when the value is not a JSON integer
     /// that fits in `Int` (`JSONDecoder` on Linux reports those without the field's path).
     static func integer<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> Int? {
-        guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
-        do {
-            return try c.decode(Int.self, forKey: key)
-        } catch {
-            throw APIError.invalid("'\(key.stringValue)' must be an integer", param: key.stringValue)
-        }
+        try optional(Int.self, c, key)
+    }
+
+    /// An optional number field, with a message naming it when the value is not a JSON number that
+    /// fits in `Double`.
+    static func number<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> Double? {
+        try optional(Double.self, c, key)
     }
 
     /// An optional string field, with a message naming it when the value is not a JSON string.
     static func string<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> String? {
+        try optional(String.self, c, key)
+    }
+
+    /// An optional field of type `T` (absent or null: nil); any other value is a 400 naming the field
+    /// and the type it must have.
+    private static func optional<T: Decodable, K: CodingKey>(
+        _ type: T.Type, _ c: KeyedDecodingContainer<K>, _ key: K
+    ) throws -> T? {
         guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
         do {
-            return try c.decode(String.self, forKey: key)
+            return try c.decode(T.self, forKey: key)
         } catch {
-            throw APIError.invalid("'\(key.stringValue)' must be a string", param: key.stringValue)
+            throw APIError.invalid("'\(key.stringValue)' must be \(name(of: T.self))", param: key.stringValue)
         }
     }
 

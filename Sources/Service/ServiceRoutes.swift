@@ -54,7 +54,8 @@ struct ServiceRoutes: Sendable {
         }
         let parsed = try SearchRequest.parse(try await collectBody(request), maxK: configuration.maxK)
         let prompt = try parsed.promptName.map { try resolvePrompt(named: $0, role: .query) } ?? index.queryPrompt
-        let mode = SearchMode(name: parsed.mode ?? "vector", fusion: configuration.fusion) ?? .vector
+        let fusion = try parsed.fusion(overriding: configuration.fusion)
+        let mode = SearchMode(name: parsed.mode ?? "vector", fusion: fusion) ?? .vector
         var vector: [Float]?
         if mode != .lexical {
             let embedded = try await batcher.embed(tokenIDs: encoder.tokenize(ModelPrompts.apply(prompt, to: [parsed.query])))

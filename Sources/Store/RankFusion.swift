@@ -12,6 +12,25 @@ public struct RankFusion: Sendable, Equatable {
         self.weights = weights
     }
 
+    /// Why these values cannot rank, or nil when they can: k finite and > 0 (each term then finite and
+    /// falling with rank), every weight finite and >= 0, and some weight > 0.
+    public var fault: Fault? {
+        guard k.isFinite, k > 0 else { return .k }
+        if let list = weights.firstIndex(where: { !($0.isFinite && $0 >= 0) }) { return .weight(list: list) }
+        guard weights.contains(where: { $0 > 0 }) else { return .noPositiveWeight }
+        return nil
+    }
+
+    /// A value of `RankFusion` that cannot rank.
+    public enum Fault: Sendable, Equatable {
+        /// k is not finite, or not > 0.
+        case k
+        /// The weight of list `list` (0: vector, 1: lexical) is not finite, or negative.
+        case weight(list: Int)
+        /// Every weight is 0.
+        case noPositiveWeight
+    }
+
     /// The fused order of `lists` (each best first; a key at most once per list): (key, fused score),
     /// best first; equal scores keep the order of first appearance (list by list).
     public func fuse<Key: Hashable>(_ lists: [[Key]]) -> [(key: Key, score: Double)] {

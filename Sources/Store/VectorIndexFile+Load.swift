@@ -23,7 +23,9 @@ extension VectorIndexFile {
         #if _endian(big)
         throw VectorIndexProblem.notAnIndex(path: path, reason: "index files are read on little-endian machines only")
         #else
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking: opening a FIFO to read would otherwise wait for a writer (forever); for a
+        // regular file the flag changes nothing.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             if errno == ENOENT { throw .missing(path: path) }
             throw .unreadable(path: path, reason: errnoText())

@@ -57,7 +57,7 @@ public enum VectorIndexFile {
         #if _endian(big)
         throw StoreError.indexFile(path: path, reason: "index files are written on little-endian machines only")
         #else
-        let n = matrix.count, d = matrix.dimension
+        let n = matrix.count, float = MemoryLayout<Float>.stride
         var idBytes: [UInt8] = []
         var idOffsets: [UInt64] = [0]
         idOffsets.reserveCapacity(n + 1)
@@ -65,53 +65,62 @@ public enum VectorIndexFile {
             idBytes.append(contentsOf: id.utf8)
             idOffsets.append(UInt64(idBytes.count))
         }
-        let float = MemoryLayout<Float>.stride
-        // (pointer, bytes) of every section, in `Section` order.
-        var sections: [(UnsafeRawPointer, Int)] = []
-        func add(_ p: UnsafeRawPointer, _ bytes: Int) { sections.append((p, bytes)) }
-        add(matrix.data, n * matrix.stride * float)
-        add(matrix.norms, n * float)
-        add(matrix.inverseNorms, n * float)
-        let int8Scales = quantized.scales, nibbleScales = nibble.scales
+        // In `Section` order. The matrices' memory stays valid while this call holds them.
+        let sections: [SectionBytes] = [
+            .borrowed(matrix.data, count: n * matrix.stride * float),
+            .borrowed(matrix.norms, count: n * float),
+            .borrowed(matrix.inverseNorms, count: n * float),
+            .copied(quantized.scales),
+            .borrowed(quantized.codes, count: n * quantized.stride),
+            .borrowed(quantized.residualNorms, count: n * float),
+            .copied(nibble.scales),
+            .borrowed(nibble.codes, count: n * nibble.stride),
+            .copied(idOffsets),
+            .owned(idBytes),
+        ]
+        var layout: [(offset: Int, bytes: Int)] = []
+        var end = headerBytes
+        for section in sections {
+            layout.append((end, section.count))
+            end = (end + section.count + alignment - 1) / alignment * alignment
+        }
+        let header = try header(
+            count: n, dimension: matrix.dimension, stride: matrix.stride, nibbleStride: nibble.stride,
+            flags: (matrix.isUnitNorm ? 1 : 0) | (int8FromStore ? 2 : 0), largestResidual: quantized.largestResidual,
+            generation: generation, layout: layout, fileSize: end, path: path)
+        let pieces = [(SectionBytes.owned(header), 0)] + zip(sections, layout.map(\.offset))
         let tmp = path + ".tmp-\(getpid())"
-        do {
-            try int8Scales.withUnsafeBytes { int8ScaleBytes in
-                try nibbleScales.withUnsafeBytes { nibbleScaleBytes in
-                    try idOffsets.withUnsafeBytes { offsetBytes in
-                        try idBytes.withUnsafeBytes { idRaw in
-                            guard let s8 = int8ScaleBytes.baseAddress, let s4 = nibbleScaleBytes.baseAddress,
-                                let offsets = offsetBytes.baseAddress
-                            else { throw StoreError.indexFile(path: path, reason: "empty scales") }
-                            add(s8, d * float)
-                            add(quantized.codes, n * quantized.stride)
-                            add(quantized.residualNorms, n * float)
-                            add(s4, d * float)
-                            add(nibble.codes, n * nibble.stride)
-                            add(offsets, (n + 1) * 8)
-                            add(idRaw.baseAddress ?? offsets, idRaw.count)
-                            var layout: [(offset: Int, bytes: Int)] = []
-                            var end = headerBytes
-                            for (_, bytes) in sections {
-                                layout.append((end, bytes))
-                                end = (end + bytes + alignment - 1) / alignment * alignment
-                            }
-                            var flags: UInt32 = matrix.isUnitNorm ? 1 : 0
-                            if int8FromStore { flags |= 2 }
-                            let header = try Self.header(
-                                count: n, dimension: d, stride: matrix.stride, nibbleStride: nibble.stride, flags: flags,
-                                largestResidual: quantized.largestResidual, generation: generation, layout: layout,
-                                fileSize: end, path: path)
-                            try writeFile(tmp, header: header, sections: sections, layout: layout, fileSize: end)
-                        }
-                    }
-                }
-            }
+        do throws(StoreError) {
+            try writeFile(tmp, pieces: pieces, fileSize: end)
             guard rename(tmp, path) == 0 else { throw StoreError.indexFile(path: path, reason: "rename: " + errnoText()) }
         } catch {
             unlink(tmp)
-            throw error as? StoreError ?? StoreError.indexFile(path: path, reason: String(describing: error))
+            throw error
         }
         #endif
+    }
+
+    /// The bytes of one section: memory a matrix holds, or bytes of its own.
+    enum SectionBytes {
+        case borrowed(UnsafeRawPointer, count: Int)
+        case owned([UInt8])
+
+        /// The bytes of `values` as this (little-endian) machine holds them.
+        static func copied<T>(_ values: [T]) -> SectionBytes { .owned(values.withUnsafeBytes { Array($0) }) }
+
+        var count: Int {
+            switch self {
+            case .borrowed(_, let count): count
+            case .owned(let bytes): bytes.count
+            }
+        }
+
+        func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+            switch self {
+            case .borrowed(let start, let count): body(UnsafeRawBufferPointer(start: start, count: count))
+            case .owned(let bytes): bytes.withUnsafeBytes(body)
+            }
+        }
     }
 
     /// The 4096-byte header.
@@ -150,35 +159,30 @@ public enum VectorIndexFile {
         return h
     }
 
-    /// Writes header and sections (zero padding between them) to a new file at `tmp`, synced.
-    private static func writeFile(
-        _ tmp: String, header: [UInt8], sections: [(UnsafeRawPointer, Int)], layout: [(offset: Int, bytes: Int)],
-        fileSize: Int
-    ) throws(StoreError) {
+    /// Writes `pieces` (bytes, offset) to a new file at `tmp`, `fileSize` long (zeros between them), synced.
+    private static func writeFile(_ tmp: String, pieces: [(SectionBytes, Int)], fileSize: Int) throws(StoreError) {
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError.indexFile(path: tmp, reason: errnoText()) }
         defer { close(fd) }
-        /// False (errno set) when a write fails.
-        func writeAll(_ p: UnsafeRawPointer, _ bytes: Int, at offset: Int) -> Bool {
-            var done = 0
-            while done < bytes {
-                let w = pwrite(fd, p + done, Swift.min(bytes - done, 1 << 30), off_t(offset + done))
-                if w < 0 && errno == EINTR { continue }
-                guard w > 0 else { return false }
-                done += w
-            }
-            return true
-        }
-        let headerWritten = header.withUnsafeBytes { raw in raw.baseAddress.map { writeAll($0, raw.count, at: 0) } ?? false }
-        guard headerWritten else { throw StoreError.indexFile(path: tmp, reason: errnoText()) }
-        for (section, place) in zip(sections, layout) where place.bytes > 0 {
-            guard writeAll(section.0, place.bytes, at: place.offset) else {
-                throw StoreError.indexFile(path: tmp, reason: errnoText())
-            }
+        for (bytes, offset) in pieces where bytes.count > 0 {
+            let written = bytes.withBytes { raw in raw.baseAddress.map { writeAll(fd, $0, raw.count, at: offset) } ?? false }
+            guard written else { throw StoreError.indexFile(path: tmp, reason: errnoText()) }
         }
         guard ftruncate(fd, off_t(fileSize)) == 0, fsync(fd) == 0 else {
             throw StoreError.indexFile(path: tmp, reason: errnoText())
         }
+    }
+
+    /// Writes `bytes` from `start` at `offset` of `fd`; false (errno set) when a write fails.
+    private static func writeAll(_ fd: Int32, _ start: UnsafeRawPointer, _ bytes: Int, at offset: Int) -> Bool {
+        var done = 0
+        while done < bytes {
+            let w = pwrite(fd, start + done, Swift.min(bytes - done, 1 << 30), off_t(offset + done))
+            if w < 0 && errno == EINTR { continue }
+            guard w > 0 else { return false }
+            done += w
+        }
+        return true
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }

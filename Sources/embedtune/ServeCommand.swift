@@ -8,8 +8,10 @@ struct ServeCommand: ParsableCommand {
         abstract: "Serve embeddings (OpenAI-compatible) and search over HTTP.",
         discussion: """
             Routes: POST /v1/embeddings {"input": string | [string], "model", "encoding_format": "float" | \
-            "base64", "dimensions": int} (OpenAI-compatible); POST /search {"query": string, "k": int} → \
-            {"query":...,"results":[{"id","score","text"}]} (with --db); GET /v1/models (OpenAI's list, one model); \
+            "base64", "dimensions": int} (OpenAI-compatible); POST /search {"query": string, "k": int, "mode": \
+            "vector" | "lexical" | "hybrid", "rrf_k": number, "vector_weight": number, "lexical_weight": number} → \
+            {"query":...,"results":[{"id","score","text"}]} (with --db; the three numbers of hybrid ranking default \
+            to --rrf-k, --vector-weight and --lexical-weight); GET /v1/models (OpenAI's list, one model); \
             GET /health; GET /metrics (Prometheus). With --api-key (or EMBEDTUNE_API_KEY) every route but /health \
             and /metrics needs 'Authorization: Bearer KEY' (else 401).
 
@@ -40,6 +42,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Close a connection after this many seconds without traffic (idle, or a request stalled half-way); at most 600.")
     var idleTimeout: Double = 30
     @Option(help: "Most connections open at once (more wait until one closes).") var maxConnections: Int = 512
+    @OptionGroup(title: "Hybrid search (defaults of POST /search; a request may give its own)") var fusion: FusionOptions
     @Option(help: ArgumentHelp(
         "Require 'Authorization: Bearer KEY' on every route but /health and /metrics (default: $EMBEDTUNE_API_KEY, if set).",
         valueName: "key"))
@@ -81,6 +84,7 @@ struct ServeCommand: ParsableCommand {
         configuration.idleTimeout = .milliseconds(Int64((idleTimeout * 1000).rounded()))
         configuration.maxConnections = maxConnections
         configuration.apiKey = resolvedAPIKey
+        configuration.fusion = fusion.fusion
         let configured = configuration
         let encoder = resources.encoder
         var summary = "embedtune serve: \(configuration.modelName) (\(encoder.dimension) dimensions, "
