@@ -145,11 +145,13 @@ import Testing
         let index = store.indexPath
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
+        // A thread of its own (not a shared queue that parallel tests may keep busy), and a minute of
+        // patience: the open either returns at once or never.
+        Thread {
             outcome.problem = try? store.mappedIndex().failure
             done.signal()
-        }
-        if done.wait(timeout: .now() + 10) == .timedOut {
+        }.start()
+        if done.wait(timeout: .now() + 60) == .timedOut {
             Issue.record("opening the FIFO at \(index) waits for a writer")
             let writer = open(index, O_WRONLY | O_NONBLOCK)  // lets the blocked open return
             done.wait()
