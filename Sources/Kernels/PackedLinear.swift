@@ -9,7 +9,7 @@ import Tensor
 /// model packs a frozen copy).
 ///
 /// Sizes: N tokens (rows), C input channels, OC output channels.
-public final class PackedLinear: @unchecked Sendable {
+public final class PackedLinear: FrozenProduct, @unchecked Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
     /// ceil(OC / 32) panels of (C, 32), 64-byte aligned.
@@ -47,14 +47,9 @@ public final class PackedLinear: @unchecked Sendable {
         inFeatures = c
         outFeatures = oc
         let count = embedtune_packed_linear_floats(oc, c)
-        packed = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: count)
+        packed = ProductRows.allocateAligned(Float.self, count: count)
         embedtune_packed_linear_pack(weight, oc, c, packed)
-        self.bias = bias.map { source in
-            let copy = UnsafeMutablePointer<Float>.allocate(capacity: oc)
-            copy.initialize(from: source, count: oc)
-            return copy
-        }
+        self.bias = ProductRows.copy(bias, count: oc)
     }
 
     deinit {
@@ -63,7 +58,7 @@ public final class PackedLinear: @unchecked Sendable {
     }
 
     /// out (N, OC) = activation(inp (N, C) @ weight^T + bias (+ residual (N, OC), added in the kernel;
-    /// it may be `out` itself)). Overwrites `out`. The rows go in blocks of at most `rowBlock` (a multiple of 12,
+    /// it may be `out` itself)). Overwrites `out`. The rows go in blocks of at most `ProductRows.rowBlock` (a multiple of 12,
     /// the kernel's tile), `threads` taking an equal share of blocks. `epilogue(lo, hi)`, when given, runs on the thread that has just
     /// computed rows lo..<hi, while they are still in its cache: the elementwise or per-row step
     /// that follows the product (GELU, LayerNorm) fused into it.
@@ -72,22 +67,11 @@ public final class PackedLinear: @unchecked Sendable {
         residual: UnsafePointer<Float>? = nil, activation: Activation = .identity,
         epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
     ) {
-        precondition(n >= 0, "PackedLinear.forward: negative n")
-        let workers = Swift.max(1, Swift.min(threads, n / 48))
-        let perWorker = (n + workers - 1) / workers
-        let blocksPerWorker = Swift.max(1, (perWorker + PackedLinear.rowBlock - 1) / PackedLinear.rowBlock)
-        let parts = workers * blocksPerWorker
-        let chunk = ((n + parts - 1) / parts + 11) / 12 * 12
         let c = inFeatures, oc = outFeatures
-        parallelFor(parts, threads: workers) { p in
-            let lo = Swift.min(n, p * chunk), hi = Swift.min(n, lo + chunk)
-            guard hi > lo else { return }
+        ProductRows.forEachPart(n: n, threads: threads) { lo, hi in
             embedtune_packed_linear_forward(
                 inp + lo * c, hi - lo, c, packed, oc, bias, residual.map { $0 + lo * oc }, activation.code, out + lo * oc)
             epilogue?(lo, hi)
         }
     }
-
-    /// Rows per block: the C kernel's L2 row block.
-    static let rowBlock = Int(EMBEDTUNE_PACKED_LINEAR_ROW_BLOCK)
 }
