@@ -107,6 +107,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) static void forward_plain_a
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 #include "simd_math.h"
+#include "panel_edge.h"
 
 // Rows (rows, k) of floats -> (rows, lda) bf16, lda = k rounded up to even, the pad zero.
 TARGET static void convert_rows(const float *inp, long rows, long k, long lda, uint16_t *a) {
@@ -127,8 +128,10 @@ TARGET static void convert_rows(const float *inp, long rows, long k, long lda, u
 // ROWS (12, 4 or 1) rows of bf16 pairs starting at `a` (row stride lda) times one panel, plus `res`
 // (row stride ldc, or NULL), into `c` (row stride ldc), columns under masks m0 (0..15) and m1 (16..31).
 TARGET static inline __attribute__((always_inline)) void tile(
-    const int rows, const uint16_t *a, long lda, long pairs, const uint16_t *panel, __m512 bias0, __m512 bias1,
-    const float *res, float *c, long ldc, __mmask16 m0, __mmask16 m1, int gelu) {
+    const int rows, const uint16_t *a, long lda, long pairs, const uint16_t *panel, PanelEdge e, const float *res,
+    float *c, long ldc, int gelu) {
+    const __mmask16 m0 = e.m0, m1 = e.m1;
+    const __m512 bias0 = e.bias0, bias1 = e.bias1;
     __m512 acc0[MR], acc1[MR];
     _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
         acc0[i] = res ? _mm512_add_ps(bias0, _mm512_maskz_loadu_ps(m0, res + i * ldc)) : bias0;
@@ -159,19 +162,12 @@ TARGET static void forward_bf16(const float *inp, long m, long k, const uint16_t
         const long r1 = r0 + ROW_BLOCK < m ? r0 + ROW_BLOCK : m;
         convert_rows(inp + r0 * k, r1 - r0, k, lda, a);
         for (long p = 0; p < panels; p++) {
-            const long width = n - p * NR < NR ? n - p * NR : NR;
-            const __mmask16 m0 = (__mmask16)(width >= 16 ? 0xFFFF : (1u << width) - 1);
-            const __mmask16 m1 = (__mmask16)(width >= 32 ? 0xFFFF : width <= 16 ? 0 : (1u << (width - 16)) - 1);
-            const __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias + p * NR) : _mm512_setzero_ps();
-            const __m512 bias1 = bias ? _mm512_maskz_loadu_ps(m1, bias + p * NR + 16) : _mm512_setzero_ps();
+            const PanelEdge edge = panel_edge(n, p, bias);
             const uint16_t *panel = packed + p * pairs * NR * 2;
-#define ARGS(r) a + ((r) - r0) * lda, lda, pairs, panel, bias0, bias1, residual ? residual + (r) * n + p * NR : NULL, \
-                out + (r) * n + p * NR, n, m0, m1, gelu
-            long r = r0;
-            for (; r + MR <= r1; r += MR) tile(MR, ARGS(r));
-            for (; r + 4 <= r1; r += 4) tile(4, ARGS(r));
-            for (; r < r1; r++) tile(1, ARGS(r));
-#undef ARGS
+#define TILE(rows, r) tile(rows, a + ((r) - r0) * lda, lda, pairs, panel, edge, \
+                           residual ? residual + (r) * n + p * NR : NULL, out + (r) * n + p * NR, n, gelu)
+            EMBEDTUNE_FOR_EACH_TILE(r0, r1, TILE);
+#undef TILE
         }
     }
 }

@@ -148,6 +148,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) static void forward_plain_a
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #include "simd_math.h"
+#include "panel_edge.h"
 
 // Rows (rows, k) -> the block's (rows, lda) bytes, scales and zero points, as the plain path does.
 TARGET static void quantize_rows(const float *inp, long rows, long k, long lda, Block blk) {
@@ -184,8 +185,11 @@ TARGET static void quantize_rows(const float *inp, long rows, long k, long lda, 
 // panel, into `c` (row stride ldc) plus `res` (or NULL), columns under masks m0 (0..15) and m1 (16..31).
 TARGET static inline __attribute__((always_inline)) void tile(
     const int rows, const uint8_t *a, long lda, const float *sx, const int32_t *zs, long quads, const int8_t *panel,
-    __m512 sw0, __m512 sw1, __m512i sum0, __m512i sum1, __m512 bias0, __m512 bias1, const float *res, float *c,
-    long ldc, __mmask16 m0, __mmask16 m1, int gelu) {
+    PanelEdge e, const float *scales, const int32_t *sums, const float *res, float *c, long ldc, int gelu) {
+    const __mmask16 m0 = e.m0, m1 = e.m1;
+    const __m512 bias0 = e.bias0, bias1 = e.bias1;
+    const __m512 sw0 = _mm512_maskz_loadu_ps(m0, scales), sw1 = _mm512_maskz_loadu_ps(m1, scales + 16);
+    const __m512i sum0 = _mm512_maskz_loadu_epi32(m0, sums), sum1 = _mm512_maskz_loadu_epi32(m1, sums + 16);
     __m512i acc0[MR], acc1[MR];
     _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) acc0[i] = acc1[i] = _mm512_setzero_si512();
     for (long kq = 0; kq < quads; kq++) {
@@ -224,22 +228,13 @@ TARGET static void forward_vnni(const float *inp, long m, long k, const int8_t *
         const long r1 = r0 + ROW_BLOCK < m ? r0 + ROW_BLOCK : m;
         quantize_rows(inp + r0 * k, r1 - r0, k, lda, blk);
         for (long p = 0; p < panels; p++) {
-            const long width = n - p * NR < NR ? n - p * NR : NR;
-            const __mmask16 m0 = (__mmask16)(width >= 16 ? 0xFFFF : (1u << width) - 1);
-            const __mmask16 m1 = (__mmask16)(width >= 32 ? 0xFFFF : width <= 16 ? 0 : (1u << (width - 16)) - 1);
-            const __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias + p * NR) : _mm512_setzero_ps();
-            const __m512 bias1 = bias ? _mm512_maskz_loadu_ps(m1, bias + p * NR + 16) : _mm512_setzero_ps();
-            const __m512 sw0 = _mm512_maskz_loadu_ps(m0, scales + p * NR), sw1 = _mm512_maskz_loadu_ps(m1, scales + p * NR + 16);
-            const __m512i sum0 = _mm512_maskz_loadu_epi32(m0, sums + p * NR);
-            const __m512i sum1 = _mm512_maskz_loadu_epi32(m1, sums + p * NR + 16);
+            const PanelEdge edge = panel_edge(n, p, bias);
             const int8_t *panel = packed + p * quads * NR * 4;
-#define ARGS(r) blk.u + ((r) - r0) * lda, lda, blk.scale + ((r) - r0), blk.zero + ((r) - r0), quads, panel, sw0, sw1, \
-                sum0, sum1, bias0, bias1, residual ? residual + (r) * n + p * NR : NULL, out + (r) * n + p * NR, n, m0, m1, gelu
-            long r = r0;
-            for (; r + MR <= r1; r += MR) tile(MR, ARGS(r));
-            for (; r + 4 <= r1; r += 4) tile(4, ARGS(r));
-            for (; r < r1; r++) tile(1, ARGS(r));
-#undef ARGS
+#define TILE(rows, r) tile(rows, blk.u + ((r) - r0) * lda, lda, blk.scale + ((r) - r0), blk.zero + ((r) - r0), quads, \
+                           panel, edge, scales + p * NR, sums + p * NR, residual ? residual + (r) * n + p * NR : NULL, \
+                           out + (r) * n + p * NR, n, gelu)
+            EMBEDTUNE_FOR_EACH_TILE(r0, r1, TILE);
+#undef TILE
         }
     }
 }

@@ -10,24 +10,17 @@ import CSIMD
 public final class BF16Linear: FrozenProduct, @unchecked Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
-    /// ceil(OC / 32) panels of ceil(C / 2) pairs of 32 channels, bf16 bits, 64-byte aligned.
-    private let packed: UnsafeMutablePointer<UInt16>
-    /// (OC), a copy of the caller's bias (nil for none).
-    private let bias: UnsafeMutablePointer<Float>?
+    /// ceil(OC / 32) panels of ceil(C / 2) pairs of 32 channels (bf16 bits), and a copy of the
+    /// caller's bias (OC; nil for none).
+    private let storage: ProductStorage<UInt16>
 
     /// Converts and packs `weight` (OC, C), copies `bias` (OC); keeps neither pointer.
     public init(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, inFeatures c: Int, outFeatures oc: Int) {
         precondition(c > 0 && oc > 0, "BF16Linear: bad sizes c \(c), oc \(oc)")
         inFeatures = c
         outFeatures = oc
-        packed = ProductRows.allocateAligned(UInt16.self, count: embedtune_bf16_linear_elements(oc, c))
-        embedtune_bf16_linear_pack(weight, oc, c, packed)
-        self.bias = ProductRows.copy(bias, count: oc)
-    }
-
-    deinit {
-        packed.deallocate()
-        bias?.deallocate()
+        storage = ProductStorage(count: embedtune_bf16_linear_elements(oc, c), bias: bias, outFeatures: oc)
+        embedtune_bf16_linear_pack(weight, oc, c, storage.packed)
     }
 
     /// out (N, OC) = activation(bf16(inp (N, C)) @ bf16(weight)^T + bias (+ residual (N, OC), which may
@@ -37,14 +30,12 @@ public final class BF16Linear: FrozenProduct, @unchecked Sendable {
         residual: UnsafePointer<Float>? = nil, activation: PackedLinear.Activation = .identity,
         epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
     ) {
-        let c = inFeatures, oc = outFeatures
-        ProductRows.forEachPart(n: n, threads: threads) { lo, hi in
-            ProductRows.withScratch(bytes: embedtune_bf16_linear_scratch_bytes(c)) { scratch in
-                embedtune_bf16_linear_forward(
-                    inp + lo * c, hi - lo, c, packed, oc, bias, residual.map { $0 + lo * oc }, activation.code,
-                    out + lo * oc, scratch)
-            }
-            epilogue?(lo, hi)
+        let c = inFeatures, oc = outFeatures, storage = storage
+        let bytes = embedtune_bf16_linear_scratch_bytes(c)
+        ProductRows.forEachPart(n: n, threads: threads, scratchBytes: bytes, epilogue: epilogue) { lo, hi, scratch in
+            embedtune_bf16_linear_forward(
+                inp + lo * c, hi - lo, c, storage.packed, oc, storage.bias, residual.map { $0 + lo * oc },
+                activation.code, out + lo * oc, scratch)
         }
     }
 }

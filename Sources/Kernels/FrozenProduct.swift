@@ -23,8 +23,12 @@ public protocol FrozenProduct: AnyObject, Sendable {
 enum ProductRows {
     static let rowBlock = Int(EMBEDTUNE_PACKED_LINEAR_ROW_BLOCK)
 
-    /// Calls `body(lo, hi)` once per part of 0..<n, on `threads` workers.
-    static func forEachPart(n: Int, threads: Int, _ body: (_ lo: Int, _ hi: Int) -> Void) {
+    /// Calls `body(lo, hi, scratch)` once per part of 0..<n, on `threads` workers, with `scratchBytes`
+    /// of 64-byte aligned scratch of its own, then `epilogue(lo, hi)` on the same thread.
+    static func forEachPart(
+        n: Int, threads: Int, scratchBytes: Int = 0, epilogue: ((_ lo: Int, _ hi: Int) -> Void)?,
+        _ body: (_ lo: Int, _ hi: Int, _ scratch: UnsafeMutableRawPointer?) -> Void
+    ) {
         precondition(n >= 0, "ProductRows: negative n")
         let workers = Swift.max(1, Swift.min(threads, n / 48))
         let perWorker = (n + workers - 1) / workers
@@ -34,29 +38,33 @@ enum ProductRows {
         parallelFor(parts, threads: workers) { p in
             let lo = Swift.min(n, p * chunk), hi = Swift.min(n, lo + chunk)
             guard hi > lo else { return }
-            body(lo, hi)
+            let scratch = scratchBytes > 0 ? UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64) : nil
+            defer { scratch?.deallocate() }
+            body(lo, hi, scratch)
+            epilogue?(lo, hi)
         }
     }
+}
 
-    /// `body(scratch)` with `bytes` of 64-byte aligned scratch, freed afterwards.
-    static func withScratch(bytes: Int, _ body: (UnsafeMutableRawPointer) -> Void) {
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(64, bytes), alignment: 64)
-        defer { scratch.deallocate() }
-        body(scratch)
-    }
+/// The memory of a frozen product: its packed weight, `count` elements 64-byte aligned (filled by
+/// the owner's C packing function), and a copy of its bias (OC; nil for none).
+final class ProductStorage<Element>: @unchecked Sendable {
+    let packed: UnsafeMutablePointer<Element>
+    let bias: UnsafeMutablePointer<Float>?
 
-    /// `count` uninitialised values, 64-byte aligned (free with `deallocate()`).
-    static func allocateAligned<T>(_: T.Type, count: Int) -> UnsafeMutablePointer<T> {
-        UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, count) * MemoryLayout<T>.stride, alignment: 64)
-            .bindMemory(to: T.self, capacity: count)
-    }
-
-    /// A copy of `count` values at `source` (a bias), nil for none.
-    static func copy(_ source: UnsafePointer<Float>?, count: Int) -> UnsafeMutablePointer<Float>? {
-        source.map { source in
-            let copy = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            copy.initialize(from: source, count: count)
+    init(count: Int, bias source: UnsafePointer<Float>?, outFeatures oc: Int) {
+        packed = UnsafeMutableRawPointer.allocate(
+            byteCount: Swift.max(1, count) * MemoryLayout<Element>.stride, alignment: 64
+        ).bindMemory(to: Element.self, capacity: count)
+        bias = source.map { source in
+            let copy = UnsafeMutablePointer<Float>.allocate(capacity: oc)
+            copy.initialize(from: source, count: oc)
             return copy
         }
+    }
+
+    deinit {
+        packed.deallocate()
+        bias?.deallocate()
     }
 }

@@ -12,32 +12,25 @@ import CSIMD
 public final class Int8Linear: FrozenProduct, @unchecked Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
-    /// ceil(OC / 32) panels of ceil(C / 4) quads of 32 channels, 64-byte aligned.
-    private let packed: UnsafeMutablePointer<Int8>
+    /// ceil(OC / 32) panels of ceil(C / 4) quads of 32 channels, and a copy of the caller's bias (OC;
+    /// nil for none).
+    private let storage: ProductStorage<Int8>
     /// (OC) each channel's weight scale.
-    private let scales: UnsafeMutablePointer<Float>
+    private let scales: [Float]
     /// (OC) each channel's sum of quantised weights (the zero point's correction).
-    private let sums: UnsafeMutablePointer<Int32>
-    /// (OC), a copy of the caller's bias (nil for none).
-    private let bias: UnsafeMutablePointer<Float>?
+    private let sums: [Int32]
 
     /// Quantises and packs `weight` (OC, C), copies `bias` (OC); keeps neither pointer.
     public init(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, inFeatures c: Int, outFeatures oc: Int) {
         precondition(c > 0 && oc > 0, "Int8Linear: bad sizes c \(c), oc \(oc)")
         inFeatures = c
         outFeatures = oc
-        packed = ProductRows.allocateAligned(Int8.self, count: embedtune_int8_linear_bytes(oc, c))
-        scales = ProductRows.allocateAligned(Float.self, count: oc)
-        sums = ProductRows.allocateAligned(Int32.self, count: oc)
-        embedtune_int8_linear_pack(weight, oc, c, packed, scales, sums)
-        self.bias = ProductRows.copy(bias, count: oc)
-    }
-
-    deinit {
-        packed.deallocate()
-        scales.deallocate()
-        sums.deallocate()
-        bias?.deallocate()
+        let storage = ProductStorage<Int8>(count: embedtune_int8_linear_bytes(oc, c), bias: bias, outFeatures: oc)
+        var scales = [Float](repeating: 0, count: oc), sums = [Int32](repeating: 0, count: oc)
+        embedtune_int8_linear_pack(weight, oc, c, storage.packed, &scales, &sums)
+        self.storage = storage
+        self.scales = scales
+        self.sums = sums
     }
 
     /// out (N, OC) = activation(int8 product of inp (N, C) and the weight + bias (+ residual (N, OC),
@@ -47,14 +40,16 @@ public final class Int8Linear: FrozenProduct, @unchecked Sendable {
         residual: UnsafePointer<Float>? = nil, activation: PackedLinear.Activation = .identity,
         epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
     ) {
-        let c = inFeatures, oc = outFeatures
-        ProductRows.forEachPart(n: n, threads: threads) { lo, hi in
-            ProductRows.withScratch(bytes: embedtune_int8_linear_scratch_bytes(c)) { scratch in
-                embedtune_int8_linear_forward(
-                    inp + lo * c, hi - lo, c, packed, scales, sums, oc, bias, residual.map { $0 + lo * oc },
-                    activation.code, out + lo * oc, scratch)
+        let c = inFeatures, oc = outFeatures, storage = storage
+        let bytes = embedtune_int8_linear_scratch_bytes(c)
+        scales.withUnsafeBufferPointer { scales in
+            sums.withUnsafeBufferPointer { sums in
+                ProductRows.forEachPart(n: n, threads: threads, scratchBytes: bytes, epilogue: epilogue) { lo, hi, scratch in
+                    embedtune_int8_linear_forward(
+                        inp + lo * c, hi - lo, c, storage.packed, scales.baseAddress, sums.baseAddress, oc, storage.bias,
+                        residual.map { $0 + lo * oc }, activation.code, out + lo * oc, scratch)
+                }
             }
-            epilogue?(lo, hi)
         }
     }
 }

@@ -12,10 +12,8 @@ import Tensor
 public final class PackedLinear: FrozenProduct, @unchecked Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
-    /// ceil(OC / 32) panels of (C, 32), 64-byte aligned.
-    private let packed: UnsafeMutablePointer<Float>
-    /// (OC), a copy of the caller's bias (nil for none).
-    private let bias: UnsafeMutablePointer<Float>?
+    /// ceil(OC / 32) panels of (C, 32), and a copy of the caller's bias (OC; nil for none).
+    private let storage: ProductStorage<Float>
 
     /// What the kernel applies to each output before storing it.
     public enum Activation: Sendable {
@@ -46,15 +44,8 @@ public final class PackedLinear: FrozenProduct, @unchecked Sendable {
         guard PackedLinear.isAvailable || !fastPathOnly else { return nil }
         inFeatures = c
         outFeatures = oc
-        let count = embedtune_packed_linear_floats(oc, c)
-        packed = ProductRows.allocateAligned(Float.self, count: count)
-        embedtune_packed_linear_pack(weight, oc, c, packed)
-        self.bias = ProductRows.copy(bias, count: oc)
-    }
-
-    deinit {
-        packed.deallocate()
-        bias?.deallocate()
+        storage = ProductStorage(count: embedtune_packed_linear_floats(oc, c), bias: bias, outFeatures: oc)
+        embedtune_packed_linear_pack(weight, oc, c, storage.packed)
     }
 
     /// out (N, OC) = activation(inp (N, C) @ weight^T + bias (+ residual (N, OC), added in the kernel;
@@ -67,11 +58,11 @@ public final class PackedLinear: FrozenProduct, @unchecked Sendable {
         residual: UnsafePointer<Float>? = nil, activation: Activation = .identity,
         epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
     ) {
-        let c = inFeatures, oc = outFeatures
-        ProductRows.forEachPart(n: n, threads: threads) { lo, hi in
+        let c = inFeatures, oc = outFeatures, storage = storage
+        ProductRows.forEachPart(n: n, threads: threads, epilogue: epilogue) { lo, hi, _ in
             embedtune_packed_linear_forward(
-                inp + lo * c, hi - lo, c, packed, oc, bias, residual.map { $0 + lo * oc }, activation.code, out + lo * oc)
-            epilogue?(lo, hi)
+                inp + lo * c, hi - lo, c, storage.packed, oc, storage.bias, residual.map { $0 + lo * oc }, activation.code,
+                out + lo * oc)
         }
     }
 }
