@@ -27,10 +27,13 @@ static int detect(void) {
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
     const int vnni = (c >> 11) & 1;
+    unsigned a1 = 0, b1 = 0, c1 = 0, d1 = 0;
+    const int bf16 = a >= 1 && __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1) && ((a1 >> 5) & 1);
     if (ymm_state && avx2 && fma) features |= EMBEDTUNE_CPU_AVX2;
     if (zmm_state && avx512f && avx512bw && avx512vl) {
         features |= EMBEDTUNE_CPU_AVX512;
         if (vnni) features |= EMBEDTUNE_CPU_AVX512_VNNI;
+        if (vnni && bf16) features |= EMBEDTUNE_CPU_AVX512_BF16;
     }
     return features;
 }
@@ -60,7 +63,8 @@ int embedtune_cpu_level_mask(const char *name) {
     if (strcmp(name, "portable") == 0) return 0;
     if (strcmp(name, "avx2") == 0) return EMBEDTUNE_CPU_AVX2;
     if (strcmp(name, "avx512") == 0) return EMBEDTUNE_CPU_AVX2 | EMBEDTUNE_CPU_AVX512;
-    if (strcmp(name, "avx512-vnni") == 0) return EMBEDTUNE_CPU_ALL;
+    if (strcmp(name, "avx512-vnni") == 0) return EMBEDTUNE_CPU_AVX2 | EMBEDTUNE_CPU_AVX512 | EMBEDTUNE_CPU_AVX512_VNNI;
+    if (strcmp(name, "avx512-bf16") == 0) return EMBEDTUNE_CPU_ALL;
     return -1;
 }
 

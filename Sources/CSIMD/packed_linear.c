@@ -46,6 +46,7 @@ void embedtune_packed_linear_pack(const float *weight, long n, long k, float *pa
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 #include "simd_math.h"
+#include "panel_edge.h"
 
 // What a tile's accumulator becomes when stored: itself, or its GELU.
 #define ACTIVATE(r) (gelu ? gelu_avx512(r) : (r))
@@ -168,11 +169,9 @@ TARGET static void forward_avx512(const float *inp, long m, long k, const float 
     for (long r0 = 0; r0 < m; r0 += ROW_BLOCK) {
         const long r1 = r0 + ROW_BLOCK < m ? r0 + ROW_BLOCK : m;
         for (long p = 0; p < panels; p++) {
-            const long width = n - p * NR < NR ? n - p * NR : NR;
-            const __mmask16 m0 = (__mmask16)(width >= 16 ? 0xFFFF : (1u << width) - 1);
-            const __mmask16 m1 = (__mmask16)(width >= 32 ? 0xFFFF : width <= 16 ? 0 : (1u << (width - 16)) - 1);
-            const __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias + p * NR) : _mm512_setzero_ps();
-            const __m512 bias1 = bias ? _mm512_maskz_loadu_ps(m1, bias + p * NR + 16) : _mm512_setzero_ps();
+            const PanelEdge edge = panel_edge(n, p, bias);
+            const __mmask16 m0 = edge.m0, m1 = edge.m1;
+            const __m512 bias0 = edge.bias0, bias1 = edge.bias1;
             const float *panel = packed + p * k * NR;
             long r = r0;
 #define RES(row) (residual ? residual + (row) * n + p * NR : NULL)

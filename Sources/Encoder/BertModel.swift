@@ -9,6 +9,8 @@ public final class BertModel: @unchecked Sendable {
     public let normalize: Bool
     /// Dense modules between pooling and normalisation (`DenseModule`), usually none.
     public let dense: [DenseModule]
+    /// The format of the layers' matrix products (`InferencePrecision`).
+    public let precision: InferencePrecision
     public var config: BertConfig { weights.config }
     /// Values per embedding: the last Dense module's outputs, else the hidden size.
     public var dimension: Int { dense.last?.outFeatures ?? config.hiddenSize }
@@ -19,16 +21,18 @@ public final class BertModel: @unchecked Sendable {
     /// encoding a query, and only stores ask for it.
     private let hash: OnceValue<UInt64>
 
-    /// `packing`: when the Linears are laid out for the packed kernel (`LinearPacking`).
+    /// `packing`: when the Linears are laid out for the packed kernel (`LinearPacking`); `precision`:
+    /// the format of the layers' products (bf16 and int8 convert every layer's weights here).
     public init(
         weights: FrozenBertWeights, pooling: PoolingMode, normalize: Bool, dense: [DenseModule] = [],
-        packing: LinearPacking = .forLargeCalls
+        packing: LinearPacking = .forLargeCalls, precision: InferencePrecision = .fp32
     ) {
         self.weights = weights
         self.pooling = pooling
         self.normalize = normalize
         self.dense = dense
-        layers = weights.layers.map { FrozenBertLayer(weights: $0, packing: packing) }
+        self.precision = precision
+        layers = weights.layers.map { FrozenBertLayer(weights: $0, packing: packing, precision: precision) }
         // Without Dense modules the hash is the weights' alone, as before Dense modules were read.
         hash = OnceValue { dense.reduce(weights.weightsHash()) { $1.hash(seed: $0) } }
     }

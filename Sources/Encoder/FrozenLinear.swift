@@ -4,15 +4,20 @@ import Tensor
 /// Work on rows lo..<hi of a product's output, run right after the product (a LayerNorm).
 typealias RowEpilogue = (_ lo: Int, _ hi: Int) -> Void
 
-/// One Linear of the frozen inference path: the AVX-512 `PackedLinear` when the CPU runs it and the
-/// call is large enough to be worth packing for (`LinearPacking`), else `Linear` (OpenBLAS) on the
-/// weights as they lie. No adapter (an adapter is merged before inference), no dropout, nothing kept
+/// One Linear of the frozen inference path. In float32: the AVX-512 `PackedLinear` when the CPU runs
+/// it and the call is large enough to be worth packing for (`LinearPacking`), else `Linear` (OpenBLAS)
+/// on the weights as they lie. In bf16 or int8 (`InferencePrecision`): that format's product
+/// (`BF16Linear`, `Int8Linear`), converted at init and used by every call whatever its size. No adapter (an adapter is merged before inference), no dropout, nothing kept
 /// for backward. The two paths agree to float rounding, not bit for bit.
 ///
 /// Sizes: N tokens, C input channels, OC output channels.
 struct FrozenLinear: @unchecked Sendable {
     let weights: LinearParameters
     let packing: LinearPacking
+    /// The format of the products: fp32 runs `packed` or OpenBLAS, the others `reduced`.
+    let precision: InferencePrecision
+    /// The bf16 or int8 product, made at init; nil in fp32.
+    private let reduced: (any FrozenProduct)?
     /// Made once, by the first call that runs packed; nil where the CPU (or EMBEDTUNE_CPU) rules out
     /// AVX-512.
     private let packed: OnceValue<PackedLinear?>
@@ -23,16 +28,18 @@ struct FrozenLinear: @unchecked Sendable {
     /// job's calls (32 sentences, 300 rows and more) pay for it in their first few.
     static let packingRows = 384
 
-    /// The weights must not change afterwards (a packed copy would not follow).
-    init(weights: LinearParameters, packing: LinearPacking) {
+    /// The weights must not change afterwards (a packed or converted copy would not follow).
+    init(weights: LinearParameters, packing: LinearPacking, precision: InferencePrecision = .fp32) {
         self.weights = weights
         self.packing = packing
+        self.precision = precision
+        reduced = precision.product(of: weights)
         packed = OnceValue {
             PackedLinear(
                 weight: weights.weight, bias: weights.bias, inFeatures: weights.inFeatures,
                 outFeatures: weights.outFeatures)
         }
-        if packing == .atLoad { _ = packed.value }
+        if packing == .atLoad && reduced == nil { _ = packed.value }
     }
 
     /// Whether the packed copy exists.
@@ -53,6 +60,12 @@ struct FrozenLinear: @unchecked Sendable {
         residual: UnsafePointer<Float>? = nil, activation: PackedLinear.Activation = .identity,
         epilogue: RowEpilogue? = nil
     ) {
+        if let reduced {
+            reduced.forward(
+                out: out, inp: inp, n: n, threads: threads, residual: residual, activation: activation,
+                epilogue: epilogue)
+            return
+        }
         if let packed = packedKernel(rows: n) {
             packed.forward(
                 out: out, inp: inp, n: n, threads: threads, residual: residual, activation: activation,

@@ -13,9 +13,13 @@ public struct ModelFingerprint: Sendable, Equatable, Codable, CustomStringConver
     /// the full embedding. nil adds nothing to `description`, so fingerprints of untruncated
     /// encoders are the ones written before truncation existed.
     public var truncation: Int?
+    /// The format of the encoder's matrix products; nil means fp32 and adds nothing to `description`,
+    /// so float32 fingerprints are the ones written before reduced precision existed.
+    public var precision: InferencePrecision?
 
     public init(
-        weightsHash: UInt64, pooling: String, normalize: Bool, maxLength: Int, dimension: Int, truncation: Int? = nil
+        weightsHash: UInt64, pooling: String, normalize: Bool, maxLength: Int, dimension: Int, truncation: Int? = nil,
+        precision: InferencePrecision = .fp32
     ) {
         self.weightsHash = weightsHash
         self.pooling = pooling
@@ -23,15 +27,17 @@ public struct ModelFingerprint: Sendable, Equatable, Codable, CustomStringConver
         self.maxLength = maxLength
         self.dimension = dimension
         self.truncation = truncation
+        self.precision = precision == .fp32 ? nil : precision
     }
 
-    /// `w<hash>-<pooling>-<norm|raw>-len<max length>-dim<model dimension>`, and `-trunc<N>` when
-    /// truncated to N values.
+    /// `w<hash>-<pooling>-<norm|raw>-len<max length>-dim<model dimension>`, `-trunc<N>` when
+    /// truncated to N values, and `-bf16` or `-int8` in reduced precision.
     public var description: String {
         let hex = String(weightsHash, radix: 16)
         let padded = String(repeating: "0", count: 16 - hex.count) + hex
         let full = "w\(padded)-\(pooling)-\(normalize ? "norm" : "raw")-len\(maxLength)-dim\(dimension)"
-        return truncation.map { full + "-trunc\($0)" } ?? full
+        let truncated = truncation.map { full + "-trunc\($0)" } ?? full
+        return precision.map { truncated + "-\($0.rawValue)" } ?? truncated
     }
 
     /// A 64-bit hash of raw bytes: 8-byte words through a multiply–xorshift mixer, length included

@@ -31,12 +31,16 @@ public final class SentenceEncoder: @unchecked Sendable {
     /// weights is computed on the first use, once per model (encoding alone never needs it).
     public var fingerprint: ModelFingerprint { fingerprint(weightsHash: model.weightsHash) }
 
-    /// `packing`: when the model's Linears are laid out for the packed kernel (`LinearPacking`).
-    public init(directory: ModelDirectory, weights: FrozenBertWeights, packing: LinearPacking = .forLargeCalls) {
+    /// `packing`: when the model's Linears are laid out for the packed kernel (`LinearPacking`);
+    /// `precision`: the format of its matrix products (`InferencePrecision`).
+    public init(
+        directory: ModelDirectory, weights: FrozenBertWeights, packing: LinearPacking = .forLargeCalls,
+        precision: InferencePrecision = .fp32
+    ) {
         self.directory = directory
         self.model = BertModel(
             weights: weights, pooling: directory.pooling, normalize: directory.normalize, dense: directory.dense,
-            packing: packing)
+            packing: packing, precision: precision)
         truncation = nil
     }
 
@@ -58,10 +62,11 @@ public final class SentenceEncoder: @unchecked Sendable {
     /// optionally truncates inputs at `maxLength` tokens instead of the directory's length, and
     /// embeddings at `dimensions` values (see `truncated(to:)`). The weights are read in place from
     /// the safetensors mapping (`ModelDirectory.loadFrozenWeights`); `packing` says when the Linears
-    /// are laid out for the packed kernel (`LinearPacking`: a long-lived encoder packs at load).
+    /// are laid out for the packed kernel (`LinearPacking`: a long-lived encoder packs at load);
+    /// `precision` the format of its matrix products (bf16 and int8 convert the weights at load).
     public convenience init(
         modelDirectory url: URL, adapterDirectory: URL? = nil, maxLength: Int? = nil, dimensions: Int? = nil,
-        packing: LinearPacking = .forLargeCalls
+        packing: LinearPacking = .forLargeCalls, precision: InferencePrecision = .fp32
     ) throws {
         var directory = try ModelDirectory(url: url)
         let stamp = WeightsStamp.of(directory.weightFiles + (adapterDirectory.map(LoRAAdapter.weightFiles(in:)) ?? []))
@@ -71,7 +76,7 @@ public final class SentenceEncoder: @unchecked Sendable {
             weights = try LoRAAdapter(directory: adapterDirectory, weights: weights).merged(into: weights)
             directory = try LoRAAdapter.withProjection(of: adapterDirectory, on: directory)
         }
-        let full = SentenceEncoder(directory: directory, weights: weights, packing: packing)
+        let full = SentenceEncoder(directory: directory, weights: weights, packing: packing, precision: precision)
         full.weightsStamp = stamp
         self.init(sharing: full, truncation: try full.truncation(for: dimensions))
     }

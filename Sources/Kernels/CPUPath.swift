@@ -2,13 +2,13 @@ import CSIMD
 import Foundation
 
 /// The kernels' CPU path as the environment variable `EMBEDTUNE_CPU` selects it: `portable` (no
-/// vector extensions in the C kernels), `avx2`, `avx512`, `avx512-vnni`, or `native` / unset (the
+/// vector extensions in the C kernels), `avx2`, `avx512`, `avx512-vnni`, `avx512-bf16`, or `native` / unset (the
 /// best the CPU has). The choice itself is made in one place, `embedtune_cpu_features()` (CSIMD),
 /// which every kernel asks; this type checks the variable so that a typo or a path the CPU cannot
 /// run is an error, not a silent fallback.
 public enum CPUPath {
     public static let variable = "EMBEDTUNE_CPU"
-    public static let names = ["portable", "avx2", "avx512", "avx512-vnni", "native"]
+    public static let names = ["portable", "avx2", "avx512", "avx512-vnni", "avx512-bf16", "native"]
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -31,6 +31,7 @@ public enum CPUPath {
     public static var active: String { name(of: embedtune_cpu_features()) }
 
     static func name(of features: Int32) -> String {
+        if features & Int32(EMBEDTUNE_CPU_AVX512_BF16) != 0 { return "avx512-bf16" }
         if features & Int32(EMBEDTUNE_CPU_AVX512_VNNI) != 0 { return "avx512-vnni" }
         if features & Int32(EMBEDTUNE_CPU_AVX512) != 0 { return "avx512" }
         if features & Int32(EMBEDTUNE_CPU_AVX2) != 0 { return "avx2" }

@@ -9,13 +9,11 @@ import Tensor
 /// model packs a frozen copy).
 ///
 /// Sizes: N tokens (rows), C input channels, OC output channels.
-public final class PackedLinear: @unchecked Sendable {
+public final class PackedLinear: FrozenProduct, @unchecked Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
-    /// ceil(OC / 32) panels of (C, 32), 64-byte aligned.
-    private let packed: UnsafeMutablePointer<Float>
-    /// (OC), a copy of the caller's bias (nil for none).
-    private let bias: UnsafeMutablePointer<Float>?
+    /// ceil(OC / 32) panels of (C, 32), and a copy of the caller's bias (OC; nil for none).
+    private let storage: ProductStorage<Float>
 
     /// What the kernel applies to each output before storing it.
     public enum Activation: Sendable {
@@ -46,24 +44,12 @@ public final class PackedLinear: @unchecked Sendable {
         guard PackedLinear.isAvailable || !fastPathOnly else { return nil }
         inFeatures = c
         outFeatures = oc
-        let count = embedtune_packed_linear_floats(oc, c)
-        packed = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: count)
-        embedtune_packed_linear_pack(weight, oc, c, packed)
-        self.bias = bias.map { source in
-            let copy = UnsafeMutablePointer<Float>.allocate(capacity: oc)
-            copy.initialize(from: source, count: oc)
-            return copy
-        }
-    }
-
-    deinit {
-        packed.deallocate()
-        bias?.deallocate()
+        storage = ProductStorage(count: embedtune_packed_linear_floats(oc, c), bias: bias, outFeatures: oc)
+        embedtune_packed_linear_pack(weight, oc, c, storage.packed)
     }
 
     /// out (N, OC) = activation(inp (N, C) @ weight^T + bias (+ residual (N, OC), added in the kernel;
-    /// it may be `out` itself)). Overwrites `out`. The rows go in blocks of at most `rowBlock` (a multiple of 12,
+    /// it may be `out` itself)). Overwrites `out`. The rows go in blocks of at most `ProductRows.rowBlock` (a multiple of 12,
     /// the kernel's tile), `threads` taking an equal share of blocks. `epilogue(lo, hi)`, when given, runs on the thread that has just
     /// computed rows lo..<hi, while they are still in its cache: the elementwise or per-row step
     /// that follows the product (GELU, LayerNorm) fused into it.
@@ -72,22 +58,11 @@ public final class PackedLinear: @unchecked Sendable {
         residual: UnsafePointer<Float>? = nil, activation: Activation = .identity,
         epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
     ) {
-        precondition(n >= 0, "PackedLinear.forward: negative n")
-        let workers = Swift.max(1, Swift.min(threads, n / 48))
-        let perWorker = (n + workers - 1) / workers
-        let blocksPerWorker = Swift.max(1, (perWorker + PackedLinear.rowBlock - 1) / PackedLinear.rowBlock)
-        let parts = workers * blocksPerWorker
-        let chunk = ((n + parts - 1) / parts + 11) / 12 * 12
-        let c = inFeatures, oc = outFeatures
-        parallelFor(parts, threads: workers) { p in
-            let lo = Swift.min(n, p * chunk), hi = Swift.min(n, lo + chunk)
-            guard hi > lo else { return }
+        let c = inFeatures, oc = outFeatures, storage = storage
+        ProductRows.forEachPart(n: n, threads: threads, epilogue: epilogue) { lo, hi, _ in
             embedtune_packed_linear_forward(
-                inp + lo * c, hi - lo, c, packed, oc, bias, residual.map { $0 + lo * oc }, activation.code, out + lo * oc)
-            epilogue?(lo, hi)
+                inp + lo * c, hi - lo, c, storage.packed, oc, storage.bias, residual.map { $0 + lo * oc }, activation.code,
+                out + lo * oc)
         }
     }
-
-    /// Rows per block: the C kernel's L2 row block.
-    static let rowBlock = Int(EMBEDTUNE_PACKED_LINEAR_ROW_BLOCK)
 }

@@ -108,7 +108,7 @@ public final class Searcher: @unchecked Sendable {
                 encoder = try SentenceEncoder(
                     modelDirectory: URL(fileURLWithPath: location.modelPath),
                     adapterDirectory: location.adapterPath.map { URL(fileURLWithPath: $0) }, maxLength: model.maxLength,
-                    dimensions: model.truncation)
+                    dimensions: model.truncation, precision: ModelFingerprint.precision(in: model.fingerprint))
             } catch {
                 if failure == nil {
                     failure = .modelUnavailable(database: databasePath, modelPath: location.modelPath, reason: String(describing: error))

@@ -18,13 +18,15 @@ public struct ServiceResources: Sendable {
     /// With `database`: the model recorded in it (or `model`/`adapter` when given, truncating at
     /// the recorded length), which must have the recorded fingerprint, its embeddings truncated as
     /// the stored vectors were; `dimensions`, when given, must ask for that same truncation.
-    /// Without: `model` alone, truncated at `dimensions` when given, and no search.
+    /// Without: `model` alone, truncated at `dimensions` when given, and no search. `precision`: the
+    /// format of the encoder's products (nil: the recorded one with `database`, else fp32); one other
+    /// than the recorded fails the fingerprint check.
     public static func load(
-        database: String?, model: String?, adapter: String?, dimensions: Int? = nil
+        database: String?, model: String?, adapter: String?, dimensions: Int? = nil, precision: InferencePrecision? = nil
     ) throws -> ServiceResources {
         guard let database else {
             guard let model else { throw ServiceSetupError.nothingToServe }
-            let encoder = try loadEncoder(model: model, adapter: adapter, maxLength: nil)
+            let encoder = try loadEncoder(model: model, adapter: adapter, maxLength: nil, precision: precision ?? .fp32)
             return ServiceResources(encoder: try truncate(encoder, to: dimensions), index: nil)
         }
         let store = try VectorStore(path: database, readOnly: true)
@@ -36,7 +38,7 @@ public struct ServiceResources: Sendable {
             ?? StoreModelLocation(modelPath: recorded.modelPath, adapterPath: recorded.adapterPath)
         let full = try loadEncoder(
             model: model ?? recordedLocation.modelPath, adapter: model == nil ? recordedLocation.adapterPath : adapter,
-            maxLength: recorded.maxLength)
+            maxLength: recorded.maxLength, precision: precision ?? ModelFingerprint.precision(in: recorded.fingerprint))
         if let dimensions, try truncate(full, to: dimensions).truncation?.dimensions != recorded.truncation {
             throw ServiceSetupError.dimensionsMismatch(
                 database: database, recorded: recorded.truncation, recordedDimension: recorded.dimension,
@@ -59,11 +61,13 @@ public struct ServiceResources: Sendable {
         }
     }
 
-    private static func loadEncoder(model: String, adapter: String?, maxLength: Int?) throws -> SentenceEncoder {
+    private static func loadEncoder(
+        model: String, adapter: String?, maxLength: Int?, precision: InferencePrecision
+    ) throws -> SentenceEncoder {
         do {
             return try SentenceEncoder(
                 modelDirectory: URL(fileURLWithPath: model), adapterDirectory: adapter.map { URL(fileURLWithPath: $0) },
-                maxLength: maxLength, packing: .atLoad)  // long-lived: small requests run packed too
+                maxLength: maxLength, packing: .atLoad, precision: precision)  // long-lived: small requests run packed too
         } catch {
             throw ServiceSetupError.modelUnavailable(model: model, reason: String(describing: error))
         }

@@ -14,6 +14,7 @@ struct EmbedCommand: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var precision: PrecisionOption
     @OptionGroup var truncation: DimensionsOption
     @OptionGroup var prompts: PromptOptions
     @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
@@ -25,7 +26,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let encoder = try truncation.apply(to: model.loadEncoder())
+        let encoder = try truncation.apply(to: model.loadEncoder(precision: precision.precision ?? .fp32))
         // No role: like SentenceTransformer.encode, the model's default_prompt_name applies unless one is given.
         let lines = ModelPrompts.apply(try prompts.resolve(encoder.directory, role: nil), to: try StandardInput.readLines())
         if benchmarkRepeats > 0 {

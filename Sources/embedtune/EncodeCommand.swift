@@ -23,6 +23,7 @@ struct EncodeCommand: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var precision: PrecisionOption
     @OptionGroup var truncation: DimensionsOption
     @OptionGroup var prompts: PromptOptions
     @Option(help: "The SQLite vector store (created if missing).") var db: String
@@ -45,7 +46,7 @@ struct EncodeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let encoder = try truncation.apply(to: model.loadEncoder())
+        let encoder = try truncation.apply(to: model.loadEncoder(precision: precision.precision ?? .fp32))
         let documentPrompt = try prompts.resolve(encoder.directory, role: .document)
         var job = EncodeJob(
             encoder: encoder,

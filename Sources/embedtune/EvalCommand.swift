@@ -16,6 +16,7 @@ struct EvalCommand: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var precision: PrecisionOption
     @OptionGroup var truncation: DimensionsOption
     @OptionGroup(title: "Query prompt (default: the model's query prompt; documents get its document prompt)") var prompts: PromptOptions
     @Option(help: "BEIR directory: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.") var data: String
@@ -25,7 +26,7 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup(title: "Ranking") var ranking: SearchModeOptions
 
     func run() throws {
-        let encoder = try truncation.apply(to: model.loadEncoder())
+        let encoder = try truncation.apply(to: model.loadEncoder(precision: precision.precision ?? .fp32))
         var evaluation = try RetrievalEvaluation(directory: URL(fileURLWithPath: data), split: split)
         evaluation.batchSize = batchSize
         evaluation.prompts = (try prompts.resolve(encoder.directory, role: .query),

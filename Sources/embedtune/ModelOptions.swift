@@ -14,9 +14,10 @@ struct ModelOptions: ParsableArguments {
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
     }
 
-    func loadEncoder() throws -> SentenceEncoder {
+    /// The encoder, its matrix products in `precision`.
+    func loadEncoder(precision: InferencePrecision = .fp32) throws -> SentenceEncoder {
         try SentenceEncoder(
             modelDirectory: URL(fileURLWithPath: model), adapterDirectory: adapter.map { URL(fileURLWithPath: $0) },
-            maxLength: maxLength)
+            maxLength: maxLength, precision: precision)
     }
 }

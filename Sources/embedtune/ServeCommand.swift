@@ -29,6 +29,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "A model directory (default with --db: the one recorded in the database).") var model: String?
     @Option(help: "A peft LoRA adapter directory, merged into --model at load.") var adapter: String?
     @OptionGroup var truncation: DimensionsOption
+    @OptionGroup var precision: PrecisionOption
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port).") var port: Int = 8080
     @Option(help: "CPU threads of one forward pass (default: all cores).")
@@ -73,7 +74,8 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let resources = try ServiceResources.load(
-            database: db, model: model, adapter: adapter, dimensions: truncation.dimensions)
+            database: db, model: model, adapter: adapter, dimensions: truncation.dimensions,
+            precision: precision.precision)
         let policy = BatchingPolicy(
             window: .microseconds(Int64((batchWindowMs * 1000).rounded())), maxInputs: maxBatchInputs,
             maxTokens: maxBatchTokens, threads: threads)

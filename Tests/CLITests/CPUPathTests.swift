@@ -4,7 +4,7 @@ import Testing
 /// EMBEDTUNE_CPU from the command line: every path the CPU has gives sentence-transformers' embeddings
 /// of all-MiniLM-L6-v2 (the committed fixture), and a bad value is an error naming the variable.
 struct CPUPathTests {
-    static let paths = ["portable", "avx2", "avx512", "avx512-vnni"]
+    static let paths = ["portable", "avx2", "avx512", "avx512-vnni", "avx512-bf16"]
 
     @Test func everyPathGivesTheReferenceEmbeddings() throws {
         let fixtures = Repository.root.appendingPathComponent("Tests/EncoderTests/Fixtures")

@@ -10,7 +10,10 @@ struct CPUPathTests {
         #expect(embedtune_cpu_level_mask("portable") == 0)
         #expect(embedtune_cpu_level_mask("avx2") == Int32(EMBEDTUNE_CPU_AVX2))
         #expect(embedtune_cpu_level_mask("avx512") == Int32(EMBEDTUNE_CPU_AVX2 | EMBEDTUNE_CPU_AVX512))
-        #expect(embedtune_cpu_level_mask("avx512-vnni") == Int32(EMBEDTUNE_CPU_ALL))
+        #expect(
+            embedtune_cpu_level_mask("avx512-vnni")
+                == Int32(EMBEDTUNE_CPU_AVX2 | EMBEDTUNE_CPU_AVX512 | EMBEDTUNE_CPU_AVX512_VNNI))
+        #expect(embedtune_cpu_level_mask("avx512-bf16") == Int32(EMBEDTUNE_CPU_ALL))
         #expect(embedtune_cpu_level_mask("native") == Int32(EMBEDTUNE_CPU_ALL))
         #expect(embedtune_cpu_level_mask("") == Int32(EMBEDTUNE_CPU_ALL))
         #expect(embedtune_cpu_level_mask("AVX2") == -1)
@@ -41,7 +44,7 @@ struct CPUPathTests {
     }
 
     static func firstPathThisCPULacks() -> String? {
-        ["avx2", "avx512", "avx512-vnni"].first { name in
+        ["avx2", "avx512", "avx512-vnni", "avx512-bf16"].first { name in
             let mask = embedtune_cpu_level_mask(name)
             return mask & embedtune_cpu_detected() != mask
         }

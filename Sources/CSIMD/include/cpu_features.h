@@ -11,11 +11,12 @@ enum {
     EMBEDTUNE_CPU_AVX2 = 1,         // AVX2 + FMA, ymm state enabled
     EMBEDTUNE_CPU_AVX512 = 2,       // AVX-512 F, BW, VL, zmm state enabled
     EMBEDTUNE_CPU_AVX512_VNNI = 4,  // the above plus AVX-512 VNNI
-    EMBEDTUNE_CPU_ALL = 7,
+    EMBEDTUNE_CPU_AVX512_BF16 = 8,  // the above plus AVX512-BF16 (VDPBF16PS, VCVTNE2PS2BF16)
+    EMBEDTUNE_CPU_ALL = 15,
 };
 
 /// Bit set of EMBEDTUNE_CPU_* features the kernels use: what the hardware has, limited by the
-/// environment variable EMBEDTUNE_CPU (portable, avx2, avx512, avx512-vnni; unset or native = all)
+/// environment variable EMBEDTUNE_CPU (portable, avx2, avx512, avx512-vnni, avx512-bf16; unset or native = all)
 /// or by embedtune_cpu_force. 0 on other architectures.
 int embedtune_cpu_features(void);
 

@@ -1,0 +1,197 @@
+// See include/bf16_linear.h.
+//
+// Fast path (AVX512-BF16): 12 rows x 32 columns of `out` in 24 zmm accumulators started from the bias
+// (plus the residual's tile), like packed_linear.c's float32 kernel, but each step takes a pair of k:
+// per pair it loads the panel's 2 x 16 column pairs (two zmm of bf16) and broadcasts one row's pair
+// (32 bits) per row into VDPBF16PS, i.e. 24 instructions of 32 multiply-adds each per 2 loads + 12
+// broadcasts — twice the float32 kernel's multiply-adds per instruction. A block of at most 240 input
+// rows is converted to bf16 (VCVTNE2PS2BF16, round to nearest even) into the caller's scratch first,
+// where it stays in L2 while every panel passes.
+//
+// The plain C path computes the same sums in the same order as VDPBF16PS does per lane (Intel SDM:
+// the odd element's product is added, then the even one's; products of two bf16 are exact in
+// float32), from the same bf16 values, so the paths differ only where VDPBF16PS flushes denormals, and
+// in GELU (the table GELU of simd_math.h on the fast path, the erf GELU of the vector kernels otherwise).
+#include "bf16_linear.h"
+#include "cpu_features.h"
+#include "packed_linear.h"
+#include "vector_kernels.h"
+
+#include <string.h>
+
+#pragma clang fp contract(off)
+
+enum { NR = 32, MR = 12, ROW_BLOCK = EMBEDTUNE_PACKED_LINEAR_ROW_BLOCK };
+
+static long pairs_of(long k) { return (k + 1) / 2; }
+
+uint16_t embedtune_bf16_from_float(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    if ((u & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((u >> 16) | 0x40u);  // NaN: keep it, quiet
+    u += 0x7FFFu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+
+static inline float float_from_bf16(uint16_t h) {
+    const uint32_t u = (uint32_t)h << 16;
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+long embedtune_bf16_linear_elements(long n, long k) { return (n + NR - 1) / NR * NR * 2 * pairs_of(k); }
+
+long embedtune_bf16_linear_scratch_bytes(long k) { return ROW_BLOCK * 2 * pairs_of(k) * (long)sizeof(uint16_t); }
+
+void embedtune_bf16_linear_pack(const float *weight, long n, long k, uint16_t *packed) {
+    const long panels = (n + NR - 1) / NR, pairs = pairs_of(k);
+    for (long p = 0; p < panels; p++)
+        for (long kp = 0; kp < pairs; kp++)
+            for (long j = 0; j < NR; j++)
+                for (long e = 0; e < 2; e++) {
+                    const long col = p * NR + j, kk = 2 * kp + e;
+                    packed[((p * pairs + kp) * NR + j) * 2 + e] =
+                        col < n && kk < k ? embedtune_bf16_from_float(weight[col * k + kk]) : 0;
+                }
+}
+
+// ---- Plain C: rows (rows, k) -> bf16 (rows, 2 * pairs), then one row times one panel at a time.
+
+static inline __attribute__((always_inline)) void forward_plain_body(
+    const float *inp, long m, long k, const uint16_t *packed, long n, const float *bias, const float *residual,
+    int activation, float *out, uint16_t *a) {
+    const long pairs = pairs_of(k), lda = 2 * pairs, panels = (n + NR - 1) / NR;
+    for (long r = 0; r < m; r++) {
+        for (long kk = 0; kk < lda; kk++) a[kk] = kk < k ? embedtune_bf16_from_float(inp[r * k + kk]) : 0;
+        for (long p = 0; p < panels; p++) {
+            float acc[NR];
+            for (long j = 0; j < NR; j++) {
+                const long col = p * NR + j < n ? p * NR + j : n - 1;
+                acc[j] = (bias ? bias[col] : 0.0f) + (residual ? residual[r * n + col] : 0.0f);
+            }
+            const uint16_t *panel = packed + p * pairs * NR * 2;
+            for (long kp = 0; kp < pairs; kp++) {
+                const float x0 = float_from_bf16(a[2 * kp]), x1 = float_from_bf16(a[2 * kp + 1]);
+                const uint16_t *w = panel + kp * NR * 2;
+                for (long j = 0; j < NR; j++) {
+                    acc[j] = acc[j] + x1 * float_from_bf16(w[2 * j + 1]);
+                    acc[j] = acc[j] + x0 * float_from_bf16(w[2 * j]);
+                }
+            }
+            for (long j = 0; j < NR && p * NR + j < n; j++) out[r * n + p * NR + j] = acc[j];
+        }
+        if (activation == EMBEDTUNE_PACKED_LINEAR_GELU) embedtune_gelu_reference_forward(out + r * n, n, out + r * n);
+    }
+}
+
+static void forward_plain(const float *inp, long m, long k, const uint16_t *packed, long n, const float *bias,
+                          const float *residual, int activation, float *out, uint16_t *a) {
+    forward_plain_body(inp, m, k, packed, n, bias, residual, activation, out, a);
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("avx2,fma"))) static void forward_plain_avx2(
+    const float *inp, long m, long k, const uint16_t *packed, long n, const float *bias, const float *residual,
+    int activation, float *out, uint16_t *a) {
+    forward_plain_body(inp, m, k, packed, n, bias, residual, activation, out, a);
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void forward_plain_avx512(
+    const float *inp, long m, long k, const uint16_t *packed, long n, const float *bias, const float *residual,
+    int activation, float *out, uint16_t *a) {
+    forward_plain_body(inp, m, k, packed, n, bias, residual, activation, out, a);
+}
+
+#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+#include "simd_math.h"
+#include "panel_edge.h"
+
+// Rows (rows, k) of floats -> (rows, lda) bf16, lda = k rounded up to even, the pad zero.
+TARGET static void convert_rows(const float *inp, long rows, long k, long lda, uint16_t *a) {
+    for (long i = 0; i < rows; i++) {
+        const float *x = inp + i * k;
+        uint16_t *d = a + i * lda;
+        for (long kk = 0; kk < lda; kk += 32) {
+            const long left = k - kk, stored = lda - kk < 32 ? lda - kk : 32;
+            const __mmask16 lo = (__mmask16)(left >= 16 ? 0xFFFF : (1u << left) - 1);
+            const __mmask16 hi = (__mmask16)(left >= 32 ? 0xFFFF : left <= 16 ? 0 : (1u << (left - 16)) - 1);
+            const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(hi, x + kk + 16), _mm512_maskz_loadu_ps(lo, x + kk));
+            const __mmask32 keep = stored >= 32 ? 0xFFFFFFFFu : (1u << stored) - 1;
+            _mm512_mask_storeu_epi16(d + kk, keep, (__m512i)v);
+        }
+    }
+}
+
+// ROWS (12, 4 or 1) rows of bf16 pairs starting at `a` (row stride lda) times one panel, plus `res`
+// (row stride ldc, or NULL), into `c` (row stride ldc), columns under masks m0 (0..15) and m1 (16..31).
+TARGET static inline __attribute__((always_inline)) void tile(
+    const int rows, const uint16_t *a, long lda, long pairs, const uint16_t *panel, PanelEdge e, const float *res,
+    float *c, long ldc, int gelu) {
+    const __mmask16 m0 = e.m0, m1 = e.m1;
+    const __m512 bias0 = e.bias0, bias1 = e.bias1;
+    __m512 acc0[MR], acc1[MR];
+    _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
+        acc0[i] = res ? _mm512_add_ps(bias0, _mm512_maskz_loadu_ps(m0, res + i * ldc)) : bias0;
+        acc1[i] = res ? _mm512_add_ps(bias1, _mm512_maskz_loadu_ps(m1, res + i * ldc + 16)) : bias1;
+    }
+    for (long kp = 0; kp < pairs; kp++) {
+        const __m512bh w0 = (__m512bh)_mm512_loadu_si512(panel + kp * NR * 2);
+        const __m512bh w1 = (__m512bh)_mm512_loadu_si512(panel + kp * NR * 2 + 32);
+        _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
+            int32_t pair;
+            memcpy(&pair, a + i * lda + 2 * kp, sizeof pair);
+            const __m512bh x = (__m512bh)_mm512_set1_epi32(pair);
+            acc0[i] = _mm512_dpbf16_ps(acc0[i], x, w0);
+            acc1[i] = _mm512_dpbf16_ps(acc1[i], x, w1);
+        }
+    }
+    _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
+        _mm512_mask_storeu_ps(c + i * ldc, m0, gelu ? gelu_avx512(acc0[i]) : acc0[i]);
+        _mm512_mask_storeu_ps(c + i * ldc + 16, m1, gelu ? gelu_avx512(acc1[i]) : acc1[i]);
+    }
+}
+
+TARGET static void forward_bf16(const float *inp, long m, long k, const uint16_t *packed, long n, const float *bias,
+                                const float *residual, int activation, float *out, uint16_t *a) {
+    const int gelu = activation == EMBEDTUNE_PACKED_LINEAR_GELU;
+    const long pairs = pairs_of(k), lda = 2 * pairs, panels = (n + NR - 1) / NR;
+    for (long r0 = 0; r0 < m; r0 += ROW_BLOCK) {
+        const long r1 = r0 + ROW_BLOCK < m ? r0 + ROW_BLOCK : m;
+        convert_rows(inp + r0 * k, r1 - r0, k, lda, a);
+        for (long p = 0; p < panels; p++) {
+            const PanelEdge edge = panel_edge(n, p, bias);
+            const uint16_t *panel = packed + p * pairs * NR * 2;
+#define TILE(rows, r) tile(rows, a + ((r) - r0) * lda, lda, pairs, panel, edge, \
+                           residual ? residual + (r) * n + p * NR : NULL, out + (r) * n + p * NR, n, gelu)
+            EMBEDTUNE_FOR_EACH_TILE(r0, r1, TILE);
+#undef TILE
+        }
+    }
+}
+#undef TARGET
+#endif
+
+void embedtune_bf16_linear_forward(const float *inp, long m, long k, const uint16_t *packed, long n,
+                                   const float *bias, const float *residual, int activation, float *out,
+                                   void *scratch) {
+    uint16_t *a = (uint16_t *)scratch;
+#if defined(__x86_64__)
+    const int features = embedtune_cpu_features();
+    if (features & EMBEDTUNE_CPU_AVX512_BF16) {
+        forward_bf16(inp, m, k, packed, n, bias, residual, activation, out, a);
+        return;
+    }
+    if (features & EMBEDTUNE_CPU_AVX512) {
+        forward_plain_avx512(inp, m, k, packed, n, bias, residual, activation, out, a);
+        return;
+    }
+    if (features & EMBEDTUNE_CPU_AVX2) {
+        forward_plain_avx2(inp, m, k, packed, n, bias, residual, activation, out, a);
+        return;
+    }
+#endif
+    forward_plain(inp, m, k, packed, n, bias, residual, activation, out, a);
+}

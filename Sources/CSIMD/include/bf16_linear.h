@@ -1,0 +1,41 @@
+// A frozen nn.Linear in bfloat16: the weight converted once to bf16 and laid out in panels of 32
+// output channels, the input rows converted to bf16 per call (round to nearest even), products summed
+// in float32: out (M, N) = act(bf16(inp) (M, K) @ bf16(weight)^T (K, N) + bias (N) [+ residual (M, N)]).
+// AVX512-BF16 (VDPBF16PS, VCVTNE2PS2BF16) where the CPU has it, else plain C (compiled for AVX-512,
+// AVX2 + FMA and the baseline) on the same layout, so a packed weight serves every path.
+#ifndef EMBEDTUNE_BF16_LINEAR_H
+#define EMBEDTUNE_BF16_LINEAR_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// bf16 values of the packed form of an (n, k) weight: ceil(n / 32) panels of ceil(k / 2) pairs of
+/// 32 columns (k padded with zeros to even).
+long embedtune_bf16_linear_elements(long n, long k);
+
+/// Converts and packs `weight` (n, k) row-major: packed[((p * ceil(k/2) + kp) * 32 + j) * 2 + e] =
+/// bf16(weight[(p * 32 + j) * k + 2 * kp + e]), zero outside the weight. 64-byte aligned.
+void embedtune_bf16_linear_pack(const float *weight, long n, long k, uint16_t *packed);
+
+/// Bytes of scratch `embedtune_bf16_linear_forward` needs for a call with inputs of k values: one
+/// block of rows in bf16.
+long embedtune_bf16_linear_scratch_bytes(long k);
+
+/// out (m, n) = act(bf16(inp) (m, k) @ W^T + bias (n; NULL for none) + residual (m, n; NULL for none;
+/// may equal out)), act = EMBEDTUNE_PACKED_LINEAR_IDENTITY or _GELU. `scratch`: 64-byte aligned,
+/// `embedtune_bf16_linear_scratch_bytes(k)` bytes, not shared with a concurrent call.
+void embedtune_bf16_linear_forward(const float *inp, long m, long k, const uint16_t *packed, long n,
+                                   const float *bias, const float *residual, int activation, float *out,
+                                   void *scratch);
+
+/// float32 -> bfloat16, round to nearest even (NaN stays NaN): the conversion of every path.
+uint16_t embedtune_bf16_from_float(float x);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,123 @@
+import CSIMD
+import Foundation
+import Tensor
+import Testing
+@testable import Kernels
+
+/// `BF16Linear` and `Int8Linear` against float32 references, on whichever path EMBEDTUNE_CPU leaves
+/// (CI runs this suite under portable and avx2 too; `avx512` and `avx512-vnni` take the plain C loops
+/// compiled for AVX-512 and, for int8, VNNI). Shapes straddle the 12-row tile, the 240-row block, the
+/// 32-column panel and odd input widths (bf16 pads k to pairs, int8 to quads).
+@Suite struct ReducedPrecisionLinearTests {
+    static let shapes = [(1, 7, 3), (11, 16, 32), (12, 33, 45), (13, 384, 64), (241, 50, 97), (300, 384, 1536)]
+
+    /// bf16: the exact product of the bf16-rounded input and weight, summed in Double, plus bias and
+    /// residual; the kernel sums in float32, so it may differ by float32 rounding of the sum of |terms|.
+    @Test(arguments: shapes)
+    func bf16LinearEqualsTheProductOfRoundedValues(n: Int, c: Int, oc: Int) {
+        let inp = randomArray(n * c, seed: UInt64(n * 7 + c))
+        let weight = randomArray(oc * c, seed: UInt64(oc), scale: 0.2)
+        let bias = randomArray(oc, seed: 99), residual = randomArray(n * oc, seed: 5)
+        let linear = BF16Linear(weight: weight, bias: bias, inFeatures: c, outFeatures: oc)
+        func rounded(_ x: Float) -> Double { Double(Float(bitPattern: UInt32(embedtune_bf16_from_float(x)) << 16)) }
+        let x = inp.map(rounded), w = weight.map(rounded)
+        for threads in [1, 3] {
+            var got = [Float](repeating: .nan, count: n * oc)
+            linear.forward(out: &got, inp: inp, n: n, threads: threads, residual: residual)
+            var worst = 0.0
+            for r in 0..<n {
+                for o in 0..<oc {
+                    var sum = Double(bias[o]) + Double(residual[r * oc + o]), magnitude = abs(sum)
+                    for k in 0..<c {
+                        sum += x[r * c + k] * w[o * c + k]
+                        magnitude += abs(x[r * c + k] * w[o * c + k])
+                    }
+                    worst = max(worst, abs(Double(got[r * oc + o]) - sum) / (magnitude * Double(c + 2) * 6e-8 + 1e-30))
+                }
+            }
+            #expect(worst <= 1, "n \(n) c \(c) oc \(oc) threads \(threads): \(worst) of the rounding bound")
+        }
+    }
+
+    /// The rounding is to nearest even, and NaN stays NaN.
+    @Test func bf16RoundsToNearestEven() {
+        #expect(embedtune_bf16_from_float(1) == 0x3F80)
+        #expect(embedtune_bf16_from_float(Float(bitPattern: 0x3F80_8000)) == 0x3F80)  // tie: to even
+        #expect(embedtune_bf16_from_float(Float(bitPattern: 0x3F81_8000)) == 0x3F82)  // tie: to even
+        #expect(embedtune_bf16_from_float(Float(bitPattern: 0x3F80_8001)) == 0x3F81)
+        #expect(Float(bitPattern: UInt32(embedtune_bf16_from_float(.nan)) << 16).isNaN)
+    }
+
+    /// int8: within the quantisation bound of the float32 product. With steps sx (the row's) and sw
+    /// (the channel's), |x - x̂| <= sx / 2 and |w - ŵ| <= sw / 2, so each output is off by at most
+    /// sum_k (|w| sx / 2 + |x| sw / 2 + sx sw / 4), plus float32 rounding.
+    @Test(arguments: shapes)
+    func int8LinearIsWithinTheQuantisationBound(n: Int, c: Int, oc: Int) {
+        let inp = randomArray(n * c, seed: UInt64(n * 5 + c))
+        let weight = randomArray(oc * c, seed: UInt64(oc + 1), scale: 0.2)
+        let bias = randomArray(oc, seed: 98)
+        let linear = Int8Linear(weight: weight, bias: bias, inFeatures: c, outFeatures: oc)
+        var want = [Float](repeating: 0, count: n * oc)
+        Linear.forward(out: &want, inp: inp, weight: weight, bias: bias, n: n, c: c, oc: oc)
+        var first = [Float]()
+        for threads in [1, 3] {
+            var got = [Float](repeating: .nan, count: n * oc)
+            linear.forward(out: &got, inp: inp, n: n, threads: threads)
+            if first.isEmpty { first = got } else { #expect(got == first, "threads change the bits") }
+            var worst = 0.0
+            for r in 0..<n {
+                let row = inp[(r * c)..<((r + 1) * c)]
+                let sx = Double(max(row.max() ?? 0, 0) - min(row.min() ?? 0, 0)) / 255
+                for o in 0..<oc {
+                    let w = weight[(o * c)..<((o + 1) * c)]
+                    let sw = Double(w.map(abs).max() ?? 0) / 127
+                    var bound = 1e-5 * (1 + abs(Double(want[r * oc + o])))
+                    for k in 0..<c {
+                        bound += abs(Double(w[o * c + k])) * sx / 2 + abs(Double(row[r * c + k])) * sw / 2 + sx * sw / 4
+                    }
+                    worst = max(worst, abs(Double(got[r * oc + o] - want[r * oc + o])) / bound)
+                }
+            }
+            #expect(worst <= 1, "n \(n) c \(c) oc \(oc) threads \(threads): \(worst) of the bound")
+        }
+    }
+
+    /// Scales are per row: a row's outputs do not depend on the other rows of the call.
+    @Test func int8RowsAreQuantisedOnTheirOwn() {
+        let c = 384, oc = 64
+        let inp = randomArray(30 * c, seed: 3), weight = randomArray(oc * c, seed: 4, scale: 0.2)
+        let linear = Int8Linear(weight: weight, bias: nil, inFeatures: c, outFeatures: oc)
+        var all = [Float](repeating: 0, count: 30 * oc), one = [Float](repeating: 0, count: oc)
+        linear.forward(out: &all, inp: inp, n: 30)
+        Array(inp[(17 * c)..<(18 * c)]).withUnsafeBufferPointer { row in
+            one.withUnsafeMutableBufferPointer { linear.forward(out: $0.baseAddress!, inp: row.baseAddress!, n: 1) }
+        }
+        #expect(Array(all[(17 * oc)..<(18 * oc)]) == one)
+    }
+
+    /// The residual and GELU of the store, a row of zeros (the bias alone) and a row holding NaN (NaN
+    /// out, never a silent zero), for both formats.
+    @Test func residualGELUZerosAndNaNRows() {
+        let c = 40, oc = 48, n = 3
+        let weight = randomArray(oc * c, seed: 8, scale: 0.2), bias = randomArray(oc, seed: 9)
+        var inp = randomArray(n * c, seed: 10)
+        for k in 0..<c { inp[c + k] = 0 }
+        inp[2 * c + 7] = .nan
+        let residual = randomArray(n * oc, seed: 11)
+        let products: [any FrozenProduct] = [
+            BF16Linear(weight: weight, bias: bias, inFeatures: c, outFeatures: oc),
+            Int8Linear(weight: weight, bias: bias, inFeatures: c, outFeatures: oc),
+        ]
+        for product in products {
+            var plain = [Float](repeating: 0, count: n * oc), fused = plain
+            product.forward(out: &plain, inp: inp, n: n, threads: 1, residual: nil, activation: .identity, epilogue: nil)
+            product.forward(out: &fused, inp: inp, n: n, threads: 1, residual: residual, activation: .gelu, epilogue: nil)
+            #expect(Array(plain[oc..<(2 * oc)]) == bias, "\(type(of: product)): a zero row gives the bias")
+            #expect(plain[(2 * oc)...].allSatisfy { $0.isNaN }, "\(type(of: product)): a NaN row gives NaN")
+            let sums = (0..<(2 * oc)).map { plain[$0] + residual[$0] }
+            var want = sums
+            GELU.forward(out: &want, inp: sums, count: 2 * oc)
+            #expect(maxAbsDifference(Array(fused[..<(2 * oc)]), want) <= 1e-5, "\(type(of: product))")
+        }
+    }
+}
