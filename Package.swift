@@ -11,7 +11,7 @@ let package = Package(
         .executable(name: "embedtune", targets: ["embedtune"]),
         .library(
             name: "EmbedTune",
-            targets: ["Tensor", "Tokenizer", "Kernels", "Encoder", "Datasets", "Store", "Training", "Reports", "Retrieval"]),
+            targets: ["Tensor", "Tokenizer", "Kernels", "Encoder", "Datasets", "Store", "Collectives", "Training", "Reports", "Retrieval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,13 +28,16 @@ let package = Package(
             name: "CUtf8proc", path: "Sources/CUtf8proc",  // its .pc file sets a -D SwiftPM refuses
             providers: [.apt(["libutf8proc-dev"]), .brew(["utf8proc"])]),
         .target(name: "CSIMD"),
+        // Open MPI through dlopen at run time: no link-time dependency, so MPI stays optional.
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "Collectives", dependencies: ["CMPI"]),
         .target(name: "Tensor", dependencies: ["CBLAS", "CSIMD"]),
         .target(name: "Tokenizer", dependencies: ["CUtf8proc"]),
         .target(name: "Kernels", dependencies: ["Tensor", "CSIMD"]),
         .target(name: "Encoder", dependencies: ["Tensor", "Kernels", "Tokenizer"]),
         .target(name: "Datasets"),
         .target(name: "Store", dependencies: ["Tensor", "CSIMD", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Training", dependencies: ["Tensor", "Tokenizer", "Kernels", "Encoder", "Datasets", "CSIMD"]),
+        .target(name: "Training", dependencies: ["Tensor", "Tokenizer", "Kernels", "Encoder", "Datasets", "CSIMD", "Collectives"]),
         .target(name: "Reports", dependencies: ["Datasets"]),
         .target(name: "Retrieval", dependencies: ["Tensor", "Encoder", "Datasets", "Store"]),
         .target(
@@ -50,7 +53,7 @@ let package = Package(
             name: "embedtune",
             dependencies: [
                 "Tensor", "Kernels", "Encoder", "Tokenizer", "Datasets", "Store", "Training", "Reports", "Retrieval", "Service",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Collectives", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "embedtune-bench-search", dependencies: ["Tensor", "Store"], path: "Sources/BenchSearch"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),

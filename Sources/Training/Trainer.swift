@@ -1,3 +1,4 @@
+import Collectives
 import Encoder
 import Foundation
 import Tensor
@@ -26,12 +27,16 @@ public struct StepReport: Sendable, Codable {
     public var layerGradientNorms: [LayerGradientNorm] = []  // before clipping, in block order
     public var pairsPerSecond: Double
     public var elapsedSeconds: Double
+    /// Data-parallel runs: seconds of this step spent in collective operations (the all-gather of the
+    /// embeddings and the all-reduce of the gradients, waiting for slower ranks included); nil in one process.
+    public var communicationSeconds: Double? = nil
 }
 
 /// Contrastive fine-tuning of a BERT encoder (sentence-transformers' MultipleNegativesRankingLoss with
 /// in-batch negatives), LoRA or full, with AdamW, linear warmup and decay, gradient clipping, GradCache,
 /// periodic evaluation and atomic, resumable checkpoints. A resumed run reaches the same final weights as
-/// an uninterrupted one: batches come from (seed, epoch), dropout masks from (seed, step).
+/// an uninterrupted one: batches come from (seed, epoch), dropout masks from (seed, step). Under MPI every rank
+/// runs the same `run` on its share of each batch (`ContrastiveStep`, `collective`); rank 0 alone writes.
 public final class Trainer {
     public let configuration: TrainingConfiguration
     public let directory: ModelDirectory
@@ -43,7 +48,7 @@ public final class Trainer {
     /// Identifies the training pairs (their texts, in order), so that --resume refuses other data.
     let dataFingerprint: String
     /// The Matryoshka rotation (`MatryoshkaRotation`) once `run` has fitted it; saved with the result.
-    public private(set) var rotation: DenseModule?
+    public internal(set) var rotation: DenseModule?
 
     public init(
         directory: ModelDirectory, parameters: BertParameters, pairs: TrainingPairs,
@@ -113,13 +118,21 @@ public final class Trainer {
     /// Trains to the end (or from the last checkpoint with `resume`), writes the adapter or the full
     /// model directory into `output`, and returns the last step's report. `stopAfterStep` ends the run
     /// early, as an interruption would: nothing is written beyond the checkpoints already saved.
+    ///
+    /// With a `collective` of N ranks, `batchSize` is the global batch (a multiple of N): each rank embeds
+    /// its share, gradients are summed over the ranks, and every rank takes the same optimizer step. Rank
+    /// 0 reads the checkpoint, writes checkpoints, metrics and the result; every rank evaluates, and rank 0's
+    /// metrics decide. Every rank must call `run` with the same arguments.
     @discardableResult
     public func run(
         resume: Bool, threads: Int, evaluate: ((SentenceEncoder) throws -> [String: Double])? = nil,
-        stopAfterStep: Int? = nil, progress: (TrainingEvent) -> Void = { _ in }
+        stopAfterStep: Int? = nil, collective: any Collective = SingleProcess(),
+        progress: (TrainingEvent) -> Void = { _ in }
     ) throws -> StepReport? {
         let fm = FileManager.default
-        try fm.createDirectory(at: output, withIntermediateDirectories: true)
+        let writes = collective.isRoot
+        try checkSharding(ranks: collective.size)
+        if writes { try fm.createDirectory(at: output, withIntermediateDirectories: true) }
         // This thread's matrix products use exactly `threads` (thread-local: ComputeThreads), restored afterwards.
         let previousComputeThreads = ComputeThreads.exchange(threads)
         defer { ComputeThreads.set(previousComputeThreads) }
@@ -138,7 +151,7 @@ public final class Trainer {
         var globalStep = 0
         var selection = ModelSelection(patience: configuration.earlyStoppingPatience)
         var bestWeights: [Float]?
-        if resume, let saved = try Checkpoint.load(output: output, into: trainable) {
+        if resume, writes, let saved = try Checkpoint.load(output: output, into: trainable) {
             guard saved.state.configuration == configuration else {
                 throw TrainingError.checkpoint(
                     path: Checkpoint.directory(in: output).path,
@@ -172,18 +185,25 @@ public final class Trainer {
             selection = saved.state.selection ?? selection
             bestWeights = saved.best
         }
+        if collective.size > 1 {
+            try synchronise(
+                collective: collective, optimizer: optimizer, globalStep: &globalStep, selection: &selection,
+                bestWeights: &bestWeights)
+        }
         let total = totalSteps, perEpoch = stepsPerEpoch
         let schedule = LinearWarmupSchedule(
             baseLearningRate: configuration.learningRate, warmupRatio: configuration.warmupRatio, totalSteps: total)
         let loss = objective()
-        let log = try MetricsLog(url: output.appendingPathComponent("metrics.jsonl"), resumedAt: globalStep == 0 ? nil : globalStep)
+        let log: MetricsLog? = try writes
+            ? MetricsLog(url: output.appendingPathComponent("metrics.jsonl"), resumedAt: globalStep == 0 ? nil : globalStep)
+            : nil
         progress(.started(totalSteps: total, pairs: pairs.count, trainableParameters: trainable.parameterCount))
         let keepBest = configuration.keepBest ?? false
         /// Evaluates the current weights, logs them and updates the selection.
         func evaluateNow() throws {
             guard let evaluate else { return }
-            let metrics = try evaluate(try inferenceEncoder())
-            try log.append(evaluation: metrics, step: globalStep)
+            let metrics = try Self.agreed(metrics: try evaluate(try inferenceEncoder()), collective: collective)
+            try log?.append(evaluation: metrics, step: globalStep)
             progress(.evaluation(step: globalStep, metrics: metrics))
             if selection.observe(step: globalStep, metrics: metrics), keepBest {
                 bestWeights = Array(trainable.storage.buffer)
@@ -194,7 +214,7 @@ public final class Trainer {
         var pairsDone = 0
         var last: StepReport?
         var plan: BatchPlan?
-        var lastCheckpoint: String? = globalStep > 0 ? Checkpoint.directory(in: output).path : nil
+        var lastCheckpoint: String? = globalStep > 0 && writes ? Checkpoint.directory(in: output).path : nil
         let layerGroups = LayerGradientNorms(block: gradients)
         var monitor = TrainingMonitor()
         let checksAtEvaluations = evaluate != nil && configuration.evalEvery != nil
@@ -212,12 +232,14 @@ public final class Trainer {
                 negatives: tokens.negatives.map { column in batchIndices.map { column[$0] } },
                 keys: keys, guide: guide?.batch(keys))
             model.zeroGradients()
-            let value = ContrastiveStep.run(
+            let communicated = collective.timings.total
+            let value = try ContrastiveStep.run(
                 model: model, batch: batch, loss: loss, miniBatchSize: configuration.miniBatchSize,
-                seed: stepSeed(globalStep), threads: threads)
-            guard value.isFinite else {
+                seed: stepSeed(globalStep), threads: threads, collective: collective)
+            guard value.isFinite else {  // the loss of the whole batch: every rank stops here alike
                 throw TrainingError.nonFiniteLoss(step: globalStep + 1, loss: value, checkpoint: lastCheckpoint)
             }
+            try collective.allReduceSum(gradients.storage.buffer, label: "the gradients")
             let layerNorms = layerGroups.norms(gradients)
             let norm = GradientClipping.clip(gradients.storage.buffer, maxNorm: configuration.maxGradNorm)
             let rate = schedule.learningRate(atStep: globalStep)
@@ -230,10 +252,11 @@ public final class Trainer {
             let report = StepReport(
                 step: globalStep, totalSteps: total, epoch: epoch, loss: value, learningRate: rate,
                 gradientNorm: norm, layerGradientNorms: layerNorms,
-                pairsPerSecond: Double(pairsDone) / max(elapsed, 1e-9), elapsedSeconds: elapsed)
+                pairsPerSecond: Double(pairsDone) / max(elapsed, 1e-9), elapsedSeconds: elapsed,
+                communicationSeconds: collective.size > 1 ? collective.timings.total - communicated : nil)
             last = report
             let logged = globalStep % configuration.logEvery == 0 || globalStep == total
-            if logged { try log.append(report) }
+            if logged { try log?.append(report) }
             progress(.step(report))
             monitor.observe(loss: value)
             if let warning = monitor.check(gradientNorm: norm, layers: layerNorms, step: globalStep) {
@@ -245,7 +268,7 @@ public final class Trainer {
             if evaluationDue || globalStep == total { try evaluateNow() }
             let epochEnd = globalStep % perEpoch == 0
             let saveDue = configuration.saveEvery.map { globalStep % $0 == 0 } ?? false
-            if epochEnd || saveDue || globalStep == total || selection.shouldStop {
+            if writes, epochEnd || saveDue || globalStep == total || selection.shouldStop {
                 try Checkpoint.save(
                     state: .init(globalStep: globalStep, optimizerStep: optimizer.stepCount, configuration: configuration,
                                  baseFingerprint: baseFingerprint, selection: evaluate == nil ? nil : selection,
@@ -261,10 +284,10 @@ public final class Trainer {
         }
         if keepBest, let bestWeights, let step = selection.bestStep, let value = selection.bestValue {
             trainable.storage.buffer.update(fromContentsOf: bestWeights)
-            try log.append(selected: step, metric: selection.metric, value: value)
+            try log?.append(selected: step, metric: selection.metric, value: value)
             progress(.keptBest(step: step, metric: selection.metric, value: value))
         }
-        try writeResult()
+        if writes { try writeResult() }
         return last
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Collectives
 import Encoder
 import Foundation
 import Training
@@ -20,6 +21,10 @@ struct TrainCommand: ParsableCommand {
             score), then `embedtune train --data mined.jsonl --guide base --epochs 3`. With --eval-data or
             --eval-fraction, evaluation runs at step 0, every --eval-every steps and at the end; --keep-best and
             --early-stopping-patience choose the checkpoint on it (never select on your test split).
+
+            Under mpirun or srun (`mpirun -np N embedtune train ...`) the ranks train one model data-parallel:
+            --batch-size is the global batch (a multiple of N), each rank embeds its share, every anchor is scored
+            against the candidates of all ranks, and gradients are summed; rank 0 alone writes --output.
             """)
 
     @Option(help: "Base model directory (Hugging Face / sentence-transformers layout).") var model: String
@@ -72,10 +77,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write a metrics.jsonl line every N steps.") var logEvery: Int = 1
     @Flag(help: "Continue from the checkpoint in --output.") var resume = false
     @Flag(help: "Write into a non-empty --output directory that holds no earlier run of train.") var overwrite = false
-    @Option(help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "CPU threads (default: all cores; under MPI, the cores shared among the ranks on this machine).")
+    var threads: Int?
+    @Option(help: "Under MPI: seconds a rank waits in an exchange with the others before it ends the job (a rank failed or hangs).")
+    var collectiveTimeout: Double = 40
+
+    var threadCount: Int { threads ?? DataParallelJob.defaultThreads() }
 
     func validate() throws {
-        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
+        guard collectiveTimeout > 0 && collectiveTimeout.isFinite else {
+            throw ValidationError("--collective-timeout must be a positive number of seconds")
+        }
         guard OptimizerConfiguration.Kind(rawValue: optimizer) != nil else {
             throw ValidationError("--optimizer must be adamw, adam or sgd")
         }
@@ -146,12 +159,20 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        try DataParallelJob.run(command: "train", timeout: collectiveTimeout) { collective in try train(collective: collective) }
+    }
+
+    /// The run on one rank of `collective` (one process without MPI); only rank 0 writes and reports.
+    func train(collective: any Collective) throws {
+        let threads = threadCount, writes = collective.isRoot
         var inputs = [("--model", model), ("--data", data)]
         if let guide, guide != "base" { inputs.append(("--guide", guide)) }
         if let evalData { inputs.append(("--eval-data", evalData)) }
-        try OutputDirectoryCheck.check(
-            output: output, inputs: inputs, ownMarkers: ["checkpoint", "checkpoint.old", "metrics.jsonl"],
-            overwrite: overwrite)
+        if writes {
+            try OutputDirectoryCheck.check(
+                output: output, inputs: inputs, ownMarkers: ["checkpoint", "checkpoint.old", "metrics.jsonl"],
+                overwrite: overwrite)
+        }
         let directory = try ModelDirectory(url: URL(fileURLWithPath: model))
         var pairs = try TrainingPairs.load(URL(fileURLWithPath: data), split: split)
         var evaluate = try evalData.map { path in try TrainingEvaluation.evaluator(directory: path, split: evalSplit, threads: threads) }
@@ -161,7 +182,7 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("--eval-fraction needs at least two distinct anchors in \(data)")
             }
             evaluate = try TrainingEvaluation.heldOut(validation, all: pairs, data: data, split: split, threads: threads)
-            ProgressDisplay.write("train: \(validation.count) pairs held out for validation\n")
+            if writes { ProgressDisplay.write("train: \(validation.count) pairs held out for validation\n") }
             pairs = training
         }
         pairs = pairs.prompted(query: try prompts.resolve(directory, role: .query),
@@ -171,7 +192,8 @@ struct TrainCommand: ParsableCommand {
             configuration: configurationFromOptions(modelMaxLength: directory.maxSequenceLength), output: URL(fileURLWithPath: output))
         let display = ProgressDisplay(label: "train")
         var lastEval = ""
-        try trainer.run(resume: resume, threads: threads, evaluate: evaluate) { event in
+        try trainer.run(resume: resume, threads: threads, evaluate: evaluate, collective: collective) { event in
+            guard writes else { return }
             switch event {
             case .started(let total, let pairs, let parameters):
                 ProgressDisplay.write("train: \(pairs) pairs, \(total) steps, \(parameters) trainable parameters\n")
@@ -193,6 +215,10 @@ struct TrainCommand: ParsableCommand {
             case .warning(let warning):
                 ProgressDisplay.write("\nwarning: \(warning)\n")
             }
+        }
+        guard writes else { return }
+        if collective.size > 1 {
+            ProgressDisplay.write("train: \(collective.size) ranks, \(threads) threads each\n")
         }
         ProgressDisplay.write(String(format: "train: wrote %@ in %.1f s; peak memory %.0f MiB\n",
                                      output, display.elapsed, ProgressDisplay.peakRSSMiB()))
