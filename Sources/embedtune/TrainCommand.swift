@@ -218,7 +218,7 @@ struct TrainCommand: ParsableCommand {
         }
         guard writes else { return }
         if collective.size > 1 {
-            ProgressDisplay.write("train: \(collective.size) ranks, \(threads) threads each\n")
+            ProgressDisplay.write("train: \(collective.size) ranks, \(threads) thread\(threads == 1 ? "" : "s") each\n")
         }
         ProgressDisplay.write(String(format: "train: wrote %@ in %.1f s; peak memory %.0f MiB\n",
                                      output, display.elapsed, ProgressDisplay.peakRSSMiB()))

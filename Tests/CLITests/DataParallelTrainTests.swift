@@ -99,6 +99,19 @@ import Testing
         #expect(job.stderr.contains("--batch-size 33 is not a multiple of the 2 ranks"), "\(job.stderr)")
     }
 
+    @Test func aLaunchedRankWithoutLibmpiSaysHowToInstallIt() throws {
+        let dir = try Scratch()
+        defer { dir.remove() }
+        let data = try Self.pairs(in: dir)
+        let result = try runEmbedTune(
+            Self.train(data: data, output: dir.path("out"), []),
+            environment: ["OMPI_COMM_WORLD_SIZE": "2", "EMBEDTUNE_MPI_LIBRARY": dir.path("no-libmpi.so.40")])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("OMPI_COMM_WORLD_SIZE is set"), "\(result.stderr)")
+        #expect(result.stderr.contains("scripts/setup.sh"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("out")))
+    }
+
     /// Starts a long two-rank run and waits until rank 0 has logged a step and rank 1 is known.
     func startLongRun(in dir: Scratch, _ extra: [String] = []) throws -> (job: MPIJob, rank1: pid_t) {
         let data = try Self.pairs(in: dir)

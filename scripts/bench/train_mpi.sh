@@ -13,7 +13,7 @@ WARMUP=${WARMUP:-3}
 BATCH=${BATCH:-32}
 MODES=${MODES:-lora}
 ./scripts/setup.sh
-swift build -c release --product embedtune >&2
+[ -n "${SKIP_BUILD:-}" ] || swift build -c release --product embedtune >&2  # SKIP_BUILD=1: the release build as it is
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # (sentence, the sentence with one word dropped) pairs from the benchmark corpus
