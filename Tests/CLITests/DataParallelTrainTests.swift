@@ -113,9 +113,9 @@ import Testing
     }
 
     /// Starts a long two-rank run and waits until rank 0 has logged a step and rank 1 is known.
-    func startLongRun(in dir: Scratch, _ extra: [String] = []) throws -> (job: MPIJob, rank1: pid_t) {
+    func startLongRun(in dir: Scratch, steps: Int = 1_000_000, _ extra: [String] = []) throws -> (job: MPIJob, rank1: pid_t) {
         let data = try Self.pairs(in: dir)
-        let arguments = Self.train(data: data, output: dir.path("out"), steps: 1_000_000, extra)
+        let arguments = Self.train(data: data, output: dir.path("out"), steps: steps, extra)
         let job = try MPIJob(ranks: 2, arguments: arguments, scratch: dir)
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
@@ -137,6 +137,29 @@ import Testing
         #expect(Date().timeIntervalSince(killed) < 60)
         #expect(job.status != 0)
         #expect(job.stderr.contains("embedtune train (rank 0 of 2)"), "\(job.stderr)")
+    }
+
+    @Test func aTwoRankRunKilledAndResumedReachesTheWeightsOfAnUninterruptedOne() throws {
+        let dir = try Scratch()
+        defer { dir.remove() }
+        let steps = 300
+        let (job, rank1) = try startLongRun(in: dir, steps: steps)
+        // a checkpoint is saved at every epoch's end (3 steps of 32 of the 96 pairs)
+        while job.process.isRunning && !FileManager.default.fileExists(atPath: dir.path("out/checkpoint/state.json")) {
+            usleep(20_000)
+        }
+        kill(rank1, SIGKILL)
+        try #require(job.wait(seconds: 60), "the job still runs 60 s after rank 1 was killed")
+        let metrics = try String(contentsOfFile: dir.path("out/metrics.jsonl"), encoding: .utf8)
+        try #require(!metrics.contains("\"step\":\(steps),"), "the run ended before it was killed; give it more steps")
+        let data = dir.path("pairs.jsonl")
+        let resumed = try MPIJob(ranks: 2, arguments: Self.train(data: data, output: dir.path("out"), steps: steps, ["--resume"]), scratch: dir)
+        let whole = try MPIJob(ranks: 2, arguments: Self.train(data: data, output: dir.path("whole"), steps: steps, []), scratch: dir)
+        try #require(resumed.wait(seconds: 300) && whole.wait(seconds: 300), "\(resumed.stderr) \(whole.stderr)")
+        try #require(resumed.status == 0 && whole.status == 0, "\(resumed.stderr) \(whole.stderr)")
+        let a = try Data(contentsOf: URL(fileURLWithPath: dir.path("out/adapter_model.safetensors")))
+        let b = try Data(contentsOf: URL(fileURLWithPath: dir.path("whole/adapter_model.safetensors")))
+        #expect(a == b, "the resumed run's adapter differs from the uninterrupted run's")
     }
 
     @Test func aRankThatHangsEndsTheJobAtTheCollectiveTimeout() throws {
