@@ -2,6 +2,8 @@
 public enum CollectiveError: Error, CustomStringConvertible, Equatable {
     /// Started by an MPI launcher (`variable` is set) but the MPI library could not be loaded.
     case libraryUnavailable(variable: String, library: String, reason: String)
+    /// Several processes were started without the environment that lets them join one job.
+    case launcherWithoutMPI(String)
     /// An MPI call returned an error.
     case mpi(call: String, code: Int32, message: String)
     /// An operation did not complete in time: another rank has failed or hangs.
@@ -21,7 +23,7 @@ public enum CollectiveError: Error, CustomStringConvertible, Equatable {
             return "rank \(rank) of \(size): exchanging \(label) did not complete within "
                 + "\(seconds.formatted()) s; another rank has failed or hangs (raise --collective-timeout "
                 + "if a rank legitimately needs longer between steps)"
-        case .disagreement(let why): return why
+        case .disagreement(let why), .launcherWithoutMPI(let why): return why
         }
     }
 }

@@ -24,7 +24,15 @@ public enum MPILaunch {
     /// (libmpi loaded now, from `EMBEDTUNE_MPI_LIBRARY` or `libmpi.so.40`), with `timeout` seconds as
     /// every operation's deadline.
     public static func join(environment: [String: String], timeout: Double) throws(CollectiveError) -> any Collective {
-        guard let variable = variable(in: environment) else { return SingleProcess() }
+        guard let variable = variable(in: environment) else {
+            // srun without an MPI plugin starts N copies that would each train alone into the same output
+            if let tasks = environment["SLURM_STEP_NUM_TASKS"].flatMap({ Int($0) }), tasks > 1 {
+                throw .launcherWithoutMPI(
+                    "srun started \(tasks) tasks without MPI (no PMIx or PMI-2 environment); run `srun --mpi=pmix ...`, "
+                    + "or mpirun inside the allocation")
+            }
+            return SingleProcess()
+        }
         let library = environment["EMBEDTUNE_MPI_LIBRARY"] ?? "libmpi.so.40"
         return try MPICollective(library: library, launchedBy: variable, timeout: timeout)
     }

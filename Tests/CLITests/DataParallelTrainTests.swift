@@ -112,6 +112,16 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.path("out")))
     }
 
+    @Test func srunWithoutAnMPIPluginIsRefusedRatherThanTrainingFourTimesIntoOneOutput() throws {
+        let dir = try Scratch()
+        defer { dir.remove() }
+        let result = try runEmbedTune(
+            Self.train(data: try Self.pairs(in: dir), output: dir.path("out"), []),
+            environment: ["SLURM_STEP_NUM_TASKS": "4", "SLURM_PROCID": "0"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("srun --mpi=pmix"), "\(result.stderr)")
+    }
+
     /// Starts a long two-rank run and waits until rank 0 has logged a step and rank 1 is known.
     func startLongRun(in dir: Scratch, steps: Int = 1_000_000, _ extra: [String] = []) throws -> (job: MPIJob, rank1: pid_t) {
         let data = try Self.pairs(in: dir)
