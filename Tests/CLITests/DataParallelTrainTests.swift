@@ -122,6 +122,34 @@ import Testing
         #expect(result.stderr.contains("srun --mpi=pmix"), "\(result.stderr)")
     }
 
+    /// Rank 0 reads `data`, rank 1 `otherData` (an MPMD launch: two application contexts of one rank each).
+    func runWithRank1Reading(_ otherData: String, in dir: Scratch) throws -> MPIJob {
+        let data = try Self.pairs(in: dir)
+        let rank0 = Self.train(data: data, output: dir.path("out"), [])
+        let rank1 = Self.train(data: otherData, output: dir.path("out"), [])
+        let job = try MPIJob(ranks: 1, arguments: rank0 + [":", "-np", "1", try Repository.binary().path] + rank1, scratch: dir)
+        try #require(job.wait(seconds: 60), "the job still runs after 60 s: \(job.stderr)")
+        return job
+    }
+
+    @Test func anErrorOnOneRankEndsEveryRankWithItsMessage() throws {
+        let dir = try Scratch()
+        defer { dir.remove() }
+        let job = try runWithRank1Reading(dir.path("missing.jsonl"), in: dir)
+        #expect(job.status != 0)
+        #expect(job.stderr.contains("embedtune train (rank 1 of 2): "), "\(job.stderr)")
+        #expect(job.stderr.contains("missing.jsonl"), "\(job.stderr)")
+    }
+
+    @Test func aRankThatReadsOtherPairsStopsTheJob() throws {
+        let dir = try Scratch()
+        defer { dir.remove() }
+        let other = try Self.pairs(in: dir, negatives: true)
+        let job = try runWithRank1Reading(other, in: dir)
+        #expect(job.status != 0)
+        #expect(job.stderr.contains("rank 1 of 2 read other training pairs"), "\(job.stderr)")
+    }
+
     /// Starts a long two-rank run and waits until rank 0 has logged a step and rank 1 is known.
     func startLongRun(in dir: Scratch, steps: Int = 1_000_000, _ extra: [String] = []) throws -> (job: MPIJob, rank1: pid_t) {
         let data = try Self.pairs(in: dir)
