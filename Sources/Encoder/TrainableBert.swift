@@ -36,6 +36,9 @@ public final class TrainableBert: @unchecked Sendable {
     private var denseOutputs: [[Float]] = []  // per Dense module (B, its OC), for tanh's backward
     private let dHiddenA = Tensor(zeros: [0]), dHiddenB = Tensor(zeros: [0])  // (N, C) ping-pong
     private var batch = PackedBatch()
+    /// LoRA: the frozen base Linears packed for the AVX-512 kernel, made by the first forward (nil in
+    /// full fine-tuning, or where the CPU rules the kernel out).
+    private let packedBase: OnceValue<[BertLinears<PackedFrozenLinear>]?>
 
     /// LoRA training when `adapter` is given (base weights frozen), full fine-tuning otherwise.
     public init(
@@ -55,6 +58,7 @@ public final class TrainableBert: @unchecked Sendable {
             weightGrads = BertParameters(config: parameters.config, block: parameters.block.zerosLike())
         }
         layerActs = parameters.layers.map { _ in LayerActivations() }
+        packedBase = OnceValue { [parameters] in adapter == nil ? nil : PackedFrozenLinear.layers(of: parameters) }
     }
 
     /// The parameters the optimizer updates and their gradients (same layout).
@@ -94,7 +98,7 @@ public final class TrainableBert: @unchecked Sendable {
                     hiddenDropout: hiddenDropout > 0)
                 BertLayer.forward(
                     acts: acts, input: input.pointer, weights: layer, layer: l, options: &options,
-                    offsets: offsets, b: b, n: n, config: config, threads: threads)
+                    offsets: offsets, b: b, n: n, config: config, threads: threads, packedBase: packedBase.value?[l])
                 input = acts.output
             }
             argmax.withUnsafeMutableBufferPointer { argmax in
@@ -151,7 +155,7 @@ public final class TrainableBert: @unchecked Sendable {
                     dInput: dInput.pointer, scratch: scratch, dOutput: dOutput.pointer, acts: layerActs[l],
                     input: input.pointer, weights: parameters.layers[l], weightGrads: weightGrads?.layers[l],
                     adapter: adapter, loraGrads: loraGrads, layer: l, hiddenDropout: hiddenDropout,
-                    offsets: offsets, b: b, n: n, config: config, threads: threads)
+                    offsets: offsets, b: b, n: n, config: config, threads: threads, packedBase: packedBase.value?[l])
                 swap(&dOutput, &dInput)
             }
             if let weightGrads {
