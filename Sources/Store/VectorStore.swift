@@ -26,6 +26,7 @@ public final class VectorStore: Sendable {
         var config = Configuration()
         config.readonly = readOnly
         config.busyMode = .timeout(30)
+        config.prepareDatabase { db in ShardBM25.register(db) }  // sharded lexical search
         do {
             if !readOnly && FileManager.default.fileExists(atPath: path) {
                 // Before the pool switches the file to WAL mode (a write): refuse another program's database.

@@ -9,7 +9,7 @@ struct EmbedTune: ParsableCommand {
         commandName: "embedtune",
         abstract: "Contrastive fine-tuning of text-embedding models, and semantic search over SQLite.",
         subcommands: [
-            TokenizeCommand.self, EmbedCommand.self, MineCommand.self, TrainCommand.self, MergeCommand.self, EncodeCommand.self,
+            TokenizeCommand.self, EmbedCommand.self, MineCommand.self, TrainCommand.self, MergeCommand.self, EncodeCommand.self, MergeStoresCommand.self,
             SearchCommand.self, DeleteCommand.self, EvalCommand.self, ServeCommand.self, PlotCommand.self, GradcheckCommand.self,
         ])
 
