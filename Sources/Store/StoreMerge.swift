@@ -94,7 +94,7 @@ public struct StoreMerge: Sendable {
     }
 
     /// "fingerprint F (D dimensions[, prompt "P"])".
-    static func describe(_ model: StoreModelInfo) -> String {
+    public static func describe(_ model: StoreModelInfo) -> String {
         "fingerprint \(model.fingerprint) (\(model.dimension) dimensions"
             + (model.documentPrompt.map { ", document prompt \"\($0)\"" } ?? "") + ")"
     }

@@ -15,10 +15,10 @@ struct ShardedSearchEndpointTests {
         var configuration = ServiceConfiguration(port: 0)
         configuration.idleTimeout = .seconds(600)
         let app = buildApplication(configuration: configuration, batcher: batcher, searcher: searcher)
+        let requests = try bodies.map { try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
         let answers = try await app.test(.router) { client in
             var answers: [String] = []
-            for body in bodies {
-                let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+            for data in requests {
                 let response = try await client.execute(uri: "/search", method: .post, body: ByteBuffer(bytes: data))
                 #expect(response.status == .ok)
                 answers.append(String(buffer: response.body))
