@@ -18,12 +18,15 @@ import Testing
     /// Encodes a 150-document corpus once whole and once in 3 shards, and merges the shards.
     static func encodedShards(_ dir: TempDirectory, quantize: Bool = false) throws -> (whole: String, shards: [String], merged: String) {
         let input = try dir.write("corpus.jsonl", try jsonl(generatedCorpus(150)))
+        // One document per forward pass: its vector then does not depend on the batch's other sequences.
         var whole = try encodeJob(input, dir.path("whole.db"))
+        whole.batchSize = 1
         whole.quantize = quantize
         _ = try whole.run()
         let shards = try (0..<3).map { i -> String in
             var job = try encodeJob(input, dir.path("shard\(i).db"))
             job.shard = Shard(index: i, count: 3)
+            job.batchSize = 1
             job.quantize = quantize
             _ = try job.run()
             return job.databasePath
