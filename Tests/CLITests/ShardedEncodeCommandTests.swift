@@ -8,13 +8,15 @@ import Testing
 /// `encode --shard i/3` and `--shard auto` (Slurm array, Kubernetes Indexed Job), `merge-stores`, and
 /// `search` over several `--db` against the merged store.
 @Suite struct ShardedEncodeCommandTests {
-    static let queries = ["river music island", "school game north film water", "church", "history of the city"]
+    /// Common words, and rare ones (kxN) whose BM25 IDF differs between a shard and the merged store.
+    static let queries = ["river music island", "school game north film water", "church", "history of the city", "kx3 river",
+                          "kx17 kx42 kx5"]
 
     /// A BEIR corpus of `count` documents (ids doc-0 ...), every third without a title.
     static func corpus(_ count: Int = 150, seed: UInt64 = 5) throws -> String {
         let texts = generatedLines(count, seed: seed).split(separator: "\n").map(String.init)
         return try texts.enumerated().map { i, text in
-            var object: [String: Any] = ["_id": "doc-\(i)", "text": text]
+            var object: [String: Any] = ["_id": "doc-\(i)", "text": text + " kx\(i * 7 % 60) kx\(i * i % 59)"]
             if i % 3 != 0 { object["title"] = String(text.split(separator: " ").first ?? "") }
             return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
         }.joined(separator: "\n") + "\n"

@@ -7,8 +7,17 @@ import Testing
 /// `encode` in shards, `StoreMerge`, and `ShardedSearcher` over the shards against a `Searcher` over
 /// the merged store: same documents, vector bits, ids, order and scores.
 @Suite struct ShardedStoreTests {
+    /// Common words (in most documents: BM25's IDF floor) and rare ones (`rare`: real IDF differences
+    /// between a shard and the merged store).
     static let queries = ["river music island", "the school game north film water", "church", "history of the city",
-                          "people world time state year", "zebra"]
+                          "people world time state year", "zebra", "kx3 river", "kx17 kx42 kx5", "kx8 kx8 music kx51"]
+
+    /// `generatedCorpus(count)` with two rare words kxN (N < 60) added to each text.
+    static func corpus(_ count: Int) -> [(id: String, title: String?, text: String)] {
+        generatedCorpus(count).enumerated().map { i, doc in
+            (doc.id, doc.title, doc.text + " kx\(i * 7 % 60) kx\(i * i % 59)")
+        }
+    }
 
     /// Rows by id: (title, text, hash, vector bits).
     static func byID(_ dump: StoreDump) -> [String: StoreDump.Row] {
@@ -17,7 +26,7 @@ import Testing
 
     /// Encodes a 150-document corpus once whole and once in 3 shards, and merges the shards.
     static func encodedShards(_ dir: TempDirectory, quantize: Bool = false) throws -> (whole: String, shards: [String], merged: String) {
-        let input = try dir.write("corpus.jsonl", try jsonl(generatedCorpus(150)))
+        let input = try dir.write("corpus.jsonl", try jsonl(Self.corpus(150)))
         // One document per forward pass: its vector then does not depend on the batch's other sequences.
         var whole = try encodeJob(input, dir.path("whole.db"))
         whole.batchSize = 1
@@ -140,7 +149,7 @@ import Testing
         let dir = try TempDirectory()
         defer { dir.cleanup() }
         let encoder = try TestModels.tiny()
-        let corpus = generatedCorpus(120, seed: 3)
+        let corpus = Self.corpus(120)
         let vectors = encoder.encode(corpus.map { [$0.title, $0.text].compactMap { $0 }.joined(separator: " ") })
         let d = encoder.dimension
         let documents = corpus.enumerated().map { i, doc in
