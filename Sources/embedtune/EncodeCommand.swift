@@ -95,9 +95,9 @@ struct EncodeCommand: ParsableCommand {
             case .committed(let done, let total):
                 display.update(done: done, total: total, unit: "docs")
             case .quantizing(let rows):
-                ProgressDisplay.write("encode: computing the int8 copy of \(rows) vectors\n")
+                ProgressDisplay.write(ProgressDisplay.finalStage("encode", quantizing: true, rows: rows))
             case .indexing(let rows):
-                ProgressDisplay.write("encode: writing the search index of \(rows) vectors\n")
+                ProgressDisplay.write(ProgressDisplay.finalStage("encode", quantizing: false, rows: rows))
             }
         }
         let seconds = display.elapsed
@@ -109,8 +109,7 @@ struct EncodeCommand: ParsableCommand {
                 "encoded": summary.committed, "deleted": summary.deleted, "stored": summary.stored, "quantized": summary.quantized,
                 "seconds": seconds, "encode_seconds": seconds - encodeStart, "docs_per_s": rate,
             ]
-            let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try JSONRecord.print(record)
         } else {
             print(
                 "\(db): \(summary.new) new, \(summary.updated) updated, \(summary.unchanged) unchanged, "

@@ -31,20 +31,25 @@ struct MergeStoresCommand: ParsableCommand {
         }
     }
 
+    /// The line on standard error for a stage of the merge.
+    static func note(_ event: StoreMergeEvent) -> String {
+        switch event {
+        case let .planned(count, rows): "merge-stores: \(rows) rows in \(count) shards\n"
+        case let .copied(done, total): "merge-stores: \(done) of \(total) rows\n"
+        case .quantizing(let rows): ProgressDisplay.finalStage("merge-stores", quantizing: true, rows: rows)
+        case .indexing(let rows): ProgressDisplay.finalStage("merge-stores", quantizing: false, rows: rows)
+        }
+    }
+
     func run() throws {
         var merge = StoreMerge(outputPath: db, shardPaths: shards)
         merge.batchSize = batchSize
         let display = ProgressDisplay(label: "merge-stores")
         let summary = try merge.run { event in
-            switch event {
-            case let .planned(count, rows):
-                ProgressDisplay.write("merge-stores: \(rows) rows in \(count) shards\n")
-            case let .copied(done, total):
+            if case let .copied(done, total) = event {
                 display.update(done: done, total: total, unit: "rows")
-            case .quantizing(let rows):
-                ProgressDisplay.write("merge-stores: computing the int8 copy of \(rows) vectors\n")
-            case .indexing(let rows):
-                ProgressDisplay.write("merge-stores: writing the search index of \(rows) vectors\n")
+            } else {
+                ProgressDisplay.write(Self.note(event))
             }
         }
         let seconds = display.elapsed
@@ -54,8 +59,7 @@ struct MergeStoresCommand: ParsableCommand {
                 "already_present": summary.alreadyPresent, "stored": summary.stored, "quantized": summary.quantized,
                 "index_written": summary.indexWritten, "seconds": seconds,
             ]
-            let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try JSONRecord.print(record)
         } else {
             print(
                 "\(TerminalText.escaped(db)): \(summary.copied) copied, \(summary.alreadyPresent) already present "
