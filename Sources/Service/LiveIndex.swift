@@ -2,7 +2,8 @@ import Foundation
 import Retrieval
 import Store
 
-/// The search index of the service (one database, or several searched as one), each database reopened when it changes: every `/search` first compares
+/// The search index of the service (one database, or several searched as one), each database reopened
+/// when it changes: every `/search` first compares
 /// the size and modification time of the database file, its WAL file and its index file
 /// (`VectorIndexFile`) with those of the last load (three `stat` calls), and after a change — an `encode` that committed documents meanwhile — loads the store
 /// again before searching, so documents encoded after the server started are found. A reload that fails

@@ -11,9 +11,9 @@ extension VectorStore {
         return try lexicalRead { db in
             let totals = try Data.fetchOne(db, sql: "SELECT block FROM \(LexicalIndex.table)_data WHERE id = 1")
                 .map { FTS5Varints.decode($0) } ?? []
+            let table = LexicalIndex.table
             let text = try String.fetchOne(
-                db, sql: "SELECT embedtune_fts_phrase_rows(\(LexicalIndex.table)) FROM \(LexicalIndex.table) WHERE \(LexicalIndex.table) MATCH ? LIMIT 1",
-                arguments: [match])
+                db, sql: "SELECT embedtune_fts_phrase_rows(\(table)) FROM \(table) WHERE \(table) MATCH ? LIMIT 1", arguments: [match])
             let hits = text.map { $0.split(separator: " ").compactMap { Int64($0) } } ?? Array(repeating: 0, count: phrases.count)
             guard hits.count == phrases.count else {
                 throw StoreError.database(path: path, reason: "FTS5 reported \(hits.count) phrases for \(phrases.count)")

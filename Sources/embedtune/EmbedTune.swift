@@ -9,8 +9,8 @@ struct EmbedTune: ParsableCommand {
         commandName: "embedtune",
         abstract: "Contrastive fine-tuning of text-embedding models, and semantic search over SQLite.",
         subcommands: [
-            TokenizeCommand.self, EmbedCommand.self, MineCommand.self, TrainCommand.self, MergeCommand.self, EncodeCommand.self, MergeStoresCommand.self,
-            SearchCommand.self, DeleteCommand.self, EvalCommand.self, ServeCommand.self, PlotCommand.self, GradcheckCommand.self,
+            TokenizeCommand.self, EmbedCommand.self, MineCommand.self, TrainCommand.self, MergeCommand.self, EncodeCommand.self,
+            MergeStoresCommand.self, SearchCommand.self, DeleteCommand.self, EvalCommand.self, ServeCommand.self, PlotCommand.self, GradcheckCommand.self,
         ])
 
     /// ArgumentParser's `main`, except that error messages — which may quote ids and texts from data
