@@ -66,7 +66,9 @@ struct EncodeCommand: ParsableCommand {
 
     func run() throws {
         let shard = try resolvedShard()
-        let encoder = try truncation.apply(to: model.loadEncoder(precision: precision.precision ?? .fp32))
+        // Packed at load: a document's vector is then the same bits whichever documents share its batch,
+        // so shards (`--shard`) put together by merge-stores equal one encode.
+        let encoder = try truncation.apply(to: model.loadEncoder(precision: precision.precision ?? .fp32, packing: .atLoad))
         let documentPrompt = try prompts.resolve(encoder.directory, role: .document)
         var job = EncodeJob(
             encoder: encoder,

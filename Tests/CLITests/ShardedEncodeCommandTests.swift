@@ -22,10 +22,10 @@ import Testing
         }.joined(separator: "\n") + "\n"
     }
 
-    /// `encode` with the tiny model, by default one document per forward pass: a vector then depends on
-    /// its document alone, so a shard's vectors are the same bits as one encode's. (In larger batches the
-    /// encoder's products round differently with the batch's other sequences — see
-    /// `shardedVectorsEqualOneEncodeWithinRounding`.)
+    /// `encode` with the tiny model, by default one document per forward pass. A vector depends on its
+    /// document alone at any batch size (`encode` runs every product through the packed kernel, whose rows
+    /// are computed alike whichever tile they fall in), so a shard's vectors are the same bits as one
+    /// encode's — see `shardedVectorsEqualOneEncodeBitForBitInBatches`.
     static func encode(
         _ input: String, _ db: String, _ extra: [String] = [], batchSize: Int = 1, environment: [String: String] = [:]
     ) throws -> ProcessResult {
@@ -91,22 +91,19 @@ import Testing
         #expect(try documentRows(merged) == before)
     }
 
-    @Test func shardedVectorsEqualOneEncodeWithinRounding() throws {
+    @Test(arguments: [32, 5]) func shardedVectorsEqualOneEncodeBitForBitInBatches(batchSize: Int) throws {
         let dir = try Scratch()
         defer { dir.remove() }
         let input = try dir.write("corpus.jsonl", try Self.corpus())
-        try #require(try Self.encode(input, dir.path("whole.db"), batchSize: 32).status == 0)
+        try #require(try Self.encode(input, dir.path("whole.db"), batchSize: batchSize).status == 0)
         let shards = try (0..<3).map { i -> String in
-            try #require(try Self.encode(input, dir.path("s\(i).db"), ["--shard", "\(i)/3"], batchSize: 32).status == 0)
+            try #require(try Self.encode(input, dir.path("s\(i).db"), ["--shard", "\(i)/3"], batchSize: batchSize).status == 0)
             return dir.path("s\(i).db")
         }
         try #require(try runEmbedTune(["merge-stores", "--db", dir.path("merged.db")] + shards).status == 0)
         let merged = try Self.rowsByID(dir.path("merged.db")), whole = try Self.rowsByID(dir.path("whole.db"))
-        #expect(merged.map { Array($0.prefix(4)) } == whole.map { Array($0.prefix(4)) })
-        for (a, b) in zip(merged, whole) {
-            let x = Self.floats(a[4] ?? Data()), y = Self.floats(b[4] ?? Data())
-            #expect(x.count == y.count && zip(x, y).allSatisfy { abs($0 - $1) <= 1e-6 })
-        }
+        #expect(merged.count == whole.count && !merged.isEmpty)
+        #expect(merged == whole)  // ids, titles, texts, hashes and vector bytes
     }
 
     @Test func searchOverThreeShardsPrintsWhatTheMergedStorePrints() throws {
