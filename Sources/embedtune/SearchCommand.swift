@@ -73,7 +73,7 @@ struct SearchCommand: ParsableCommand {
                 }
             }
             try out.flush()
-            return
+            ExitWithoutTeardown.now()
         }
         // One JSON line per input line, flushed at once so the command also serves a pipe interactively.
         let lines = StandardInput.reader()
