@@ -36,7 +36,13 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["Tensor", "CSIMD"]),
         .target(name: "Encoder", dependencies: ["Tensor", "Kernels", "Tokenizer"]),
         .target(name: "Datasets"),
-        .target(name: "Store", dependencies: ["Tensor", "CSIMD", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "Store",
+            dependencies: [
+                "Tensor", "CSIMD", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API for the FTS5 auxiliary functions of sharded lexical search (ShardBM25).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         .target(name: "Training", dependencies: ["Tensor", "Tokenizer", "Kernels", "Encoder", "Datasets", "CSIMD", "Collectives"]),
         .target(name: "Reports", dependencies: ["Datasets"]),
         .target(name: "Retrieval", dependencies: ["Tensor", "Encoder", "Datasets", "Store"]),

@@ -17,13 +17,21 @@ struct AdaptedLinear {
     /// the pair's gradients under LoRA.
     let weightGrads: LinearParameters?
     let loraGrads: LoRAPair?
+    /// The packed copy of a frozen base (LoRA training on an AVX-512 CPU), used instead of `Linear`
+    /// when the base gets no weight gradient; nil: `Linear` (OpenBLAS).
+    let packed: PackedFrozenLinear?
+    /// Threads of the packed products (OpenBLAS's follow `ComputeThreads`).
+    let threads: Int
 
     /// Linear `linear` of layer `layer`, with its gradients when `weightGrads` / `loraGrads` are given.
     init(
         _ linear: BertLinear, layer: Int, weights: BertLayerParameters, adapter: LoRAAdapter?,
-        saved: LayerActivations, weightGrads: BertLayerParameters? = nil, loraGrads: LoRAAdapter? = nil
+        saved: LayerActivations, weightGrads: BertLayerParameters? = nil, loraGrads: LoRAAdapter? = nil,
+        packed: BertLinears<PackedFrozenLinear>? = nil, threads: Int = 1
     ) {
         self.weights = weights[linear]
+        self.packed = weightGrads == nil ? packed?[linear] : nil
+        self.threads = threads
         self.adapter = adapter
         pair = adapter?.pairs[layer][linear]
         self.saved = saved.lora[linear]
@@ -37,10 +45,14 @@ struct AdaptedLinear {
         out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, residual: UnsafePointer<Float>? = nil,
         rng: inout SplitMix64, n: Int
     ) {
-        Linear.forward(
-            out: out, inp: inp, weight: weights.weight, bias: weights.bias, n: n, c: weights.inFeatures,
-            oc: weights.outFeatures)
-        if let residual { VectorOps.add(residual, into: out, n * weights.outFeatures) }
+        if let packed {
+            packed.forward(out: out, inp: inp, residual: residual, n: n, threads: threads)
+        } else {
+            Linear.forward(
+                out: out, inp: inp, weight: weights.weight, bias: weights.bias, n: n, c: weights.inFeatures,
+                oc: weights.outFeatures)
+            if let residual { VectorOps.add(residual, into: out, n * weights.outFeatures) }
+        }
         guard let adapter, let pair else { return }
         let dropout = adapter.config.loraDropout
         LoRA.forward(
@@ -52,9 +64,13 @@ struct AdaptedLinear {
     /// Gradients of `forward` (without its residual) from dout (N, OC), ACCUMULATED (+=) into
     /// dinp (N, C), `weightGrads` and `loraGrads`.
     func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
-        Linear.backward(
-            dinp: dinp, dweight: weightGrads?.weight, dbias: weightGrads?.bias, dout: dout, inp: inp,
-            weight: weights.weight, n: n, c: weights.inFeatures, oc: weights.outFeatures)
+        if let packed {
+            packed.backward(dinp: dinp, dout: dout, n: n, threads: threads)
+        } else {
+            Linear.backward(
+                dinp: dinp, dweight: weightGrads?.weight, dbias: weightGrads?.bias, dout: dout, inp: inp,
+                weight: weights.weight, n: n, c: weights.inFeatures, oc: weights.outFeatures)
+        }
         guard let adapter, let pair else { return }
         let dropout = adapter.config.loraDropout
         LoRA.backward(

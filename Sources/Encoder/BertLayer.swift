@@ -30,10 +30,13 @@ public enum BertLayer {
     /// `options.rng`, drawn in forward order.
     public static func forward(
         acts: LayerActivations, input: UnsafePointer<Float>, weights w: BertLayerParameters, layer: Int,
-        options: inout TrainingOptions, offsets: UnsafePointer<Int>, b: Int, n: Int, config: BertConfig, threads: Int
+        options: inout TrainingOptions, offsets: UnsafePointer<Int>, b: Int, n: Int, config: BertConfig, threads: Int,
+        packedBase: BertLinears<PackedFrozenLinear>? = nil
     ) {
         let adapter = options.adapter
-        let linears = BertLinears { AdaptedLinear($0, layer: layer, weights: w, adapter: adapter, saved: acts) }
+        let linears = BertLinears {
+            AdaptedLinear($0, layer: layer, weights: w, adapter: adapter, saved: acts, packed: packedBase, threads: threads)
+        }
         BertSelfAttention.forward(
             acts: acts, inp: input, linears: linears, attentionDropout: options.attentionDropout, rng: &options.rng,
             offsets: offsets, b: b, n: n, config: config, threads: threads)
@@ -53,12 +56,15 @@ public enum BertLayer {
         dInput: UnsafeMutablePointer<Float>, scratch s: LayerGradientScratch, dOutput: UnsafePointer<Float>,
         acts: LayerActivations, input: UnsafePointer<Float>, weights w: BertLayerParameters,
         weightGrads g: BertLayerParameters?, adapter: LoRAAdapter?, loraGrads: LoRAAdapter?, layer: Int,
-        hiddenDropout p: Float, offsets: UnsafePointer<Int>, b: Int, n: Int, config: BertConfig, threads: Int
+        hiddenDropout p: Float, offsets: UnsafePointer<Int>, b: Int, n: Int, config: BertConfig, threads: Int,
+        packedBase: BertLinears<PackedFrozenLinear>? = nil
     ) {
         s.resize(n: n, c: config.hiddenSize, intermediateSize: config.intermediateSize)
         s.zero()
         let linears = BertLinears {
-            AdaptedLinear($0, layer: layer, weights: w, adapter: adapter, saved: acts, weightGrads: g, loraGrads: loraGrads)
+            AdaptedLinear(
+                $0, layer: layer, weights: w, adapter: adapter, saved: acts, weightGrads: g, loraGrads: loraGrads,
+                packed: packedBase, threads: threads)
         }
         BertOutput.backward(
             dActivated: s.dActivated.pointer, dh: s.dNormed.pointer, scratch: s, dout: dOutput, acts: acts,

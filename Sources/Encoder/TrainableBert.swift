@@ -36,12 +36,20 @@ public final class TrainableBert: @unchecked Sendable {
     private var denseOutputs: [[Float]] = []  // per Dense module (B, its OC), for tanh's backward
     private let dHiddenA = Tensor(zeros: [0]), dHiddenB = Tensor(zeros: [0])  // (N, C) ping-pong
     private var batch = PackedBatch()
+    /// LoRA: the frozen base Linears packed for the products of `precision`, made by the first forward
+    /// (nil in full fine-tuning, or in fp32 where the CPU rules the AVX-512 kernel out: OpenBLAS then).
+    private let packedBase: OnceValue<[BertLinears<PackedFrozenLinear>]?>
+    /// The format of the frozen base's products under LoRA: fp32, or bf16 (bf16 weights and
+    /// activations, float32 sums; master weights, gradients, optimizer state and loss stay float32).
+    public let precision: InferencePrecision
 
     /// LoRA training when `adapter` is given (base weights frozen), full fine-tuning otherwise.
     public init(
         parameters: BertParameters, adapter: LoRAAdapter?, pooling: PoolingMode, hiddenDropout: Float,
-        attentionDropout: Float = 0
+        attentionDropout: Float = 0, precision: InferencePrecision = .fp32
     ) {
+        precondition(precision == .fp32 || (precision == .bf16 && adapter != nil), "bf16 products need a frozen base (LoRA)")
+        self.precision = precision
         self.parameters = parameters
         self.adapter = adapter
         self.pooling = pooling
@@ -55,6 +63,9 @@ public final class TrainableBert: @unchecked Sendable {
             weightGrads = BertParameters(config: parameters.config, block: parameters.block.zerosLike())
         }
         layerActs = parameters.layers.map { _ in LayerActivations() }
+        packedBase = OnceValue { [parameters] in
+            adapter == nil ? nil : PackedFrozenLinear.layers(of: parameters, precision: precision)
+        }
     }
 
     /// The parameters the optimizer updates and their gradients (same layout).
@@ -94,7 +105,7 @@ public final class TrainableBert: @unchecked Sendable {
                     hiddenDropout: hiddenDropout > 0)
                 BertLayer.forward(
                     acts: acts, input: input.pointer, weights: layer, layer: l, options: &options,
-                    offsets: offsets, b: b, n: n, config: config, threads: threads)
+                    offsets: offsets, b: b, n: n, config: config, threads: threads, packedBase: packedBase.value?[l])
                 input = acts.output
             }
             argmax.withUnsafeMutableBufferPointer { argmax in
@@ -151,7 +162,7 @@ public final class TrainableBert: @unchecked Sendable {
                     dInput: dInput.pointer, scratch: scratch, dOutput: dOutput.pointer, acts: layerActs[l],
                     input: input.pointer, weights: parameters.layers[l], weightGrads: weightGrads?.layers[l],
                     adapter: adapter, loraGrads: loraGrads, layer: l, hiddenDropout: hiddenDropout,
-                    offsets: offsets, b: b, n: n, config: config, threads: threads)
+                    offsets: offsets, b: b, n: n, config: config, threads: threads, packedBase: packedBase.value?[l])
                 swap(&dOutput, &dInput)
             }
             if let weightGrads {

@@ -88,7 +88,7 @@ public final class Searcher: @unchecked Sendable {
     /// Prepended to every query text: by default the model's query prompt (`ModelPrompts`, role query),
     /// nil for models without prompts.
     public var queryPrompt: String?
-    private let store: VectorStore
+    let store: VectorStore
 
     /// Opens the store at `databasePath` with the model that wrote it: `model` when given (`--model`,
     /// `--adapter`), else the recorded directories, else those recorded relative to the database (a
@@ -136,7 +136,8 @@ public final class Searcher: @unchecked Sendable {
         try self.init(store: store, encoder: encoder, quantized: quantized, index: index, verified: false)
     }
 
-    private init(store: VectorStore, encoder: SentenceEncoder, quantized: Bool, index: SearchIndexUse, verified: Bool) throws {
+    /// `verified`: the caller checked that `encoder` gives the recorded fingerprint.
+    init(store: VectorStore, encoder: SentenceEncoder, quantized: Bool, index: SearchIndexUse, verified: Bool) throws {
         guard let model = try store.storedModel() else { throw SearchError.noModelRecorded(database: store.path) }
         if !verified {
             let found = encoder.fingerprint.description
@@ -206,8 +207,13 @@ public final class Searcher: @unchecked Sendable {
 
     /// (id, cosine) of the k rows most similar to `vector`, best first.
     func vectorHits(_ vector: [Float], k: Int, threads: Int) throws -> [(id: String, score: Float)] {
+        vectorRows(vector, k: k, threads: threads).map { (id: matrix.ids[$0.index], score: $0.score) }
+    }
+
+    /// (row, cosine) of the k rows most similar to `vector`, best first, ties by row.
+    func vectorRows(_ vector: [Float], k: Int, threads: Int) -> [TopK.Hit] {
         precondition(vector.count == matrix.dimension, "query has \(vector.count) values, the store \(matrix.dimension)")
-        let hits = vector.withUnsafeBufferPointer { q -> [TopK.Hit] in
+        return vector.withUnsafeBufferPointer { q -> [TopK.Hit] in
             guard let base = q.baseAddress else { return [] }
             if let nibbleCopy {
                 return TopK.search(query: base, matrix: matrix, k: k, scan: .nibble(nibbleCopy), threads: threads)
@@ -215,7 +221,6 @@ public final class Searcher: @unchecked Sendable {
             guard let int8Copy else { return TopK.search(query: base, matrix: matrix, k: k, scan: .exact, threads: threads) }
             return TopK.search(query: base, matrix: matrix, k: k, scan: .exactThroughInt8(int8Copy), threads: threads)
         }
-        return hits.map { (id: matrix.ids[$0.index], score: $0.score) }
     }
 
     /// The stored documents of ranked (id, score) hits.

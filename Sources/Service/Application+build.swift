@@ -15,8 +15,16 @@ import Retrieval
 public func buildApplication(
     configuration: ServiceConfiguration, batcher: EmbeddingBatcher, index: Searcher?
 ) -> some ApplicationProtocol {
+    buildApplication(configuration: configuration, batcher: batcher, searcher: index.map(ShardedSearcher.init(single:)))
+}
+
+/// As `buildApplication(configuration:batcher:index:)`, searching several databases as one store
+/// (`ShardedSearcher`; `ServiceResources.load(databases:...)` opens them).
+public func buildApplication(
+    configuration: ServiceConfiguration, batcher: EmbeddingBatcher, searcher: ShardedSearcher?
+) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
-    let routes = ServiceRoutes(configuration: configuration, batcher: batcher, index: index.map(LiveIndex.init))
+    let routes = ServiceRoutes(configuration: configuration, batcher: batcher, index: searcher.map(LiveIndex.init))
     router.add(middleware: ErrorAndMetricsMiddleware(metrics: batcher.metrics, routes: ServiceRoutes.paths))
     if let key = configuration.apiKey {
         router.add(middleware: APIKeyMiddleware(key: key, openPaths: ["/health", "/metrics"]))

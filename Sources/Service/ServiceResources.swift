@@ -3,16 +3,42 @@ import Foundation
 import Retrieval
 import Store
 
-/// The frozen encoder and, with a database, its `Searcher` (the vectors loaded once, the same
+/// The frozen encoder and, with databases, their searcher (the vectors loaded once, the same
 /// search as `embedtune search`): what `embedtune serve` loads once and shares read-only between
 /// all requests.
 public struct ServiceResources: Sendable {
     public var encoder: SentenceEncoder
-    public var index: Searcher?
+    /// The databases searched as one (`ShardedSearcher`), nil without a database.
+    public var searcher: ShardedSearcher?
+    /// The first database's searcher.
+    public var index: Searcher? { searcher?.shards.first }
 
     public init(encoder: SentenceEncoder, index: Searcher?) {
         self.encoder = encoder
-        self.index = index
+        searcher = index.map(ShardedSearcher.init(single:))
+    }
+
+    public init(encoder: SentenceEncoder, searcher: ShardedSearcher?) {
+        self.encoder = encoder
+        self.searcher = searcher
+    }
+
+    /// `load(database:...)` of the first of `databases`; every other must record the same model
+    /// (`ServiceSetupError.fingerprintMismatch`, `StoreError.shardModelMismatch` naming the file), and all
+    /// are searched as one store (`ShardedSearcher`). No databases: `model` alone.
+    public static func load(
+        databases: [String], model: String?, adapter: String?, dimensions: Int? = nil, precision: InferencePrecision? = nil
+    ) throws -> ServiceResources {
+        let first = try load(database: databases.first, model: model, adapter: adapter, dimensions: dimensions, precision: precision)
+        guard let index = first.index, databases.count > 1 else { return first }
+        let others = try databases.dropFirst().map { database in
+            do {
+                return try Searcher(store: VectorStore(path: database, readOnly: true), encoder: first.encoder)
+            } catch SearchError.modelChanged(_, _, let recorded, let found) {
+                throw ServiceSetupError.fingerprintMismatch(database: database, recorded: recorded, given: found)
+            }
+        }
+        return ServiceResources(encoder: first.encoder, searcher: try ShardedSearcher(shards: [index] + others, quantized: false))
     }
 
     /// With `database`: the model recorded in it (or `model`/`adapter` when given, truncating at

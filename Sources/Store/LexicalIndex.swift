@@ -47,6 +47,13 @@ public enum LexicalIndex {
     /// appear), and the terms are joined by OR, so a document matching any word is a candidate and BM25
     /// ranks them. nil when the query has no word.
     public static func matchExpression(for query: String) -> String? {
+        let terms = phrases(of: query)
+        return terms.isEmpty ? nil : terms.joined(separator: " OR ")
+    }
+
+    /// The phrases of `matchExpression(for:)`, in its order (FTS5's phrase numbering): each word once,
+    /// double-quoted.
+    static func phrases(of query: String) -> [String] {
         var terms: [String] = []
         var seen = Set<String>()
         var word = ""
@@ -64,7 +71,7 @@ public enum LexicalIndex {
             }
         }
         flush()
-        return terms.isEmpty ? nil : terms.joined(separator: " OR ")
+        return terms
     }
 
     /// The k best rows of an FTS5 table for `query` by BM25 (title and text weighted equally):

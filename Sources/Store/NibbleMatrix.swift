@@ -28,11 +28,16 @@ public final class NibbleMatrix: @unchecked Sendable {
     /// Largest code magnitude.
     static let level = 7
 
-    public init(quantized: QuantizedMatrix) {
+    public convenience init(quantized: QuantizedMatrix) {
+        self.init(quantized: quantized, steps: NibbleMatrix.steps(quantized))
+    }
+
+    /// The 4-bit copy of `quantized` with the given steps (`dimension` values, each >= 1).
+    init(quantized: QuantizedMatrix, steps: [Float]) {
+        precondition(steps.count == quantized.dimension, "one step per dimension")
         count = quantized.count
         dimension = quantized.dimension
         stride = (dimension + 127) / 128 * 64
-        let steps = NibbleMatrix.steps(quantized)
         scales = (0..<dimension).map { quantized.scales[$0] * steps[$0] }
         let n = Swift.max(1, count * stride)
         codes = HugePageBuffer.allocate(bytes: n).bindMemory(to: UInt8.self, capacity: n)
@@ -80,19 +85,27 @@ public final class NibbleMatrix: @unchecked Sendable {
     /// Per dimension, the step (>= 1, <= max |c| / 7, at least 1/7 for an all-zero dimension) with
     /// the least squared error over a sample of the int8 codes.
     static func steps(_ q: QuantizedMatrix) -> [Float] {
-        let dims = q.dimension
-        var histogram = [Int](repeating: 0, count: dims * 255)
+        var histogram = [Int](repeating: 0, count: q.dimension * 255)
         let every = Swift.max(1, q.count / sampleRows)
+        var i = 0
+        while i < q.count {
+            tally(q.row(i), dimension: q.dimension, into: &histogram)
+            i += every
+        }
+        return steps(histogram: histogram, dimension: q.dimension)
+    }
+
+    /// Adds one row of int8 codes to a (dimension, 255) histogram.
+    static func tally(_ codes: UnsafePointer<Int8>, dimension: Int, into histogram: inout [Int]) {
         histogram.withUnsafeMutableBufferPointer { h in
             guard let h = h.baseAddress else { return }
-            var i = 0
-            while i < q.count {
-                let c = q.row(i)
-                for d in 0..<dims { h[d * 255 + Int(c[d]) + 127] += 1 }
-                i += every
-            }
+            for d in 0..<dimension { h[d * 255 + Int(codes[d]) + 127] += 1 }
         }
-        return (0..<dims).map { d in
+    }
+
+    /// The least-error step of each dimension for a (dimension, 255) histogram of int8 codes.
+    static func steps(histogram: [Int], dimension dims: Int) -> [Float] {
+        (0..<dims).map { d in
             let zero = d * 255 + 127  // histogram[zero + c] counts the int8 code c
             let largest = (0...127).last { histogram[zero + $0] > 0 || histogram[zero - $0] > 0 } ?? 0
             let widest = Swift.max(Float(largest) / Float(level), 1)

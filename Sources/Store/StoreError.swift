@@ -22,6 +22,13 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case noLexicalIndex(path: String)
     /// The store's index file (`VectorIndexFile`) could not be written.
     case indexFile(path: String, reason: String)
+    /// A shard of `StoreMerge` or a sharded search records another model than the first shard
+    /// (`model`, `firstModel`: fingerprint, dimension and prompt as text).
+    case shardModelMismatch(path: String, model: String, firstPath: String, firstModel: String)
+    /// The document `id` is stored in `path` and `otherPath` with different title, text or vector.
+    case conflictingDocument(id: String, path: String, otherPath: String)
+    /// The output of `StoreMerge` is one of its shards.
+    case mergeIntoShard(path: String)
     /// The file could not be opened or migrated (wraps SQLite's message).
     case cannotOpen(path: String, reason: String)
     /// SQLite refused a statement (wraps its message).
@@ -59,6 +66,14 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
                 + "run builds it (documents already stored are not encoded again); or search with --mode vector"
         case let .indexFile(path, reason):
             return "\(path): cannot write the index file: \(reason)"
+        case let .shardModelMismatch(path, model, firstPath, firstModel):
+            return "\(path): its vectors are of model \(model), but \(firstPath) holds model \(firstModel); "
+                + "shards of one store must be encoded with one model, truncation, precision and prompt"
+        case let .conflictingDocument(id, path, otherPath):
+            return "document \"\(id)\" is stored in \(otherPath) and in \(path) with different title, text or vector; "
+                + "shards may repeat a document only unchanged — re-encode one of them"
+        case let .mergeIntoShard(path):
+            return "\(path): the output store is also given as a shard; give a new --db"
         case let .cannotOpen(path, reason):
             return "\(path): cannot open vector store: \(reason)"
         case let .database(path, reason):

@@ -48,23 +48,29 @@ extension VectorIndexFile {
         guard fields.dimension == dimension else {
             throw .dimensionMismatch(path: path, index: fields.dimension, store: dimension)
         }
-        guard let file = MappedFile(descriptor: fd, size: actualSize) else {
+        // Scanned sections come from `file`; rows read one at a time (rescoring, the hits' ids) from
+        // `scattered`, so that each costs a few pages of resident set, not a huge folio.
+        guard let file = MappedFile(descriptor: fd, size: actualSize),
+            let scattered = MappedFile(descriptor: fd, size: actualSize, scattered: true)
+        else {
             throw .unreadable(path: path, reason: "mmap: " + errnoText())
         }
+        let owner = MappedFiles([file, scattered])
         let n = fields.count, d = fields.dimension
         func at(_ section: Section) -> UnsafeMutableRawPointer { file.base + fields.layout[section.rawValue].offset }
+        func row(_ section: Section) -> UnsafeMutableRawPointer { scattered.base + fields.layout[section.rawValue].offset }
         func floats(_ section: Section, _ count: Int) -> [Float] {
             Array(UnsafeBufferPointer(start: at(section).assumingMemoryBound(to: Float.self), count: count))
         }
         let ids = RowIDs(
-            offsets: UnsafePointer(at(.idOffsets).assumingMemoryBound(to: UInt64.self)),
-            bytes: UnsafePointer(at(.idBytes).assumingMemoryBound(to: UInt8.self)),
-            length: fields.layout[Section.idBytes.rawValue].bytes, count: n, owner: file)
+            offsets: UnsafePointer(row(.idOffsets).assumingMemoryBound(to: UInt64.self)),
+            bytes: UnsafePointer(row(.idBytes).assumingMemoryBound(to: UInt8.self)),
+            length: fields.layout[Section.idBytes.rawValue].bytes, count: n, owner: owner)
         let matrix = VectorMatrix(
-            count: n, dimension: d, ids: ids, data: at(.rows).assumingMemoryBound(to: Float.self),
+            count: n, dimension: d, ids: ids, data: row(.rows).assumingMemoryBound(to: Float.self),
             norms: at(.norms).assumingMemoryBound(to: Float.self),
             inverseNorms: at(.inverseNorms).assumingMemoryBound(to: Float.self), isUnitNorm: fields.flags & 1 != 0,
-            owner: file)
+            owner: owner)
         let quantized = QuantizedMatrix(
             count: n, dimension: d, scales: floats(.int8Scales, d), codes: at(.int8Codes).assumingMemoryBound(to: Int8.self),
             residualNorms: at(.residuals).assumingMemoryBound(to: Float.self), largestResidual: fields.largestResidual,

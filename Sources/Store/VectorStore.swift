@@ -26,6 +26,7 @@ public final class VectorStore: Sendable {
         var config = Configuration()
         config.readonly = readOnly
         config.busyMode = .timeout(30)
+        config.prepareDatabase { db in ShardBM25.register(db) }  // sharded lexical search
         do {
             if !readOnly && FileManager.default.fileExists(atPath: path) {
                 // Before the pool switches the file to WAL mode (a write): refuse another program's database.
@@ -244,23 +245,14 @@ public final class VectorStore: Sendable {
         try guarded {
             try pool.read { db in
                 let dimension = try VectorStore.dimension(db, path: path)
-                var found: [String: StoredDocument] = [:]
-                for start in Swift.stride(from: 0, to: ids.count, by: 500) {
-                    let chunk = Array(ids[start..<Swift.min(ids.count, start + 500)])
-                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                    let rows = try Row.fetchCursor(
-                        db, sql: "SELECT id, title, text, content_hash, embedding FROM documents WHERE id IN (\(marks))",
-                        arguments: StatementArguments(chunk))
-                    while let row = try rows.next() {
-                        let id: String = row[0]
-                        let blob: Data = row[4]
-                        guard let embedding = VectorBlob.decode(blob, count: dimension) else {
-                            throw StoreError.corruptVector(id: id, column: "embedding", bytes: blob.count, path: path)
-                        }
-                        found[id] = StoredDocument(id: id, title: row[1], text: row[2], contentHash: row[3], embedding: embedding)
+                let found = try VectorStore.storedRows(db, ids: ids)
+                return try ids.compactMap { id in
+                    guard let row = found[id] else { return nil }
+                    guard let embedding = VectorBlob.decode(row.embedding, count: dimension) else {
+                        throw StoreError.corruptVector(id: id, column: "embedding", bytes: row.embedding.count, path: path)
                     }
+                    return StoredDocument(id: id, title: row.title, text: row.text, contentHash: row.contentHash, embedding: embedding)
                 }
-                return ids.compactMap { found[$0] }
             }
         }
     }

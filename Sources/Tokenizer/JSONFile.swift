@@ -2,11 +2,11 @@ import Foundation
 
 /// A JSON value, as `JSONParser` reads it. Numbers are `Double`s, as in Foundation's `JSONSerialization`.
 enum JSONValue: Equatable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object(JSONMembers)
 
     var string: String? { if case .string(let s) = self { return s } else { return nil } }
     var array: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
-    var object: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
+    var object: JSONMembers? { if case .object(let o) = self { return o } else { return nil } }
     var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
     var isNull: Bool { if case .null = self { return true } else { return false } }
     /// An integral number.
@@ -32,7 +32,7 @@ struct JSONFile {
         }
         switch parsed {
         case .failure(let error): throw TokenizerError.malformedFile(path: path, reason: "invalid JSON at \(error.reason)")
-        case .success(.object(let dictionary)): return JSONObject(value: dictionary, file: path)
+        case .success(.object(let members)): return JSONObject(value: members, file: path)
         case .success: throw TokenizerError.malformedFile(path: path, reason: "top level is not a JSON object")
         }
     }
@@ -40,7 +40,7 @@ struct JSONFile {
 
 /// A JSON object; absent and `null` fields read as nil, fields of the wrong type throw.
 struct JSONObject {
-    let value: [String: JSONValue]
+    let value: JSONMembers
     let file: String
 
     private func field<T>(_ key: String, _ what: String, _ get: (JSONValue) -> T?) throws -> T? {

@@ -69,7 +69,7 @@ struct JSONParser {
         if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
             offset += 1
             depth -= 1
-            return .object([:])
+            return .object(JSONMembers([]))
         }
         while true {
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else {
@@ -89,10 +89,9 @@ struct JSONParser {
         }
         offset += 1
         depth -= 1
-        var dictionary = [String: JSONValue](minimumCapacity: members.count - start)
-        for (key, value) in members[start...] { dictionary[key] = value }  // a repeated key: the last value wins
+        let object = JSONMembers(members[start...].map { (key: $0.0, value: $0.1) })  // a repeated key: the last value wins
         members.removeSubrange(start...)
-        return .object(dictionary)
+        return .object(object)
     }
 
     /// At "[".

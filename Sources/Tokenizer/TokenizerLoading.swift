@@ -50,16 +50,16 @@ extension BertTokenizer {
         guard let rawVocab = try model.object("vocab")?.value else {
             throw TokenizerError.missingField(path: url.path, field: "model.vocab")
         }
-        var vocabulary: [String: Int32] = [:]
+        var vocabulary: [(token: String, id: Int32)] = []
         vocabulary.reserveCapacity(rawVocab.count)
-        for (token, value) in rawVocab {
+        for (token, value) in rawVocab.entries {
             guard let id = value.int.flatMap(Int32.init(exactly:)) else {
                 throw TokenizerError.malformedFile(path: url.path, reason: "model.vocab[\"\(token)\"] is not an integer")
             }
-            vocabulary[token] = id
+            vocabulary.append((token, id))
         }
         let wordPiece = try WordPiece(
-            vocabulary: vocabulary, unknownToken: try model.string("unk_token") ?? "[UNK]",
+            entries: vocabulary, unknownToken: try model.string("unk_token") ?? "[UNK]",
             continuingSubwordPrefix: try model.string("continuing_subword_prefix") ?? "##",
             maxInputCharsPerWord: try model.int("max_input_chars_per_word") ?? 100, source: url.path)
 
@@ -86,8 +86,8 @@ extension BertTokenizer {
             added.append(AddedTokens.Token(content: content, id: id, singleWord: token["single_word"]?.bool ?? false))
         }
 
-        let (cls, sep) = try Self.specialIds(root: root, file: url.path, vocabulary: vocabulary)
-        let padId = (try root.object("padding")?.int("pad_id")).map(Int32.init) ?? vocabulary["[PAD]"] ?? 0
+        let (cls, sep) = try Self.specialIds(root: root, file: url.path, wordPiece: wordPiece)
+        let padId = (try root.object("padding")?.int("pad_id")).map(Int32.init) ?? wordPiece.id(of: "[PAD]") ?? 0
         let maxLength = try root.object("truncation")?.int("max_length") ?? 512
         self.init(
             normalizer: normalizer, wordPiece: wordPiece, addedTokens: AddedTokens(added),
@@ -95,7 +95,7 @@ extension BertTokenizer {
     }
 
     /// [CLS] and [SEP] ids from the `post_processor`.
-    private static func specialIds(root: JSONObject, file: String, vocabulary: [String: Int32]) throws -> (Int32, Int32) {
+    private static func specialIds(root: JSONObject, file: String, wordPiece: WordPiece) throws -> (Int32, Int32) {
         guard let post = try root.object("post_processor") else {
             throw TokenizerError.unsupported(path: file, field: "post_processor", value: "null")
         }
@@ -117,7 +117,7 @@ extension BertTokenizer {
                 if let id = specials[name]?.object?["ids"]?.array?.first?.int.flatMap(Int32.init(exactly:)) {
                     return id
                 }
-                guard let id = vocabulary[name] else { throw TokenizerError.missingSpecialToken(path: file, token: name) }
+                guard let id = wordPiece.id(of: name) else { throw TokenizerError.missingSpecialToken(path: file, token: name) }
                 return id
             }
             return (try id(firstName), try id(lastName))
@@ -161,7 +161,7 @@ extension BertTokenizer {
         guard let sep = vocabulary[names[1]] else { throw TokenizerError.missingSpecialToken(path: url.path, token: names[1]) }
         var added = names.compactMap { name in vocabulary[name].map { AddedTokens.Token(content: name, id: $0) } }
         if let decoder = try config.object("added_tokens_decoder")?.value {
-            for (key, entry) in decoder.sorted(by: { $0.key < $1.key }) {
+            for (key, entry) in decoder.dictionary.sorted(by: { $0.key < $1.key }) {
                 guard let id = Int32(key), let token = entry.object, let content = token["content"]?.string else {
                     throw TokenizerError.malformedFile(path: configPath, reason: "added_tokens_decoder[\"\(key)\"]")
                 }

@@ -20,19 +20,45 @@ public struct WordPiece: Sendable {
         vocabulary: [String: Int32], unknownToken: String = "[UNK]", continuingSubwordPrefix: String = "##",
         maxInputCharsPerWord: Int = 100, source: String = "vocabulary"
     ) throws {
-        guard let unk = vocabulary[unknownToken] else {
-            throw TokenizerError.missingUnknownToken(path: source, token: unknownToken)
+        try self.init(
+            distinctEntries: vocabulary.sorted(by: { $0.value < $1.value }).map { ($0.key, $0.value) },
+            unknownToken: unknownToken, continuingSubwordPrefix: continuingSubwordPrefix,
+            maxInputCharsPerWord: maxInputCharsPerWord, source: source)
+    }
+
+    /// A vocabulary given as (token, id) entries in file order, as tokenizer.json lists them. A token
+    /// listed twice keeps its last id, as `init(vocabulary:)` of the dictionary the file describes.
+    init(
+        entries: [(token: String, id: Int32)], unknownToken: String, continuingSubwordPrefix: String,
+        maxInputCharsPerWord: Int, source: String
+    ) throws {
+        try self.init(
+            distinctEntries: entries, unknownToken: unknownToken, continuingSubwordPrefix: continuingSubwordPrefix,
+            maxInputCharsPerWord: maxInputCharsPerWord, source: source)
+        if wordStarts.count < entries.count {  // a repeated token: rebuild from the dictionary it describes
+            var vocabulary = [String: Int32](minimumCapacity: entries.count)
+            for (token, id) in entries { vocabulary[token] = id }
+            try self.init(
+                vocabulary: vocabulary, unknownToken: unknownToken, continuingSubwordPrefix: continuingSubwordPrefix,
+                maxInputCharsPerWord: maxInputCharsPerWord, source: source)
         }
+    }
+
+    /// `entries` are expected distinct; a repeated token keeps its later id in the lookup tables, but its
+    /// earlier id also keeps the text (`init(entries:)` rebuilds without repeats).
+    private init(
+        distinctEntries entries: [(token: String, id: Int32)], unknownToken: String, continuingSubwordPrefix: String,
+        maxInputCharsPerWord: Int, source: String
+    ) throws {
         self.unknownToken = unknownToken
-        self.unknownId = unk
         self.continuingSubwordPrefix = continuingSubwordPrefix
         self.maxInputCharsPerWord = maxInputCharsPerWord
         let prefix = Array(continuingSubwordPrefix.utf8)
         var all: [(key: [UInt8], id: Int32)] = []
         var continued: [(key: [UInt8], id: Int32)] = []
-        all.reserveCapacity(vocabulary.count)
+        all.reserveCapacity(entries.count)
         var maxId: Int32 = -1
-        for (token, id) in vocabulary.sorted(by: { $0.value < $1.value }) {
+        for (token, id) in entries {
             let bytes = Array(token.utf8)
             all.append((bytes, id))
             if bytes.starts(with: prefix) { continued.append((Array(bytes[prefix.count...]), id)) }
@@ -40,9 +66,18 @@ public struct WordPiece: Sendable {
         }
         wordStarts = ByteKeyTable(all)
         continuations = ByteKeyTable(continued)
+        let unk = wordStarts.find(Array(unknownToken.utf8))
+        guard unk >= 0 else { throw TokenizerError.missingUnknownToken(path: source, token: unknownToken) }
+        unknownId = unk
         var byId = [String?](repeating: nil, count: Int(maxId) + 1)
-        for (token, id) in vocabulary where id >= 0 { byId[Int(id)] = token }
+        for (token, id) in entries where id >= 0 { byId[Int(id)] = token }
         tokens = byId
+    }
+
+    /// The id of a whole vocabulary token, or nil.
+    func id(of token: String) -> Int32? {
+        let id = wordStarts.find(Array(token.utf8))
+        return id >= 0 ? id : nil
     }
 
     /// Scratch space for `tokenize`, sized for this vocabulary: one per encode call, never shared.

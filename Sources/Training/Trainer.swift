@@ -88,7 +88,8 @@ public final class Trainer {
         model = TrainableBert(
             parameters: parameters, adapter: adapter, pooling: directory.pooling,
             hiddenDropout: configuration.dropout ?? parameters.config.hiddenDropoutProb,
-            attentionDropout: configuration.dropout ?? parameters.config.attentionProbsDropoutProb)
+            attentionDropout: configuration.dropout ?? parameters.config.attentionProbsDropoutProb,
+            precision: configuration.precision ?? .fp32)
         model.dense = directory.dense
         let tokenizer = directory.tokenizer
         let length = min(configuration.maxLength, directory.config.maxPositionEmbeddings)

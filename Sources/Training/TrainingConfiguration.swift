@@ -38,6 +38,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var keepBest: Bool?
     /// Stop after this many evaluations without improvement.
     public var earlyStoppingPatience: Int?
+    /// The format of the frozen base's matrix products under LoRA (`TrainableBert.precision`): fp32 or
+    /// bf16; nil is fp32 (and reads checkpoints written before the option).
+    public var precision: InferencePrecision?
 
     public init(lora: LoRAConfig?) { self.lora = lora }
 
@@ -78,6 +81,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
             if weights.contains(where: { !($0.isFinite && $0 >= 0) }) {
                 throw fail("--matryoshka-weights", "must be finite numbers >= 0")
             }
+        }
+        if precision == .int8 { throw fail("--precision", "int8 is for inference; training takes fp32 or bf16") }
+        if precision == .bf16 && lora == nil {
+            throw fail("--precision", "bf16 needs LoRA (a frozen base); full fine-tuning trains in fp32")
         }
         if let earlyStoppingPatience, earlyStoppingPatience < 1 {
             throw fail("--early-stopping-patience", "must be at least 1")

@@ -53,5 +53,6 @@ struct EmbedCommand: ParsableCommand {
             }
             try out.flush()
         }
+        ExitWithoutTeardown.now()
     }
 }

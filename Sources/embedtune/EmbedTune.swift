@@ -10,7 +10,7 @@ struct EmbedTune: ParsableCommand {
         abstract: "Contrastive fine-tuning of text-embedding models, and semantic search over SQLite.",
         subcommands: [
             TokenizeCommand.self, EmbedCommand.self, MineCommand.self, TrainCommand.self, MergeCommand.self, EncodeCommand.self,
-            SearchCommand.self, DeleteCommand.self, EvalCommand.self, ServeCommand.self, PlotCommand.self, GradcheckCommand.self,
+            MergeStoresCommand.self, SearchCommand.self, DeleteCommand.self, EvalCommand.self, ServeCommand.self, PlotCommand.self, GradcheckCommand.self,
         ])
 
     /// ArgumentParser's `main`, except that error messages — which may quote ids and texts from data

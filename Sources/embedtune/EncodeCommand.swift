@@ -35,18 +35,40 @@ struct EncodeCommand: ParsableCommand {
     @Flag(help: "Recompute the int8 copy used by `search --quantized`.") var quantize = false
     @Flag(help: "Delete stored documents whose ids are not in the input (after the whole input was read; one transaction).")
     var sync = false
-    @Option(help: "Encode only the documents whose 0-based input position is i modulo n (\"i/n\").") var shard: String?
+    @Option(help: ArgumentHelp(
+        "Encode only the documents whose 0-based input position is i modulo n (\"i/n\"); \"auto\": i and n from a "
+            + "Slurm job array (SLURM_ARRAY_TASK_ID, _MIN, _STEP, _COUNT) or a Kubernetes Indexed Job "
+            + "(JOB_COMPLETION_INDEX and --shard-count).", valueName: "i/n|auto"))
+    var shard: String?
+    @Option(help: "With --shard auto: the number of shards (required with JOB_COMPLETION_INDEX; checked against SLURM_ARRAY_TASK_COUNT).")
+    var shardCount: Int?
     @Flag(help: "Print the summary as one JSON object.") var json = false
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
         if let format, format != "jsonl" && format != "text" { throw ValidationError("--format must be jsonl or text") }
-        if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard must be i/n with 0 <= i < n") }
+        if let shard, shard != "auto" && Shard(parsing: shard) == nil {
+            throw ValidationError("--shard must be i/n with 0 <= i < n, or auto")
+        }
+        if shardCount != nil && shard != "auto" { throw ValidationError("--shard-count goes with --shard auto") }
+        if let shardCount, shardCount <= 0 { throw ValidationError("--shard-count must be positive") }
+    }
+
+    /// The shard of --shard: i/n as given, or for auto the scheduler's (noted on standard error).
+    func resolvedShard() throws -> Shard? {
+        guard let shard else { return nil }
+        guard shard == "auto" else { return Shard(parsing: shard) }
+        let resolved = try Shard.fromEnvironment(ProcessInfo.processInfo.environment, count: shardCount)
+        ProgressDisplay.write("encode: --shard auto is shard \(resolved)\n")
+        return resolved
     }
 
     func run() throws {
-        let encoder = try truncation.apply(to: model.loadEncoder(precision: precision.precision ?? .fp32))
+        let shard = try resolvedShard()
+        // Packed at load: a document's vector is then the same bits whichever documents share its batch,
+        // so shards (`--shard`) put together by merge-stores equal one encode.
+        let encoder = try truncation.apply(to: model.loadEncoder(precision: precision.precision ?? .fp32, packing: .atLoad))
         let documentPrompt = try prompts.resolve(encoder.directory, role: .document)
         var job = EncodeJob(
             encoder: encoder,
@@ -57,7 +79,7 @@ struct EncodeCommand: ParsableCommand {
         job.chunkSize = chunkSize
         job.threads = model.threads
         job.skipInvalid = skipInvalid
-        job.shard = shard.flatMap(Shard.init(parsing:))
+        job.shard = shard
         job.quantize = quantize
         job.sync = sync
 
@@ -75,9 +97,9 @@ struct EncodeCommand: ParsableCommand {
             case .committed(let done, let total):
                 display.update(done: done, total: total, unit: "docs")
             case .quantizing(let rows):
-                ProgressDisplay.write("encode: computing the int8 copy of \(rows) vectors\n")
+                ProgressDisplay.write(ProgressDisplay.finalStage("encode", quantizing: true, rows: rows))
             case .indexing(let rows):
-                ProgressDisplay.write("encode: writing the search index of \(rows) vectors\n")
+                ProgressDisplay.write(ProgressDisplay.finalStage("encode", quantizing: false, rows: rows))
             }
         }
         let seconds = display.elapsed
@@ -89,8 +111,7 @@ struct EncodeCommand: ParsableCommand {
                 "encoded": summary.committed, "deleted": summary.deleted, "stored": summary.stored, "quantized": summary.quantized,
                 "seconds": seconds, "encode_seconds": seconds - encodeStart, "docs_per_s": rate,
             ]
-            let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try JSONRecord.print(record)
         } else {
             print(
                 "\(db): \(summary.new) new, \(summary.updated) updated, \(summary.unchanged) unchanged, "

@@ -15,9 +15,11 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// The encoder, its matrix products in `precision`.
-    func loadEncoder(precision: InferencePrecision = .fp32) throws -> SentenceEncoder {
+    /// `packing`: `.atLoad` for a batch job whose vectors must not depend on which documents share a
+    /// batch (every product then runs the one packed kernel, row by row the same arithmetic).
+    func loadEncoder(precision: InferencePrecision = .fp32, packing: LinearPacking = .forLargeCalls) throws -> SentenceEncoder {
         try SentenceEncoder(
             modelDirectory: URL(fileURLWithPath: model), adapterDirectory: adapter.map { URL(fileURLWithPath: $0) },
-            maxLength: maxLength, precision: precision)
+            maxLength: maxLength, packing: packing, precision: precision)
     }
 }

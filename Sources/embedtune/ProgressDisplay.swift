@@ -35,6 +35,12 @@ final class ProgressDisplay {
 
     static func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
+    /// "COMMAND: computing the int8 copy of N vectors" (`quantizing`) or "COMMAND: writing the search
+    /// index of N vectors", the last stages of `encode` and `merge-stores`.
+    static func finalStage(_ command: String, quantizing: Bool, rows: Int) -> String {
+        "\(command): " + (quantizing ? "computing the int8 copy" : "writing the search index") + " of \(rows) vectors\n"
+    }
+
     /// Peak resident set size of this process (VmHWM), in MiB.
     static func peakRSSMiB() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }

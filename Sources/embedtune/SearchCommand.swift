@@ -24,9 +24,15 @@ struct SearchCommand: ParsableCommand {
             store's SQLite FTS5 index; FTS5 syntax in the query is searched as plain words), --mode hybrid by
             reciprocal rank fusion of the vector and lexical top-max(k, 100) lists; the score printed is then
             the BM25 or the fused score.
+            Several --db (shards, e.g. from `encode --shard`) are searched as the one store `merge-stores` would
+            make of them in the order given: the same ids, order and scores in every mode. Exact vector search
+            merges each shard's top k; --quantized builds each shard's 4-bit copy with the scales of all shards
+            (a pass over every vector at start); lexical and hybrid score each shard's rows with the BM25
+            statistics of all shards. Ties rank by shard order, then row order, as in the merged store.
             """)
 
-    @Option(help: "The SQLite vector store.") var db: String
+    @Option(help: "The SQLite vector store; repeat for shards searched as one (the results of `merge-stores` of them in this order).")
+    var db: [String] = []
     @Option(help: "The model directory, when it is no longer where the database records it (must be the model the vectors were encoded with).")
     var model: String?
     @Option(help: "The adapter directory the vectors were encoded with, when it moved (with --model).") var adapter: String?
@@ -39,17 +45,18 @@ struct SearchCommand: ParsableCommand {
     @Argument(help: "The query (omit it to read one query per standard-input line).") var query: String?
 
     func validate() throws {
+        guard !db.isEmpty else { throw ValidationError("Missing expected argument '--db <db>'") }
         guard k > 0 else { throw ValidationError("-k must be positive") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
         if adapter != nil && model == nil { throw ValidationError("--adapter needs --model") }
     }
 
     func run() throws {
-        let searcher = try Searcher(
-            databasePath: db, quantized: quantized,
+        let searcher = try ShardedSearcher(
+            databasePaths: db, quantized: quantized,
             model: model.map { StoreModelLocation(modelPath: $0, adapterPath: adapter) })
         searcher.queryPrompt = try prompts.resolve(searcher.encoder.directory, role: .query)
-        Self.reportIndex(searcher.indexOutcome)
+        for shard in searcher.shards { Self.reportIndex(shard.indexOutcome) }
         let mode = try ranking.resolved()
         var out = OutputBuffer(fileDescriptor: 1)
         if let query {
@@ -66,7 +73,7 @@ struct SearchCommand: ParsableCommand {
                 }
             }
             try out.flush()
-            return
+            ExitWithoutTeardown.now()
         }
         // One JSON line per input line, flushed at once so the command also serves a pipe interactively.
         let lines = StandardInput.reader()

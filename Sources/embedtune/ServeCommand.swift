@@ -15,6 +15,9 @@ struct ServeCommand: ParsableCommand {
             GET /health; GET /metrics (Prometheus). With --api-key (or EMBEDTUNE_API_KEY) every route but /health \
             and /metrics needs 'Authorization: Bearer KEY' (else 401).
 
+            Several --db are searched as one store: the results of `merge-stores` of them in that order (see \
+            `search --help`); they must record the same model.
+
             With --db the model is the one recorded in the database (or --model/--adapter, which must give the \
             same fingerprint); with only --model the server answers embeddings and no search. Search queries are \
             truncated as the database's vectors were (see `encode --dimensions`); --dimensions, when given with \
@@ -25,7 +28,8 @@ struct ServeCommand: ParsableCommand {
             queued. SIGTERM or SIGINT stops accepting connections, finishes the requests in flight, then exits.
             """)
 
-    @Option(help: "The SQLite vector store to search (its recorded model is served).") var db: String?
+    @Option(help: "The SQLite vector store to search (its recorded model is served); repeat for shards searched as one.")
+    var db: [String] = []
     @Option(help: "A model directory (default with --db: the one recorded in the database).") var model: String?
     @Option(help: "A peft LoRA adapter directory, merged into --model at load.") var adapter: String?
     @OptionGroup var truncation: DimensionsOption
@@ -50,7 +54,7 @@ struct ServeCommand: ParsableCommand {
     var apiKey: String?
 
     func validate() throws {
-        if db == nil && model == nil { throw ValidationError("give --db FILE, or --model DIR to serve embeddings only") }
+        if db.isEmpty && model == nil { throw ValidationError("give --db FILE, or --model DIR to serve embeddings only") }
         if adapter != nil && model == nil { throw ValidationError("--adapter needs --model") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
@@ -74,7 +78,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let resources = try ServiceResources.load(
-            database: db, model: model, adapter: adapter, dimensions: truncation.dimensions,
+            databases: db, model: model, adapter: adapter, dimensions: truncation.dimensions,
             precision: precision.precision)
         let policy = BatchingPolicy(
             window: .microseconds(Int64((batchWindowMs * 1000).rounded())), maxInputs: maxBatchInputs,
@@ -91,11 +95,13 @@ struct ServeCommand: ParsableCommand {
         let encoder = resources.encoder
         var summary = "embedtune serve: \(configuration.modelName) (\(encoder.dimension) dimensions, "
             + "max \(encoder.maxLength) tokens)"
-        if let index = resources.index { summary += ", \(index.count) documents from \(index.databasePath)" }
+        if let searcher = resources.searcher {
+            summary += ", \(searcher.count) documents from \(searcher.shards.map(\.databasePath).joined(separator: ", "))"
+        }
         FileHandle.standardError.write(Data((summary + "\n").utf8))
         try BlockingTask.run {
             let batcher = EmbeddingBatcher(encoder: resources.encoder, policy: policy, metrics: ServiceMetrics())
-            let app = buildApplication(configuration: configured, batcher: batcher, index: resources.index)
+            let app = buildApplication(configuration: configured, batcher: batcher, searcher: resources.searcher)
             do {
                 try await app.runService()
             } catch {

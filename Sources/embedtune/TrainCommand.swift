@@ -75,6 +75,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Evaluate every N steps (and always at the end).") var evalEvery: Int?
     @Option(help: "Also checkpoint every N steps.") var saveEvery: Int?
     @Option(help: "Write a metrics.jsonl line every N steps.") var logEvery: Int = 1
+    @Option(help: ArgumentHelp(
+        "Format of the frozen base's matrix products under LoRA: fp32 (default) or bf16.",
+        discussion: """
+            bf16 multiplies bfloat16 weights and activations with float32 sums (AVX512-BF16 where the CPU has it, \
+            a plain path elsewhere), forward and backward; the adapter, its gradients, the optimizer state and \
+            the loss stay float32. Attention and the LoRA branch stay float32. Full fine-tuning trains in fp32.
+            """)) var precision: InferencePrecision?
     @Flag(help: "Continue from the checkpoint in --output.") var resume = false
     @Flag(help: "Write into a non-empty --output directory that holds no earlier run of train.") var overwrite = false
     @Option(help: "CPU threads (default: all cores; under MPI, the cores shared among the ranks on this machine).")
@@ -131,6 +138,7 @@ struct TrainCommand: ParsableCommand {
                 useRslora: rslora, baseModelNameOrPath: URL(fileURLWithPath: model).lastPathComponent))
         config.epochs = epochs
         config.maxSteps = maxSteps
+        config.precision = precision == .fp32 ? nil : precision
         config.batchSize = batchSize
         config.miniBatchSize = miniBatchSize
         config.learningRate = lr ?? (full ? 2e-5 : 2e-4)

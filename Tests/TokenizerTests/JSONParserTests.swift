@@ -19,7 +19,7 @@ import Testing
         case let number as NSNumber:
             return String(cString: number.objCType) == "c" ? .bool(number.boolValue) : .number(number.doubleValue)
         case let array as [Any]: return .array(try array.map(converted))
-        case let object as [String: Any]: return .object(try object.mapValues(converted))
+        case let object as [String: Any]: return .object(JSONMembers(try object.map { (key: $0.key, value: try converted($0.value)) }))
         default: throw UnexpectedFoundationValue(value: any)
         }
     }
@@ -34,7 +34,8 @@ import Testing
         case let (.array(x), .array(y)):
             if x.count != y.count { return "\(path): \(x.count) vs \(y.count) elements" }
             return zip(x, y).enumerated().lazy.compactMap { firstDifference($1.0, $1.1, at: "\(path)[\($0)]") }.first
-        case let (.object(x), .object(y)):
+        case let (.object(xm), .object(ym)):
+            let x = xm.dictionary, y = ym.dictionary
             if Set(x.keys) != Set(y.keys) { return "\(path): keys \(Set(x.keys).symmetricDifference(y.keys).sorted())" }
             return x.keys.sorted().lazy.compactMap { key in
                 firstDifference(x[key] ?? .null, y[key] ?? .null, at: "\(path)[\(key.debugDescription)]")

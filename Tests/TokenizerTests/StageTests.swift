@@ -59,6 +59,25 @@ import Testing
         #expect(wp.tokenize("éé") == [7, 8])  // multi-byte pieces cut on character boundaries
     }
 
+    @Test func wordPieceFromFileOrderedEntriesKeepsTheLastIdOfARepeatedToken() throws {
+        let entries: [(token: String, id: Int32)] = [("[UNK]", 0), ("a", 1), ("##b", 2), ("a", 3), ("c", 4)]
+        let wp = try WordPiece(
+            entries: entries, unknownToken: "[UNK]", continuingSubwordPrefix: "##", maxInputCharsPerWord: 100, source: "t")
+        let fromDictionary = try WordPiece(vocabulary: ["[UNK]": 0, "##b": 2, "a": 3, "c": 4])
+        #expect(wp.tokenize("ab") == [3, 2])
+        #expect(wp.tokenize("ab") == fromDictionary.tokenize("ab"))
+        #expect(wp.token(for: 1) == nil)  // like the dictionary the file describes: id 1 names nothing
+        #expect(wp.token(for: 3) == "a")
+        #expect(wp.id(of: "c") == 4 && wp.id(of: "##b") == 2 && wp.id(of: "b") == nil)
+        let distinct = try WordPiece(
+            entries: [("[UNK]", 0), ("a", 1)], unknownToken: "[UNK]", continuingSubwordPrefix: "##",
+            maxInputCharsPerWord: 100, source: "t")
+        #expect(distinct.tokenize("a") == [1] && distinct.token(for: 1) == "a")
+        #expect(throws: TokenizerError.missingUnknownToken(path: "t", token: "[UNK]")) {
+            try WordPiece(entries: [("a", 0)], unknownToken: "[UNK]", continuingSubwordPrefix: "##", maxInputCharsPerWord: 100, source: "t")
+        }
+    }
+
     @Test func wordPieceWithoutUnknownTokenIsAnError() {
         #expect(throws: TokenizerError.missingUnknownToken(path: "vocab.txt", token: "[UNK]")) {
             try WordPiece(vocabulary: ["a": 0], source: "vocab.txt")

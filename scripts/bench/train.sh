@@ -2,6 +2,8 @@
 # Training throughput: optimizer steps/s and peak RSS of `embedtune train` (LoRA r 8 and full fine-tuning, batch 32,
 # max length 128) next to ../shared/bench/train_torch.py (PyTorch + peft) in the same run and thread count, on the
 # same kind of pairs: a corpus sentence and a perturbed copy (train_torch.py's own `perturb`, same seed).
+# A third row, lora-bf16, is our LoRA with `--precision bf16` (the frozen base's products in bf16), against
+# PyTorch's float32 LoRA and against our own float32 LoRA of the same run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BENCH=${BENCH:-../shared/bench}
@@ -30,16 +32,22 @@ for mode in lora full; do
     OPENBLAS_NUM_THREADS=$THREADS .build/release/embedtune train --model models/all-MiniLM-L6-v2 --data "$out/pairs.jsonl" \
         --output "$out/ours_$mode" --max-steps $((STEPS + 3)) --threads "$THREADS" "${extra[@]}" 2> "$out/ours_$mode.log"
 done
+OPENBLAS_NUM_THREADS=$THREADS .build/release/embedtune train --model models/all-MiniLM-L6-v2 --data "$out/pairs.jsonl" \
+    --output "$out/ours_lora-bf16" --max-steps $((STEPS + 3)) --threads "$THREADS" --lr 1e-4 --max-length 128 \
+    --precision bf16 2> "$out/ours_lora-bf16.log"
 "$PY" - "$out" <<'PY'
 import json, re, sys, pathlib
 out = pathlib.Path(sys.argv[1])
-print(f"{'mode':>5} {'embedtune steps/s':>18} {'pytorch steps/s':>16} {'ratio':>6} {'embedtune MiB':>14} {'pytorch MiB':>12}")
-for mode in ("lora", "full"):
-    torch = json.loads((out / f"torch_{mode}.json").read_text().strip().splitlines()[-1])
+print(f"{'mode':>9} {'embedtune steps/s':>18} {'pytorch steps/s':>16} {'ratio':>6} {'embedtune MiB':>14} {'pytorch MiB':>12}")
+rates = {}
+for mode in ("lora", "full", "lora-bf16"):
+    torch = json.loads((out / f"torch_{mode.split('-')[0]}.json").read_text().strip().splitlines()[-1])
     steps = [json.loads(l) for l in (out / f"ours_{mode}" / "metrics.jsonl").read_text().splitlines()]
     steps = [s for s in steps if s["type"] == "step"]
     # steps/s after 3 warm-up steps, as train_torch.py times it
     rate = (len(steps) - 3) / (steps[-1]["elapsed_s"] - steps[2]["elapsed_s"])
     rss = float(re.search(r"peak memory (\d+) MiB", (out / f"ours_{mode}.log").read_text()).group(1))
-    print(f"{mode:>5} {rate:>18.3f} {torch['steps_per_s']:>16.3f} {rate / torch['steps_per_s']:>5.2f}x {rss:>14.0f} {torch['peak_rss_mib']:>12.0f}")
+    rates[mode] = rate
+    print(f"{mode:>9} {rate:>18.3f} {torch['steps_per_s']:>16.3f} {rate / torch['steps_per_s']:>5.2f}x {rss:>14.0f} {torch['peak_rss_mib']:>12.0f}")
+print(f"lora-bf16 / lora (ours): {rates['lora-bf16'] / rates['lora']:.2f}x")
 PY
