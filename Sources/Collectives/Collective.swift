@@ -10,6 +10,8 @@ public protocol Collective: AnyObject {
     var size: Int { get }
     /// Seconds spent in each kind of operation so far, waiting for slower ranks included.
     var timings: CollectiveTimings { get }
+    /// Seconds an operation may wait for the other ranks before it fails.
+    var timeout: Double { get set }
 
     /// (size × local.count) every rank's `local`, in rank order; `local.count` must agree on every rank.
     /// `label` names the data in error messages ("the embeddings").
@@ -25,6 +27,15 @@ public protocol Collective: AnyObject {
 extension Collective {
     /// Rank 0: the one that writes.
     public var isRoot: Bool { rank == 0 }
+
+    /// Runs `body` with the timeout raised by `seconds`: for the exchange after work whose length may vary
+    /// between ranks by as much as it took here (embedding the guide's view of the data, an evaluation).
+    public func allowing<T>(extra seconds: Double, _ body: () throws -> T) rethrows -> T {
+        let usual = timeout
+        timeout = usual + max(0, seconds)
+        defer { timeout = usual }
+        return try body()
+    }
 }
 
 /// Cumulative seconds in each kind of collective operation.
@@ -45,6 +56,7 @@ public final class SingleProcess: Collective {
     public var rank: Int { 0 }
     public var size: Int { 1 }
     public var timings: CollectiveTimings { CollectiveTimings() }
+    public var timeout = Double.infinity
 
     public func allGather(_ local: [Float], label: String) -> [Float] { local }
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, label: String) {}

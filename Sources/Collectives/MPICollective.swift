@@ -9,7 +9,7 @@ public final class MPICollective: Collective {
     public let rank: Int
     public let size: Int
     /// Seconds an operation may wait for the other ranks.
-    public let timeout: Double
+    public var timeout: Double
     public private(set) var timings = CollectiveTimings()
 
     /// Loads `library`, initialises MPI and joins MPI_COMM_WORLD. `launchedBy` is the launcher's

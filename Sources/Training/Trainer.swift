@@ -131,6 +131,7 @@ public final class Trainer {
         progress: (TrainingEvent) -> Void = { _ in }
     ) throws -> StepReport? {
         let fm = FileManager.default
+        let preparationStart = DispatchTime.now().uptimeNanoseconds
         let writes = collective.isRoot
         try checkSharding(ranks: collective.size)
         if writes { try fm.createDirectory(at: output, withIntermediateDirectories: true) }
@@ -187,9 +188,13 @@ public final class Trainer {
             bestWeights = saved.best
         }
         if collective.size > 1 {
-            try synchronise(
-                collective: collective, optimizer: optimizer, globalStep: &globalStep, selection: &selection,
-                bestWeights: &bestWeights)
+            // the others may still be embedding the guide's view of the data: wait as long as that took here
+            let preparation = Double(DispatchTime.now().uptimeNanoseconds - preparationStart) / 1e9
+            try collective.allowing(extra: preparation) {
+                try synchronise(
+                    collective: collective, optimizer: optimizer, globalStep: &globalStep, selection: &selection,
+                    bestWeights: &bestWeights)
+            }
         }
         let total = totalSteps, perEpoch = stepsPerEpoch
         let schedule = LinearWarmupSchedule(
@@ -203,7 +208,10 @@ public final class Trainer {
         /// Evaluates the current weights, logs them and updates the selection.
         func evaluateNow() throws {
             guard let evaluate else { return }
-            let metrics = try Self.agreed(metrics: try evaluate(try inferenceEncoder()), collective: collective)
+            let evaluationStart = DispatchTime.now().uptimeNanoseconds
+            let own = try evaluate(try inferenceEncoder())
+            let evaluation = Double(DispatchTime.now().uptimeNanoseconds - evaluationStart) / 1e9
+            let metrics = try collective.allowing(extra: evaluation) { try Self.agreed(metrics: own, collective: collective) }
             try log?.append(evaluation: metrics, step: globalStep)
             progress(.evaluation(step: globalStep, metrics: metrics))
             if selection.observe(step: globalStep, metrics: metrics), keepBest {

@@ -12,11 +12,14 @@ import Testing
 @Suite(.serialized) struct DataParallelTrainTests {
     static let model = Repository.tinyModel.path
 
-    /// 96 pairs of seeded random words; `negatives` adds a hard-negative column.
+    /// 96 pairs of seeded random words, each positive starting with its anchor's first three words;
+    /// `negatives` adds a hard-negative column.
     static func pairs(in dir: Scratch, negatives: Bool = false) throws -> String {
         let lines = generatedLines(288, seed: 7).split(separator: "\n").map(String.init)
         let rows = try (0..<96).map { i in
-            var row = ["anchor": lines[i], "positive": lines[96 + i]]
+            // the positive shares the anchor's first words, so that retrieval has something to find
+            let shared = lines[i].split(separator: " ").prefix(3).joined(separator: " ")
+            var row = ["anchor": lines[i], "positive": shared + " " + lines[96 + i]]
             if negatives { row["negative"] = lines[192 + i] }
             return String(decoding: try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys]), as: UTF8.self)
         }
@@ -50,6 +53,7 @@ import Testing
         try #require(job.status == 0, "mpirun: \(job.stderr)")
         #expect(job.stderr.contains("train: 2 ranks"))
 
+        #expect(try Self.evaluations(dir.path("single")) == Self.evaluations(dir.path("ranks")))
         let expected = try Self.losses(dir.path("single")), found = try Self.losses(dir.path("ranks"))
         try #require(expected.count == 5 && found.count == 5, "\(expected) \(found)")
         for (a, b) in zip(expected, found) { #expect(abs(a - b) <= 1e-5, "losses \(expected) vs \(found)") }
@@ -86,6 +90,23 @@ import Testing
 
     @Test func twoRanksMatchOneProcessInFullFineTuning() throws {
         try expectTwoRanksMatchOneProcess(lr: "1e-4", ["--full"], result: "model.safetensors")
+    }
+
+    @Test func twoRanksEvaluateAndKeepTheBestLikeOneProcess() throws {
+        try expectTwoRanksMatchOneProcess(["--eval-fraction", "0.25", "--eval-every", "2", "--keep-best"])
+    }
+
+    /// The evaluations (step and nDCG@10) and the kept step of a run's metrics.jsonl.
+    static func evaluations(_ output: String) throws -> [String] {
+        let text = try String(contentsOfFile: output + "/metrics.jsonl", encoding: .utf8)
+        return try text.split(separator: "\n").compactMap { line in
+            let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            switch record?["type"] as? String {
+            case "eval": return String(format: "eval %d %.6f", record?["step"] as? Int ?? -1, record?["ndcg@10"] as? Double ?? .nan)
+            case "selected": return "selected \(record?["step"] as? Int ?? -1)"
+            default: return nil
+            }
+        }
     }
 
     @Test func aBatchThatDoesNotSplitOverTheRanksIsAClearError() throws {
