@@ -5,8 +5,9 @@
 // bytes per row into VPDPBUSD, i.e. 24 instructions of 64 multiply-adds each per 2 loads + 12
 // broadcasts — four times the float32 kernel's multiply-adds per instruction. A block of at most 240
 // input rows is quantised into the caller's scratch first (it stays in L2 while every panel passes).
-// The store turns the sums into floats: v = float(sum - z sums[c]); v = v * (sx sw[c]); v = v + bias;
-// v = v + residual; then the activation — the same operations, in the same order, on every path.
+// The store turns the sums into floats: v = float(sum - z sums[c]); v = v * (sx sw[c]); then for each
+// of the row's outliers v = fma(r, w'[i, c], v); v = v + bias; v = v + residual; then the activation —
+// the same operations, in the same order, on every path.
 // Sums never overflow: 255 * 127 * k < 2^31 for k < 66,000.
 #include "int8_linear.h"
 #include "cpu_features.h"
@@ -17,21 +18,41 @@
 
 #pragma clang fp contract(off)
 
-enum { NR = 32, MR = 12, ROW_BLOCK = EMBEDTUNE_PACKED_LINEAR_ROW_BLOCK };
+enum { NR = 32, MR = 12, ROW_BLOCK = EMBEDTUNE_PACKED_LINEAR_ROW_BLOCK, OUTLIERS = EMBEDTUNE_INT8_LINEAR_OUTLIERS };
 
 static long quads_of(long k) { return (k + 3) / 4; }
 
-long embedtune_int8_linear_bytes(long n, long k) { return (n + NR - 1) / NR * NR * 4 * quads_of(k); }
+static long padded_columns(long n) { return (n + NR - 1) / NR * NR; }
+
+long embedtune_int8_linear_bytes(long n, long k) { return padded_columns(n) * 4 * quads_of(k); }
+
+long embedtune_int8_linear_outlier_weights_count(long n, long k) { return k * padded_columns(n); }
 
 long embedtune_int8_linear_scratch_bytes(long k) {
-    return ROW_BLOCK * (4 * quads_of(k) + (long)sizeof(float) + (long)sizeof(int32_t));
+    const long perRow = 4 * quads_of(k) + (long)sizeof(float) + (long)sizeof(int32_t) +
+                        OUTLIERS * (long)(sizeof(int32_t) + sizeof(float));
+    return ROW_BLOCK * perRow + 4 * quads_of(k) * (long)sizeof(float);
 }
 
-void embedtune_int8_linear_pack(const float *weight, long n, long k, int8_t *packed, float *scales, int32_t *sums) {
-    const long panels = (n + NR - 1) / NR, quads = quads_of(k);
+void embedtune_int8_linear_pack(const float *weight, long n, long k, int8_t *packed, float *scales, int32_t *sums,
+                                float *smooth, float *outlier_weights) {
+    const long panels = (n + NR - 1) / NR, quads = quads_of(k), np = padded_columns(n);
+    // Smoothing: t_j = sqrt(max_c |w[c, j]| / mean_j max_c |w[c, j]|); the weight becomes w / t.
+    double total = 0.0;
+    for (long kk = 0; kk < k; kk++) {
+        float largest = 0.0f;
+        for (long col = 0; col < n; col++) largest = fmaxf(largest, fabsf(weight[col * k + kk]));
+        smooth[kk] = largest;
+        total += largest;
+    }
+    const float mean = (float)(total / (double)k);
+    for (long kk = 0; kk < k; kk++) smooth[kk] = smooth[kk] > 0.0f && mean > 0.0f ? sqrtf(smooth[kk] / mean) : 1.0f;
+    for (long kk = 0; kk < k; kk++)
+        for (long col = 0; col < np; col++)
+            outlier_weights[kk * np + col] = col < n ? weight[col * k + kk] / smooth[kk] : 0.0f;
     for (long col = 0; col < n; col++) {
         float largest = 0.0f;
-        for (long kk = 0; kk < k; kk++) largest = fmaxf(largest, fabsf(weight[col * k + kk]));
+        for (long kk = 0; kk < k; kk++) largest = fmaxf(largest, fabsf(outlier_weights[kk * np + col]));
         scales[col] = largest / 127.0f;
     }
     for (long p = 0; p < panels; p++)
@@ -40,7 +61,7 @@ void embedtune_int8_linear_pack(const float *weight, long n, long k, int8_t *pac
                 for (long e = 0; e < 4; e++) {
                     const long col = p * NR + j, kk = 4 * kq + e;
                     float q = 0.0f;
-                    if (col < n && kk < k && scales[col] > 0.0f) q = roundf(weight[col * k + kk] / scales[col]);
+                    if (col < n && kk < k && scales[col] > 0.0f) q = roundf(outlier_weights[kk * np + col] / scales[col]);
                     packed[((p * quads + kq) * NR + j) * 4 + e] = (int8_t)fmaxf(-127.0f, fminf(127.0f, q));
                 }
     for (long col = 0; col < n; col++) {
@@ -70,39 +91,119 @@ static inline void row_scale(float lo, float hi, int bad, float *scale, float *i
     }
 }
 
-// Where a block's quantised rows (rows, lda), scales (rows) and zero points (rows) lie in the scratch.
+// Where a block's quantised rows (rows, lda), scales (rows), zero points (rows), outliers (rows,
+// OUTLIERS: input index and residual) and one smoothed input row (lda floats) lie in the scratch.
 typedef struct {
     uint8_t *u;
     float *scale;
     int32_t *zero;
+    int32_t *outlier;
+    float *residual;
+    float *smoothed;
 } Block;
 
 static Block block_in(void *scratch, long lda) {
     uint8_t *u = (uint8_t *)scratch;
     float *scale = (float *)(u + ROW_BLOCK * lda);
-    return (Block){u, scale, (int32_t *)(scale + ROW_BLOCK)};
+    int32_t *zero = (int32_t *)(scale + ROW_BLOCK);
+    int32_t *outlier = zero + ROW_BLOCK;
+    float *residual = (float *)(outlier + ROW_BLOCK * OUTLIERS);
+    return (Block){u, scale, zero, outlier, residual, residual + ROW_BLOCK * OUTLIERS};
+}
+
+// The OUTLIERS + 1 largest magnitudes of a smoothed row, found in one pass in index order. `bound`
+// starts at the (OUTLIERS + 1)-th largest of the 16 lane maxima (lane = index mod 16), a lower bound
+// of the row's (OUTLIERS + 1)-th largest magnitude; only magnitudes above it enter, an equal one
+// after the earlier. At the end `bound` is that magnitude, and entries 0 ..< min(count, OUTLIERS)
+// are the row's outliers.
+typedef struct {
+    float a[OUTLIERS + 1];
+    int32_t i[OUTLIERS + 1];
+    int count;
+    float bound;
+} Largest;
+
+static inline void largest_start(Largest *t, const float lanes[16]) {
+    float s[16];
+    for (int l = 0; l < 16; l++) s[l] = lanes[l];
+    for (int e = 0; e <= OUTLIERS; e++)
+        for (int l = e + 1; l < 16; l++)
+            if (s[l] > s[e]) {
+                const float x = s[e];
+                s[e] = s[l];
+                s[l] = x;
+            }
+    t->bound = s[OUTLIERS];
+    t->count = 0;
+}
+
+static inline void largest_offer(Largest *t, float a, int32_t i) {
+    if (!(a > t->bound)) return;
+    int j = t->count < OUTLIERS + 1 ? t->count : OUTLIERS;
+    while (j > 0 && t->a[j - 1] < a) {
+        t->a[j] = t->a[j - 1];
+        t->i[j] = t->i[j - 1];
+        j--;
+    }
+    t->a[j] = a;
+    t->i[j] = i;
+    if (t->count < OUTLIERS + 1) t->count++;
+    if (t->count == OUTLIERS + 1) t->bound = t->a[OUTLIERS];
+}
+
+// Row `row` of the block: its scale and zero point from [max(lo, -bound), min(hi, bound)], and the
+// outliers' indices and residuals x' - scale (q - z) (zeros in unused slots and for a bad row).
+static inline void finish_row(Block blk, long row, const float *xs, float lo, float hi, int bad, const Largest *t,
+                              float *inv) {
+    float scale;
+    int32_t z;
+    lo = lo > -t->bound ? lo : -t->bound;
+    hi = hi < t->bound ? hi : t->bound;
+    row_scale(lo, hi, bad, &scale, inv, &z);
+    blk.scale[row] = scale;
+    blk.zero[row] = z;
+    for (int e = 0; e < OUTLIERS; e++) {
+        int32_t index = 0;
+        float r = 0.0f;
+        if (e < t->count && !bad) {
+            index = t->i[e];
+            int32_t q = (int32_t)nearbyintf(xs[index] * *inv) + z;
+            q = q < 0 ? 0 : q > 255 ? 255 : q;
+            r = xs[index] - scale * (float)(q - z);
+        }
+        blk.outlier[row * OUTLIERS + e] = index;
+        blk.residual[row * OUTLIERS + e] = r;
+    }
 }
 
 // ---- Plain C: quantise a row, then one row times one panel at a time.
 
 static inline __attribute__((always_inline)) void forward_plain_body(
     const float *inp, long m, long k, const int8_t *packed, const float *scales, const int32_t *sums, long n,
-    const float *bias, const float *residual, int activation, float *out, void *scratch) {
-    const long quads = quads_of(k), lda = 4 * quads, panels = (n + NR - 1) / NR;
+    const float *bias, const float *residual, int activation, float *out, void *scratch, const float *smooth,
+    const float *outlier_weights) {
+    const long quads = quads_of(k), lda = 4 * quads, panels = (n + NR - 1) / NR, np = padded_columns(n);
     const Block blk = block_in(scratch, lda);
     for (long r = 0; r < m; r++) {
         const float *x = inp + r * k;
-        float lo = 0.0f, hi = 0.0f, scale, inv;
+        float *xs = blk.smoothed;
+        float lo = 0.0f, hi = 0.0f, inv, lanes[16] = {0};
         int bad = 0;
-        int32_t z;
         for (long kk = 0; kk < k; kk++) {
-            lo = x[kk] < lo ? x[kk] : lo;
-            hi = x[kk] > hi ? x[kk] : hi;
-            bad |= (x[kk] - x[kk]) != 0.0f;
+            xs[kk] = x[kk] * smooth[kk];
+            lo = xs[kk] < lo ? xs[kk] : lo;
+            hi = xs[kk] > hi ? xs[kk] : hi;
+            bad |= (xs[kk] - xs[kk]) != 0.0f;
+            lanes[kk % 16] = fabsf(xs[kk]) > lanes[kk % 16] ? fabsf(xs[kk]) : lanes[kk % 16];
         }
-        row_scale(lo, hi, bad, &scale, &inv, &z);
+        Largest t;
+        largest_start(&t, lanes);
+        for (long kk = 0; kk < k; kk++) largest_offer(&t, fabsf(xs[kk]), (int32_t)kk);
+        finish_row(blk, 0, xs, lo, hi, bad, &t, &inv);
+        const float scale = blk.scale[0];
+        const int32_t z = blk.zero[0];
         for (long kk = 0; kk < lda; kk++) {
-            int32_t q = (int32_t)nearbyintf((kk < k ? x[kk] : 0.0f) * inv) + z;
+            int32_t q = (int32_t)nearbyintf((kk < k ? xs[kk] : 0.0f) * inv) + z;
             blk.u[kk] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
         }
         for (long p = 0; p < panels; p++) {
@@ -116,6 +217,8 @@ static inline __attribute__((always_inline)) void forward_plain_body(
                 const long col = p * NR + j;
                 float v = (float)(acc[j] - z * sums[col]);
                 v = v * (scale * scales[col]);
+                for (int e = 0; e < OUTLIERS; e++)
+                    v = fmaf(blk.residual[e], outlier_weights[(long)blk.outlier[e] * np + col], v);
                 v = v + (bias ? bias[col] : 0.0f);
                 if (residual) v = v + residual[r * n + col];
                 out[r * n + col] = v;
@@ -125,56 +228,71 @@ static inline __attribute__((always_inline)) void forward_plain_body(
     }
 }
 
-static void forward_plain(const float *inp, long m, long k, const int8_t *packed, const float *scales,
-                          const int32_t *sums, long n, const float *bias, const float *residual, int activation,
-                          float *out, void *scratch) {
-    forward_plain_body(inp, m, k, packed, scales, sums, n, bias, residual, activation, out, scratch);
+#define PLAIN_PARAMETERS                                                                                          \
+    const float *inp, long m, long k, const int8_t *packed, const float *scales, const int32_t *sums, long n,      \
+        const float *bias, const float *residual, int activation, float *out, void *scratch, const float *smooth, \
+        const float *outlier_weights
+#define PLAIN_ARGUMENTS \
+    inp, m, k, packed, scales, sums, n, bias, residual, activation, out, scratch, smooth, outlier_weights
+
+static void forward_plain(PLAIN_PARAMETERS) {
+    forward_plain_body(PLAIN_ARGUMENTS);
 }
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-__attribute__((target("avx2,fma"))) static void forward_plain_avx2(
-    const float *inp, long m, long k, const int8_t *packed, const float *scales, const int32_t *sums, long n,
-    const float *bias, const float *residual, int activation, float *out, void *scratch) {
-    forward_plain_body(inp, m, k, packed, scales, sums, n, bias, residual, activation, out, scratch);
+__attribute__((target("avx2,fma"))) static void forward_plain_avx2(PLAIN_PARAMETERS) {
+    forward_plain_body(PLAIN_ARGUMENTS);
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl"))) static void forward_plain_avx512(
-    const float *inp, long m, long k, const int8_t *packed, const float *scales, const int32_t *sums, long n,
-    const float *bias, const float *residual, int activation, float *out, void *scratch) {
-    forward_plain_body(inp, m, k, packed, scales, sums, n, bias, residual, activation, out, scratch);
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void forward_plain_avx512(PLAIN_PARAMETERS) {
+    forward_plain_body(PLAIN_ARGUMENTS);
 }
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #include "simd_math.h"
 #include "panel_edge.h"
 
-// Rows (rows, k) -> the block's (rows, lda) bytes, scales and zero points, as the plain path does.
-TARGET static void quantize_rows(const float *inp, long rows, long k, long lda, Block blk) {
+// Rows (rows, k) -> the block's (rows, lda) bytes, scales, zero points and outliers, as the plain path does.
+TARGET static void quantize_rows(const float *inp, long rows, long k, long lda, const float *smooth, Block blk) {
+    float *xs = blk.smoothed;
     for (long i = 0; i < rows; i++) {
         const float *x = inp + i * k;
-        __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+        __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps(), lanes = _mm512_setzero_ps();
         __mmask16 bad = 0;
         for (long kk = 0; kk < k; kk += 16) {
             const __mmask16 m = (__mmask16)(k - kk >= 16 ? 0xFFFF : (1u << (k - kk)) - 1);
-            const __m512 v = _mm512_maskz_loadu_ps(m, x + kk);
+            const __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + kk), _mm512_maskz_loadu_ps(m, smooth + kk));
+            _mm512_mask_storeu_ps(xs + kk, m, v);
             lo = _mm512_min_ps(lo, v);
             hi = _mm512_max_ps(hi, v);
+            lanes = _mm512_max_ps(lanes, _mm512_abs_ps(v));
             const __m512 d = _mm512_sub_ps(v, v);
             bad |= _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q);
         }
-        float scale, inv;
-        int32_t z;
-        row_scale(_mm512_reduce_min_ps(lo), _mm512_reduce_max_ps(hi), bad != 0, &scale, &inv, &z);
-        blk.scale[i] = scale;
-        blk.zero[i] = z;
+        float lane[16];
+        _mm512_storeu_ps(lane, lanes);
+        Largest t;
+        largest_start(&t, lane);
+        for (long kk = 0; kk < k; kk += 16) {
+            const __mmask16 m = (__mmask16)(k - kk >= 16 ? 0xFFFF : (1u << (k - kk)) - 1);
+            const __m512 a = _mm512_abs_ps(_mm512_maskz_loadu_ps(m, xs + kk));
+            unsigned above = _mm512_mask_cmp_ps_mask(m, a, _mm512_set1_ps(t.bound), _CMP_GT_OQ);
+            while (above) {
+                const int l = __builtin_ctz(above);
+                above &= above - 1;
+                largest_offer(&t, fabsf(xs[kk + l]), (int32_t)(kk + l));
+            }
+        }
+        float inv;
+        finish_row(blk, i, xs, _mm512_reduce_min_ps(lo), _mm512_reduce_max_ps(hi), bad != 0, &t, &inv);
         const __m512 invs = _mm512_set1_ps(inv);
-        const __m512i zs = _mm512_set1_epi32(z), top = _mm512_set1_epi32(255), none = _mm512_setzero_si512();
+        const __m512i zs = _mm512_set1_epi32(blk.zero[i]), top = _mm512_set1_epi32(255), none = _mm512_setzero_si512();
         for (long kk = 0; kk < lda; kk += 16) {
             const __mmask16 m = (__mmask16)(k - kk >= 16 ? 0xFFFF : k - kk <= 0 ? 0 : (1u << (k - kk)) - 1);
             const __mmask16 keep = (__mmask16)(lda - kk >= 16 ? 0xFFFF : (1u << (lda - kk)) - 1);
-            __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + kk), invs)), zs);
+            __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, xs + kk), invs)), zs);
             q = _mm512_min_epi32(_mm512_max_epi32(q, none), top);
             _mm512_mask_cvtepi32_storeu_epi8(blk.u + i * lda + kk, keep, q);
         }
@@ -185,7 +303,8 @@ TARGET static void quantize_rows(const float *inp, long rows, long k, long lda, 
 // panel, into `c` (row stride ldc) plus `res` (or NULL), columns under masks m0 (0..15) and m1 (16..31).
 TARGET static inline __attribute__((always_inline)) void tile(
     const int rows, const uint8_t *a, long lda, const float *sx, const int32_t *zs, long quads, const int8_t *panel,
-    PanelEdge e, const float *scales, const int32_t *sums, const float *res, float *c, long ldc, int gelu) {
+    PanelEdge e, const float *scales, const int32_t *sums, const int32_t *outlier, const float *residual,
+    const float *ow, long np, const float *res, float *c, long ldc, int gelu) {
     const __mmask16 m0 = e.m0, m1 = e.m1;
     const __m512 bias0 = e.bias0, bias1 = e.bias1;
     const __m512 sw0 = _mm512_maskz_loadu_ps(m0, scales), sw1 = _mm512_maskz_loadu_ps(m1, scales + 16);
@@ -207,8 +326,16 @@ TARGET static inline __attribute__((always_inline)) void tile(
         const __m512i z = _mm512_set1_epi32(zs[i]);
         __m512 v0 = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc0[i], _mm512_mullo_epi32(z, sum0)));
         __m512 v1 = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc1[i], _mm512_mullo_epi32(z, sum1)));
-        v0 = _mm512_add_ps(_mm512_mul_ps(v0, _mm512_mul_ps(s, sw0)), bias0);
-        v1 = _mm512_add_ps(_mm512_mul_ps(v1, _mm512_mul_ps(s, sw1)), bias1);
+        v0 = _mm512_mul_ps(v0, _mm512_mul_ps(s, sw0));
+        v1 = _mm512_mul_ps(v1, _mm512_mul_ps(s, sw1));
+        _Pragma("clang loop unroll(full)") for (int o = 0; o < OUTLIERS; o++) {
+            const __m512 r = _mm512_set1_ps(residual[i * OUTLIERS + o]);
+            const float *w = ow + (long)outlier[i * OUTLIERS + o] * np;
+            v0 = _mm512_fmadd_ps(r, _mm512_loadu_ps(w), v0);
+            v1 = _mm512_fmadd_ps(r, _mm512_loadu_ps(w + 16), v1);
+        }
+        v0 = _mm512_add_ps(v0, bias0);
+        v1 = _mm512_add_ps(v1, bias1);
         if (res) {
             v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, res + i * ldc));
             v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, res + i * ldc + 16));
@@ -218,20 +345,20 @@ TARGET static inline __attribute__((always_inline)) void tile(
     }
 }
 
-TARGET static void forward_vnni(const float *inp, long m, long k, const int8_t *packed, const float *scales,
-                                const int32_t *sums, long n, const float *bias, const float *residual,
-                                int activation, float *out, void *scratch) {
+TARGET static void forward_vnni(PLAIN_PARAMETERS) {
     const int gelu = activation == EMBEDTUNE_PACKED_LINEAR_GELU;
-    const long quads = quads_of(k), lda = 4 * quads, panels = (n + NR - 1) / NR;
+    const long quads = quads_of(k), lda = 4 * quads, panels = (n + NR - 1) / NR, np = padded_columns(n);
     const Block blk = block_in(scratch, lda);
     for (long r0 = 0; r0 < m; r0 += ROW_BLOCK) {
         const long r1 = r0 + ROW_BLOCK < m ? r0 + ROW_BLOCK : m;
-        quantize_rows(inp + r0 * k, r1 - r0, k, lda, blk);
+        quantize_rows(inp + r0 * k, r1 - r0, k, lda, smooth, blk);
         for (long p = 0; p < panels; p++) {
             const PanelEdge edge = panel_edge(n, p, bias);
             const int8_t *panel = packed + p * quads * NR * 4;
 #define TILE(rows, r) tile(rows, blk.u + ((r) - r0) * lda, lda, blk.scale + ((r) - r0), blk.zero + ((r) - r0), quads, \
-                           panel, edge, scales + p * NR, sums + p * NR, residual ? residual + (r) * n + p * NR : NULL, \
+                           panel, edge, scales + p * NR, sums + p * NR, blk.outlier + ((r) - r0) * OUTLIERS,             \
+                           blk.residual + ((r) - r0) * OUTLIERS, outlier_weights + p * NR, np,                            \
+                           residual ? residual + (r) * n + p * NR : NULL,                                                \
                            out + (r) * n + p * NR, n, gelu)
             EMBEDTUNE_FOR_EACH_TILE(r0, r1, TILE);
 #undef TILE
@@ -243,21 +370,22 @@ TARGET static void forward_vnni(const float *inp, long m, long k, const int8_t *
 
 void embedtune_int8_linear_forward(const float *inp, long m, long k, const int8_t *packed, const float *scales,
                                    const int32_t *sums, long n, const float *bias, const float *residual,
-                                   int activation, float *out, void *scratch) {
+                                   int activation, float *out, void *scratch, const float *smooth,
+                                   const float *outlier_weights) {
 #if defined(__x86_64__)
     const int features = embedtune_cpu_features();
     if (features & EMBEDTUNE_CPU_AVX512_VNNI) {
-        forward_vnni(inp, m, k, packed, scales, sums, n, bias, residual, activation, out, scratch);
+        forward_vnni(PLAIN_ARGUMENTS);
         return;
     }
     if (features & EMBEDTUNE_CPU_AVX512) {
-        forward_plain_avx512(inp, m, k, packed, scales, sums, n, bias, residual, activation, out, scratch);
+        forward_plain_avx512(PLAIN_ARGUMENTS);
         return;
     }
     if (features & EMBEDTUNE_CPU_AVX2) {
-        forward_plain_avx2(inp, m, k, packed, scales, sums, n, bias, residual, activation, out, scratch);
+        forward_plain_avx2(PLAIN_ARGUMENTS);
         return;
     }
 #endif
-    forward_plain(inp, m, k, packed, scales, sums, n, bias, residual, activation, out, scratch);
+    forward_plain(PLAIN_ARGUMENTS);
 }

@@ -48,38 +48,65 @@ import Testing
         #expect(Float(bitPattern: UInt32(embedtune_bf16_from_float(.nan)) << 16).isNaN)
     }
 
-    /// int8: within the quantisation bound of the float32 product. With steps sx (the row's) and sw
-    /// (the channel's), |x - x̂| <= sx / 2 and |w - ŵ| <= sw / 2, so each output is off by at most
-    /// sum_k (|w| sx / 2 + |x| sw / 2 + sx sw / 4), plus float32 rounding.
+    /// int8: within the quantisation bound of the float32 product, in the smoothed space (x' = x t,
+    /// w' = w / t, `Int8Linear.smoothing`). With steps sx (the row's, at most its whole range of x'
+    /// over 255: its outliers only narrow it) and sw (the channel's), |x' - x̂'| <= sx / 2 and
+    /// |w' - ŵ'| <= sw / 2, so each output is off by at most sum_k (|w'| sx / 2 + |x'| sw / 2 + sx sw / 4),
+    /// plus float32 rounding.
     @Test(arguments: shapes)
     func int8LinearIsWithinTheQuantisationBound(n: Int, c: Int, oc: Int) {
         let inp = randomArray(n * c, seed: UInt64(n * 5 + c))
         let weight = randomArray(oc * c, seed: UInt64(oc + 1), scale: 0.2)
         let bias = randomArray(oc, seed: 98)
         let linear = Int8Linear(weight: weight, bias: bias, inFeatures: c, outFeatures: oc)
+        #expect(int8Worst(linear, inp: inp, weight: weight, bias: bias, n: n, c: c, oc: oc, outliers: 0) <= 1)
+    }
+
+    /// The largest of int8's error over its bound (above; `outliers` > 0: the row's step from the
+    /// range of x' without its `outliers` largest magnitudes), and the same bits on 1 and 3 threads.
+    func int8Worst(
+        _ linear: Int8Linear, inp: [Float], weight: [Float], bias: [Float], n: Int, c: Int, oc: Int, outliers: Int
+    ) -> Double {
+        let t = linear.smoothing
+        #expect(t.count == c && t.allSatisfy { $0 > 0 && $0.isFinite })
         var want = [Float](repeating: 0, count: n * oc)
         Linear.forward(out: &want, inp: inp, weight: weight, bias: bias, n: n, c: c, oc: oc)
-        var first = [Float]()
+        var first = [Float](), worst = 0.0
         for threads in [1, 3] {
             var got = [Float](repeating: .nan, count: n * oc)
             linear.forward(out: &got, inp: inp, n: n, threads: threads)
             if first.isEmpty { first = got } else { #expect(got == first, "threads change the bits") }
-            var worst = 0.0
             for r in 0..<n {
-                let row = inp[(r * c)..<((r + 1) * c)]
-                let sx = Double(max(row.max() ?? 0, 0) - min(row.min() ?? 0, 0)) / 255
+                let x = (0..<c).map { Double(inp[r * c + $0] * t[$0]) }
+                let limit = outliers > 0 ? x.map(abs).sorted(by: >)[outliers] : Double.infinity
+                let sx = (min(max(x.max() ?? 0, 0), limit) - max(min(x.min() ?? 0, 0), -limit)) / 255
                 for o in 0..<oc {
-                    let w = weight[(o * c)..<((o + 1) * c)]
-                    let sw = Double(w.map(abs).max() ?? 0) / 127
+                    let w = (0..<c).map { Double(weight[o * c + $0] / t[$0]) }
+                    let sw = (w.map(abs).max() ?? 0) / 127
                     var bound = 1e-5 * (1 + abs(Double(want[r * oc + o])))
-                    for k in 0..<c {
-                        bound += abs(Double(w[o * c + k])) * sx / 2 + abs(Double(row[r * c + k])) * sw / 2 + sx * sw / 4
-                    }
+                    for k in 0..<c { bound += abs(w[k]) * sx / 2 + abs(x[k]) * sw / 2 + sx * sw / 4 }
                     worst = max(worst, abs(Double(got[r * oc + o] - want[r * oc + o])) / bound)
                 }
             }
-            #expect(worst <= 1, "n \(n) c \(c) oc \(oc) threads \(threads): \(worst) of the bound")
         }
+        return worst
+    }
+
+    /// A row's largest inputs do not set its step: with one input 200 times the rest (and three more
+    /// large ones), the error stays within the bound of the range without them — which a step set by
+    /// 200 would exceed many times over.
+    @Test func int8OutliersDoNotCoarsenTheirRow() {
+        let n = 5, c = 64, oc = 40
+        var inp = randomArray(n * c, seed: 21)
+        for r in 0..<n {
+            inp[r * c + 5] = 200
+            inp[r * c + 9] = -60
+            inp[r * c + 30 + r] = 35
+            inp[r * c + 63] = 20
+        }
+        let weight = randomArray(oc * c, seed: 22, scale: 0.2), bias = randomArray(oc, seed: 23)
+        let linear = Int8Linear(weight: weight, bias: bias, inFeatures: c, outFeatures: oc)
+        #expect(int8Worst(linear, inp: inp, weight: weight, bias: bias, n: n, c: c, oc: oc, outliers: 4) <= 1)
     }
 
     /// Scales are per row: a row's outputs do not depend on the other rows of the call.
