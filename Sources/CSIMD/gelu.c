@@ -1,6 +1,6 @@
 // See include/gelu.h. The function is simd_math.h's gelu_avx512 (a piecewise-polynomial normal tail,
-// gelu_table.h), the same one the packed product applies before its store; it agrees with the Swift
-// GELU (Kernels' FastMath.erf) to a few 1e-7.
+// gelu_table.h), the one the packed products apply before their store: the same bits as the vector
+// kernels' GELU (embedtune_gelu_reference_forward), with faster lookups.
 #include "gelu.h"
 #include "cpu_features.h"
 #include "vector_kernels.h"

@@ -1,6 +1,7 @@
-// The table GELU on 16 floats (AVX-512), shared by the C kernels (attention_head.c,
-// gelu.c, packed_linear.c). Every other path uses vector16_math.h's erf GELU; this table stays
-// because that GELU in the packed product's store costs 2.6% of encoding throughput.
+// The GELU on 16 floats with AVX-512 intrinsics, for the packed products' stores (packed_linear.c,
+// bf16_linear.c, int8_linear.c) and gelu.c: vector16_math.h's v16_gelu, the project's one GELU, with
+// its five coefficient lookups done by vpermt2ps on two registers instead of indexed loads. The
+// operations and their order are the same, so the results are the same bits (tested).
 // Only for x86-64 translation units that include <immintrin.h>; callers dispatch on
 // embedtune_cpu_features() before calling into code that uses these.
 #ifndef EMBEDTUNE_SIMD_MATH_H
@@ -10,7 +11,7 @@
 
 #define EMBEDTUNE_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 
-// The exact GELU x Φ(x), Φ the standard normal CDF: with Q(a) = Φ(-a) from the piecewise table of
+// x Φ(x) as v16_gelu computes it: with Q(a) = Φ(-a) from the piecewise table of
 // gelu_table.h (five vpermt2ps lookups by interval, then Horner in the position u within it),
 // Φ(x) = Q(|x|) for x < 0 and 1 - Q(|x|) otherwise; Q = 0 from |x| >= 6 on (Q(6) < 1e-9).
 // 18 vector operations. NaN stays NaN; gelu(+inf) = +inf, gelu(-inf) = NaN (-inf * 0, as in PyTorch).

@@ -1,9 +1,9 @@
-// exp, erf and GELU on 16-lane vectors (vector16.h), shared by the vector kernels and the AVX-512 attention
-// kernel: one implementation of each function in the project.
+// exp, the normal CDF and GELU on 16-lane vectors (vector16.h), shared by the vector kernels and the
+// AVX-512 attention kernel: one implementation of each function in the project.
 #ifndef EMBEDTUNE_VECTOR16_MATH_H
 #define EMBEDTUNE_VECTOR16_MATH_H
 
-#include "erf_coefficients.h"
+#include "gelu_table.h"
 #include "vector16.h"
 
 /// e^x lane by lane: k = round(x / ln 2) by the shifter trick, r = x - k ln 2 (Cody–Waite), e^r by
@@ -34,50 +34,41 @@ V16 v16f v16_exp(v16f x) {
     return v16_select(x < lo, v16_splat(0), result);
 }
 
-/// erf lane by lane: an odd polynomial in x^2 on |x| < 1 and 1 - e^(-x^2) q(1/|x|) on
-/// 1 <= |x| < bound (erf_coefficients.h), the input clamped to ±bound.
-V16 v16f v16_erf(v16f x) {
+/// Φ(x), the standard normal CDF, lane by lane: Q(a) = Φ(-a) at a = |x| from gelu_table.h's
+/// piecewise polynomial (interval i = floor(a * 32 / 6), Horner in the position u within it; Q = 0
+/// from a >= 6 on, Q(6) < 1e-9), then Φ(x) = 1 - Q for x >= 0 and Q otherwise. The coefficient
+/// lookups are indexed loads here; simd_math.h spells the same operations with AVX-512 permutes for
+/// the packed products' stores, and both give the same bits (tested).
+V16 v16f v16_normal_cdf(v16f x) {
 #pragma clang fp contract(off)
-    const v16f bound = v16_splat(EMBEDTUNE_ERF_BOUND), nbound = v16_splat(-EMBEDTUNE_ERF_BOUND);
-    v16f a = v16_select(x < nbound, nbound, x);
-    a = v16_select(a > bound, bound, a);
-    const v16f ax = (v16f)((v16i)a & 0x7FFFFFFF);
-    const v16f t = a * a;
-    v16f p = v16_splat(EMBEDTUNE_ERF_SMALL_5);
-    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_4));
-    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_3));
-    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_2));
-    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_1));
-    p = v16_fma(p, t, v16_splat(EMBEDTUNE_ERF_SMALL_0));
-    const v16f small = a * p;
-    const v16f u = v16_splat(1) / v16_select(ax < v16_splat(1), v16_splat(1), ax);
-    v16f q = v16_splat(EMBEDTUNE_ERF_LARGE_7);
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_6));
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_5));
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_4));
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_3));
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_2));
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_1));
-    q = v16_fma(q, u, v16_splat(EMBEDTUNE_ERF_LARGE_0));
-    const v16f large = v16_splat(1) - v16_exp(-t) * q;
-    const v16f signed_large = v16_select(a < v16_splat(0), -large, large);
-    return v16_select(ax >= v16_splat(1), signed_large, small);
+    const v16f s = (v16f)((v16i)x & 0x7FFFFFFF) * v16_splat((float)EMBEDTUNE_GELU_INTERVALS / EMBEDTUNE_GELU_RANGE);
+    const v16i inside = s < v16_splat((float)EMBEDTUNE_GELU_INTERVALS);
+    const v16f f = __builtin_elementwise_floor(s);
+    const v16f u = s - f;
+    const v16i interval = __builtin_convertvector(v16_select(inside, f, v16_splat(0)), v16i);
+    v16f c[EMBEDTUNE_GELU_DEGREE + 1];
+    for (int j = 0; j <= EMBEDTUNE_GELU_DEGREE; j++)
+        for (int lane = 0; lane < 16; lane++) c[j][lane] = embedtune_gelu_tail[j][interval[lane]];
+    v16f q = c[4];
+    q = v16_fma(q, u, c[3]);
+    q = v16_fma(q, u, c[2]);
+    q = v16_fma(q, u, c[1]);
+    q = v16_select(inside, v16_fma(q, u, c[0]), v16_splat(0));
+    return v16_select(x >= v16_splat(0), v16_splat(1) - q, q);
 }
 
-/// The exact (erf) GELU lane by lane, x Φ(x) = 0.5 x (1 + erf(x / √2)): the GELU of every path
-/// except the AVX-512 inference kernels, which use simd_math.h's table (2.6% faster encoding).
+/// The exact GELU x Φ(x) (HF "gelu", PyTorch's approximate="none") lane by lane: the GELU of every
+/// path. NaN stays NaN; gelu(+inf) = +inf, gelu(-inf) = NaN (-inf * 0, as in PyTorch).
 V16 v16f v16_gelu(v16f x) {
 #pragma clang fp contract(off)
-    const v16f cdf = v16_splat(0.5f) * (v16_splat(1) + v16_erf(x * 0.7071067811865475f));
-    return x * cdf;
+    return x * v16_normal_cdf(x);
 }
 
 /// gelu'(x) = Φ(x) + x φ(x) lane by lane.
 V16 v16f v16_gelu_derivative(v16f x) {
 #pragma clang fp contract(off)
-    const v16f cdf = v16_splat(0.5f) * (v16_splat(1) + v16_erf(x * 0.7071067811865475f));
     const v16f pdf = v16_exp(v16_splat(-0.5f) * x * x) * 0.3989422804014327f;
-    return v16_fma(x, pdf, cdf);
+    return v16_fma(x, pdf, v16_normal_cdf(x));
 }
 
 /// p[0..<16] = e^p[0..<16]: for callers compiled for another target, which must not pass vectors.

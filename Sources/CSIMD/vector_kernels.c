@@ -10,20 +10,17 @@ V16 void map_body(const float *inp, long count, float *out, int which) {
     long i = 0;
     for (; i + 16 <= count; i += 16) {
         const v16f x = v16_load(inp + i);
-        v16_store(out + i, which == 0 ? v16_exp(x) : which == 1 ? v16_erf(x) : v16_gelu(x));
+        v16_store(out + i, which == 0 ? v16_exp(x) : v16_gelu(x));
     }
     if (i < count) {
         const v16f x = v16_load_tail(inp + i, count - i, 0);
-        v16_store_tail(out + i, which == 0 ? v16_exp(x) : which == 1 ? v16_erf(x) : v16_gelu(x), count - i);
+        v16_store_tail(out + i, which == 0 ? v16_exp(x) : v16_gelu(x), count - i);
     }
 }
 
 #define embedtune_vec_exp_body(inp, count, out) map_body(inp, count, out, 0)
-#define embedtune_vec_erf_body(inp, count, out) map_body(inp, count, out, 1)
-#define embedtune_gelu_reference_forward_body(inp, count, out) map_body(inp, count, out, 2)
+#define embedtune_gelu_reference_forward_body(inp, count, out) map_body(inp, count, out, 1)
 EMBEDTUNE_VARIANTS(void, embedtune_vec_exp, (inp, count, out),
-                   const float *inp, long count, float *out)
-EMBEDTUNE_VARIANTS(void, embedtune_vec_erf, (inp, count, out),
                    const float *inp, long count, float *out)
 EMBEDTUNE_VARIANTS(void, embedtune_gelu_reference_forward, (inp, count, out),
                    const float *inp, long count, float *out)

@@ -5,9 +5,9 @@ import CSIMD
 ///
 /// Sizes: `count` elements of any shape (the FFN's (N, 4C) intermediate).
 public enum GELU {
-    /// out = gelu(inp) elementwise. `out` may alias `inp`. On AVX-512 CPUs the C kernel
-    /// (`embedtune_gelu_forward`: a table of the normal tail instead of erf, equal to a few 1e-7)
-    /// runs instead of `portableForward`.
+    /// out = gelu(inp) elementwise, Φ from a piecewise polynomial of the normal tail (error ≤ 4e-8,
+    /// the C kernels' gelu_table.h). `out` may alias `inp`. On AVX-512 CPUs `embedtune_gelu_forward`
+    /// runs (its lookups by permutes) instead of `portableForward`; both give the same bits.
     public static func forward(
         out: UnsafeMutablePointer<Float>,  // (count)
         inp: UnsafePointer<Float>,  // (count)
@@ -24,8 +24,8 @@ public enum GELU {
     /// True when the AVX-512 kernel runs `forward`.
     static var vectorKernel: Bool { embedtune_gelu_available() != 0 }
 
-    /// `forward` through `embedtune_vec_erf` (any CPU); also the reference the table kernel is tested
-    /// against.
+    /// `forward` through the vector kernels (any CPU); also the reference the AVX-512 kernel is
+    /// tested against.
     static func portableForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
         embedtune_gelu_reference_forward(inp, count, out)
     }

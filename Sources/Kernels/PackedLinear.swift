@@ -18,7 +18,7 @@ public final class PackedLinear: FrozenProduct, @unchecked Sendable {
     /// What the kernel applies to each output before storing it.
     public enum Activation: Sendable {
         case identity
-        /// The exact (erf) GELU, the function of `GELU.forward` (the same AVX-512 code): the FFN's
+        /// The exact GELU, the function of `GELU.forward` (the same bits on every path): the FFN's
         /// up-projection when its pre-activation is not kept.
         case gelu
 

@@ -2,7 +2,7 @@ import CSIMD
 import Foundation
 import Testing
 
-/// The vector kernels' exp and erf (vector_kernels.h) against Foundation in double.
+/// The vector kernels' exp and GELU (vector_kernels.h) against Foundation in double.
 @Suite struct FastMathTests {
     func maxRelativeError(_ xs: [Float], _ f: (UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>) -> Void,
                           _ reference: (Double) -> Double) -> Double {
@@ -16,10 +16,22 @@ import Testing
         return worst
     }
 
-    @Test func erfIsWithin2e7RelativeOfFoundationErf() {
-        let xs = (0..<160_000).map { Float(-5.0 + 10.0 * Double($0) / 160_000) } + [1e-30, -1e-6, 1, -1, 3.92, 10, -10]
-        let error = maxRelativeError(xs.filter { $0 != 0 }, { embedtune_vec_erf($0, $1, $2) }, Foundation.erf)
-        #expect(error < 2e-7, "max relative error \(error)")
+    /// GELU's derivative Φ(x) + x φ(x) on every path against double on a dense sweep of [-8, 8]:
+    /// absolute error within 1e-7 + 1.2e-7 (1 + |x| φ(x)) (the table's 4e-8 and float rounding).
+    @Test(arguments: [Int32(0), Int32(EMBEDTUNE_CPU_AVX2), Int32(EMBEDTUNE_CPU_AVX2 | EMBEDTUNE_CPU_AVX512)])
+    func geluDerivativeMatchesTheDefinitionInDouble(path: Int32) {
+        let xs = (0..<160_001).map { Float($0 - 80_000) / 10_000 }  // -8 ... 8 by 0.0001
+        let ones = [Float](repeating: 1, count: xs.count)
+        var got = [Float](repeating: 0, count: xs.count)
+        embedtune_gelu_backward_on(path, &got, xs, ones, xs.count, 1)
+        var worst = 0.0, worstX: Float = 0
+        for (x, y) in zip(xs, got) {
+            let d = Double(x), pdf = Foundation.exp(-0.5 * d * d) / (2 * Double.pi).squareRoot()
+            let want = 0.5 * Foundation.erfc(-d / 2.0.squareRoot()) + d * pdf
+            let excess = abs(Double(y) - want) - (1e-7 + 1.2e-7 * (1 + abs(d) * pdf))
+            if excess > worst { (worst, worstX) = (excess, x) }
+        }
+        #expect(worst == 0, "path \(path): gelu'(\(worstX)) off by \(worst) beyond the bound")
     }
 
     @Test func expIsWithinFewUlpOfFoundationExp() {

@@ -30,7 +30,6 @@ import Testing
             var x = input(n, seed: UInt64(n)), y = input(n, seed: UInt64(n) + 100)
             if n > 8 { x[7] = .nan; y[8] = .infinity }
             samePaths("exp \(n)") { p in var o = [Float](repeating: 0, count: n); embedtune_vec_exp_on(p, x, n, &o); return o }
-            samePaths("erf \(n)") { p in var o = [Float](repeating: 0, count: n); embedtune_vec_erf_on(p, x, n, &o); return o }
             samePaths("gelu \(n)") { p in var o = [Float](repeating: 0, count: n); embedtune_gelu_reference_forward_on(p, x, n, &o); return o }
             samePaths("gelu backward \(n)") { p in var d = y; embedtune_gelu_backward_on(p, &d, x, y, n, 1); return d }
             samePaths("dot \(n)") { p in [embedtune_vec_dot_on(p, x, y, n)] }

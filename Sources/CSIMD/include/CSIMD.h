@@ -3,7 +3,6 @@
 #include "bf16_linear.h"
 #include "compute_threads.h"
 #include "cpu_features.h"
-#include "erf_coefficients.h"
 #include "gelu.h"
 #include "int8_dot.h"
 #include "int8_linear.h"

@@ -1,5 +1,6 @@
-// The exact (erf) GELU forward, gelu(x) = 0.5 x (1 + erf(x / sqrt 2)), on AVX-512: the FFN's
-// activation in the inference path, run on each block of rows right after its product.
+// The exact GELU forward, gelu(x) = x Φ(x) = 0.5 x (1 + erf(x / sqrt 2)), on AVX-512: the FFN's
+// activation, bit for bit embedtune_gelu_reference_forward (vector_kernels.h) with the table
+// lookups done by permutes.
 #ifndef EMBEDTUNE_GELU_H
 #define EMBEDTUNE_GELU_H
 

@@ -1,4 +1,4 @@
-// The elementwise and reduction kernels of the model and of exact search (exp, erf, GELU, softmax,
+// The elementwise and reduction kernels of the model and of exact search (exp, GELU, softmax,
 // LayerNorm, dot products, Adam, ...), each written once on 16-lane vectors and compiled for
 // AVX-512, AVX2 + FMA and the baseline target; embedtune_cpu_features() picks one per call. All
 // paths give bit-identical results (same lane-wise operations, fused multiply-adds where written).
@@ -12,10 +12,8 @@ extern "C" {
 
 /// out[i] = e^inp[i] (0 below -87.33; clamped above at 88.3). out may equal inp.
 void embedtune_vec_exp(const float *inp, long count, float *out);
-/// out[i] = erf(inp[i]), within 2e-7 relative. out may equal inp.
-void embedtune_vec_erf(const float *inp, long count, float *out);
-/// out[i] = x Φ(x) through embedtune_vec_erf: the reference GELU (gelu.h's table kernel agrees with
-/// it to a few 1e-7). out may equal inp.
+/// out[i] = x Φ(x), Φ from the piecewise normal tail of gelu_table.h: the project's one GELU, bit for
+/// bit what gelu.h's AVX-512 kernel and the packed products' stores give. out may equal inp.
 void embedtune_gelu_reference_forward(const float *inp, long count, float *out);
 /// dinp[i] += dout[i] * GELU'(inp[i]) * fault (fault is 1 except in tests).
 void embedtune_gelu_backward(float *dinp, const float *inp, const float *dout, long count, float fault);
@@ -75,7 +73,6 @@ void embedtune_adam_update(float *p, const float *g, float *m, float *v, long co
 /// Each kernel above as NAME_on(cpu, ...): the path of the EMBEDTUNE_CPU_* mask `cpu` (limited to
 /// what the CPU has) whatever EMBEDTUNE_CPU says, for tests that compare the paths.
 void embedtune_vec_exp_on(int cpu, const float *inp, long count, float *out);
-void embedtune_vec_erf_on(int cpu, const float *inp, long count, float *out);
 void embedtune_gelu_reference_forward_on(int cpu, const float *inp, long count, float *out);
 void embedtune_gelu_backward_on(int cpu, float *dinp, const float *inp, const float *dout, long count, float fault);
 float embedtune_vec_dot_on(int cpu, const float *x, const float *y, long n);
