@@ -29,7 +29,6 @@ long embedtune_attention_head_scratch_floats(long l, long hs) {
 #include <immintrin.h>
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
-#include "simd_math.h"
 #include "vector16_math.h"
 
 // Scores of ROWS query rows (row pointers q0..q3, rows beyond the real ones repeat the last) against

@@ -1,4 +1,5 @@
-// The piecewise-polynomial Gaussian tail behind gelu_avx512 (simd_math.h); private to the C kernels.
+// The piecewise-polynomial Gaussian tail behind the one GELU (vector16_math.h's v16_normal_cdf and
+// its AVX-512 spelling gelu_avx512 in simd_math.h); private to the C kernels.
 //
 // Q(a) = Φ(-a) = erfc(a / √2) / 2 on [0, EMBEDTUNE_GELU_RANGE), cut into EMBEDTUNE_GELU_INTERVALS
 // equal intervals; on interval i, with a = (i + u) * RANGE / INTERVALS and u in [0, 1),
