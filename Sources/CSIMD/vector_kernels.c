@@ -351,6 +351,29 @@ V16 void embedtune_lora_dropout_backward_body(float *dinp, const float *dx, cons
 EMBEDTUNE_VARIANTS(void, embedtune_lora_dropout_backward, (dinp, dx, dropped, inp, keep, count),
                    float *dinp, const float *dx, const float *dropped, const float *inp, float keep, long count)
 
+/// weight (oc, c) += scale * (b (oc, r) @ a (r, c)): each output's r products summed by fused
+/// multiply-adds in order k = 0, 1, ..., then folded in by one more, acc * scale + weight. A fixed
+/// order on every path and CPU, so a merged adapter (and the fingerprint of its weights) is the same
+/// everywhere; a BLAS product's order depends on the CPU's kernel.
+V16 void embedtune_lora_merge_body(float *weight, const float *a, const float *b, float scale, long c, long oc,
+                                   long r) {
+    for (long o = 0; o < oc; o++) {
+        float *row = weight + o * c;
+        const float *bo = b + o * r;
+        for (long j = 0; j < c; j += 16) {
+            const long lanes = c - j < 16 ? c - j : 16;
+            v16f acc = v16_splat(0);
+            for (long k = 0; k < r; k++)
+                acc = v16_fma(v16_splat(bo[k]), lanes == 16 ? v16_load(a + k * c + j) : v16_load_tail(a + k * c + j, lanes, 0), acc);
+            const v16f w = lanes == 16 ? v16_load(row + j) : v16_load_tail(row + j, lanes, 0);
+            const v16f result = v16_fma(acc, v16_splat(scale), w);
+            if (lanes == 16) v16_store(row + j, result); else v16_store_tail(row + j, result, lanes);
+        }
+    }
+}
+EMBEDTUNE_VARIANTS(void, embedtune_lora_merge, (weight, a, b, scale, c, oc, r),
+                   float *weight, const float *a, const float *b, float scale, long c, long oc, long r)
+
 // MARK: Adam
 
 V16 void adam_lanes(v16f *p, v16f grad, v16f *m, v16f *v, const struct embedtune_adam_rule *rule) {

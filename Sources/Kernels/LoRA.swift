@@ -97,7 +97,8 @@ public enum LoRA {
     }
 
     /// Folds the adapter into the frozen weight for inference: weight (OC, C) += scale * B @ A
-    /// (peft `merge_and_unload`).
+    /// (peft `merge_and_unload`), in a fixed order (`embedtune_lora_merge`), so a merged model and its
+    /// fingerprint are the same bits on every CPU.
     public static func merge(
         weight: UnsafeMutablePointer<Float>,  // (OC, C)
         a: UnsafePointer<Float>,  // (R, C)
@@ -105,7 +106,7 @@ public enum LoRA {
         scale: Float, c: Int, oc: Int, r: Int
     ) {
         precondition(c > 0 && oc > 0 && r > 0, "LoRA.merge: bad sizes c \(c), oc \(oc), r \(r)")
-        gemm(.none, .none, m: oc, n: c, k: r, alpha: scale, a: b, b: a, beta: 1, c: weight)
+        embedtune_lora_merge(weight, a, b, scale, c, oc, r)
     }
 
     /// peft's `reset_lora_parameters` for init_lora_weights=True: A from kaiming_uniform_(a=√5),

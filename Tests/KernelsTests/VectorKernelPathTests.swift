@@ -39,6 +39,12 @@ import Testing
             samePaths("mul \(n)") { p in var o = y; embedtune_vec_mul_on(p, x, &o, n); return o }
             samePaths("scale \(n)") { p in var o = y; embedtune_vec_scale_on(p, &o, 0.7, n); return o }
             samePaths("fma into \(n)") { p in var o = y; embedtune_vec_fma_into_on(p, x, y, &o, n); return o }
+            let b = input(3 * 8, seed: UInt64(n) + 200)
+            samePaths("lora merge \(n)") { p in
+                var w = [Float](repeating: 0.5, count: 3 * n)
+                embedtune_lora_merge_on(p, &w, input(8 * n, seed: UInt64(n) + 300), b, 0.25, n, 3, 8)
+                return w
+            }
         }
     }
 

@@ -60,6 +60,9 @@ void embedtune_layer_norm_backward(float *dinp, float *dweight, float *dbias, co
 /// element (same sign bit as inp), 0 where it was dropped.
 void embedtune_lora_dropout_backward(float *dinp, const float *dx, const float *dropped, const float *inp, float keep,
                                      long count);
+/// weight (oc, c) += scale * (b (oc, r) @ a (r, c)), each sum in the order k = 0..r-1 with fused
+/// multiply-adds and then acc * scale + weight fused: the same bits on every path and CPU.
+void embedtune_lora_merge(float *weight, const float *a, const float *b, float scale, long c, long oc, long r);
 
 /// One Adam/AdamW step's per-value constants (torch.optim semantics; see Training's Adam).
 struct embedtune_adam_rule {
@@ -91,6 +94,7 @@ void embedtune_softmax_backward_in_place_on(int cpu, float *grad, const float *o
 void embedtune_layer_norm_reference_forward_on(int cpu, const float *inp, const float *weight, const float *bias, long n, long c, float eps, float *mean, float *rstd, float *out);
 void embedtune_layer_norm_backward_on(int cpu, float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, const float *mean, const float *rstd, long n, long c);
 void embedtune_lora_dropout_backward_on(int cpu, float *dinp, const float *dx, const float *dropped, const float *inp, float keep, long count);
+void embedtune_lora_merge_on(int cpu, float *weight, const float *a, const float *b, float scale, long c, long oc, long r);
 void embedtune_adam_update_on(int cpu, float *p, const float *g, float *m, float *v, long count, const struct embedtune_adam_rule *rule);
 
 #ifdef __cplusplus
