@@ -1,17 +1,22 @@
 // See include/bf16_linear.h.
 //
-// Fast path (AVX512-BF16): 12 rows x 32 columns of `out` in 24 zmm accumulators started from the bias
-// (plus the residual's tile), like packed_linear.c's float32 kernel, but each step takes a pair of k:
-// per pair it loads the panel's 2 x 16 column pairs (two zmm of bf16) and broadcasts one row's pair
-// (32 bits) per row into VDPBF16PS, i.e. 24 instructions of 32 multiply-adds each per 2 loads + 12
-// broadcasts — twice the float32 kernel's multiply-adds per instruction. A block of at most 240 input
-// rows is converted to bf16 (VCVTNE2PS2BF16, round to nearest even) into the caller's scratch first,
-// where it stays in L2 while every panel passes.
-//
-// The plain C path computes the same sums in the same order as VDPBF16PS does per lane (Intel SDM:
-// the odd element's product is added, then the even one's; products of two bf16 are exact in
-// float32), from the same bf16 values, so the paths differ only where VDPBF16PS flushes denormals, and
-// in GELU (the table GELU of simd_math.h on the fast path, the erf GELU of the vector kernels otherwise).
+// Three kernels on one packed layout (bf16 pairs of k, 32 columns per panel), the same sums in the same
+// order, so the same bits (products of two bf16 are exact in float32; the order is VDPBF16PS's per
+// lane, Intel SDM: the odd element's product is added, then the even one's):
+// - dot (AVX512-BF16, where VDPBF16PS is fast): 12 rows x 32 columns of `out` in 24 zmm accumulators
+//   started from the bias (plus the residual's tile), like packed_linear.c's float32 kernel, but each
+//   step takes a pair of k: per pair it loads the panel's 2 x 16 column pairs (two zmm of bf16) and
+//   broadcasts one row's pair (32 bits) per row into VDPBF16PS, i.e. 24 instructions of 32
+//   multiply-adds each per 2 loads + 12 broadcasts — twice the float32 kernel's multiply-adds per
+//   instruction. A block of at most 240 input rows is converted to bf16 (VCVTNE2PS2BF16, round to
+//   nearest even) into the caller's scratch first, where it stays in L2 while every panel passes.
+// - widened (AVX-512 F, and AVX512-BF16 CPUs whose VDPBF16PS is slower than two float32 FMAs,
+//   cpu_features.h): the same tile, the panel's pairs widened to float32 in registers (a shift for the
+//   even element, a mask for the odd), the row block rounded to bf16 but kept as float32 in the
+//   scratch, so each row's values are broadcast operands of plain FMAs: 48 FMAs per pair, 4 widening
+//   operations, no conversion in the loop. Half the weight memory of float32 at about its speed.
+// - plain C (compiled for AVX2 + FMA and the baseline): one row times one panel at a time.
+// They differ only where VDPBF16PS flushes denormals to zero.
 #include "bf16_linear.h"
 #include "cpu_features.h"
 #include "packed_linear.h"
@@ -42,7 +47,8 @@ static inline float float_from_bf16(uint16_t h) {
 
 long embedtune_bf16_linear_elements(long n, long k) { return (n + NR - 1) / NR * NR * 2 * pairs_of(k); }
 
-long embedtune_bf16_linear_scratch_bytes(long k) { return ROW_BLOCK * 2 * pairs_of(k) * (long)sizeof(uint16_t); }
+// The widened kernel keeps the rounded rows as float32, the others as bf16: room for the former.
+long embedtune_bf16_linear_scratch_bytes(long k) { return ROW_BLOCK * 2 * pairs_of(k) * (long)sizeof(float); }
 
 void embedtune_bf16_linear_pack(const float *weight, long n, long k, uint16_t *packed) {
     const long panels = (n + NR - 1) / NR, pairs = pairs_of(k);
@@ -99,12 +105,6 @@ __attribute__((target("avx2,fma"))) static void forward_plain_avx2(
     forward_plain_body(inp, m, k, packed, n, bias, residual, activation, out, a);
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl"))) static void forward_plain_avx512(
-    const float *inp, long m, long k, const uint16_t *packed, long n, const float *bias, const float *residual,
-    int activation, float *out, uint16_t *a) {
-    forward_plain_body(inp, m, k, packed, n, bias, residual, activation, out, a);
-}
-
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 #include "simd_math.h"
 #include "panel_edge.h"
@@ -154,44 +154,139 @@ TARGET static inline __attribute__((always_inline)) void tile(
     }
 }
 
-TARGET static void forward_bf16(const float *inp, long m, long k, const uint16_t *packed, long n, const float *bias,
-                                const float *residual, int activation, float *out, uint16_t *a) {
-    const int gelu = activation == EMBEDTUNE_PACKED_LINEAR_GELU;
-    const long pairs = pairs_of(k), lda = 2 * pairs, panels = (n + NR - 1) / NR;
-    for (long r0 = 0; r0 < m; r0 += ROW_BLOCK) {
-        const long r1 = r0 + ROW_BLOCK < m ? r0 + ROW_BLOCK : m;
-        convert_rows(inp + r0 * k, r1 - r0, k, lda, a);
-        for (long p = 0; p < panels; p++) {
-            const PanelEdge edge = panel_edge(n, p, bias);
-            const uint16_t *panel = packed + p * pairs * NR * 2;
-#define TILE(rows, r) tile(rows, a + ((r) - r0) * lda, lda, pairs, panel, edge, \
-                           residual ? residual + (r) * n + p * NR : NULL, out + (r) * n + p * NR, n, gelu)
-            EMBEDTUNE_FOR_EACH_TILE(r0, r1, TILE);
-#undef TILE
+// The driver of both AVX-512 kernels, NAME(inp, m, k, packed, n, bias, residual, activation, out, a):
+// per block of at most ROW_BLOCK rows, CONVERT them into the scratch `a` (ELEMENT, lda per row), then
+// every panel passes over them, TILE_FN(rows, ...) per 12, 4 or 1 rows.
+#define EMBEDTUNE_BF16_FORWARD(NAME, ELEMENT, CONVERT, TILE_FN)                                                  \
+    TARGET static void NAME(const float *inp, long m, long k, const uint16_t *packed, long n, const float *bias,   \
+                            const float *residual, int activation, float *out, ELEMENT *a) {                       \
+        const int gelu = activation == EMBEDTUNE_PACKED_LINEAR_GELU;                                               \
+        const long pairs = pairs_of(k), lda = 2 * pairs, panels = (n + NR - 1) / NR;                                \
+        for (long r0 = 0; r0 < m; r0 += ROW_BLOCK) {                                                               \
+            const long r1 = r0 + ROW_BLOCK < m ? r0 + ROW_BLOCK : m;                                               \
+            CONVERT(inp + r0 * k, r1 - r0, k, lda, a);                                                             \
+            for (long p = 0; p < panels; p++) {                                                                    \
+                const PanelEdge edge = panel_edge(n, p, bias);                                                     \
+                const uint16_t *panel = packed + p * pairs * NR * 2;                                               \
+                const float *res = residual ? residual + p * NR : NULL;                                            \
+                float *c = out + p * NR;                                                                           \
+                long r = r0;                                                                                       \
+                for (; r + 12 <= r1; r += 12)                                                                      \
+                    TILE_FN(12, a + (r - r0) * lda, lda, pairs, panel, edge, res ? res + r * n : NULL, c + r * n, n, gelu); \
+                for (; r + 4 <= r1; r += 4)                                                                        \
+                    TILE_FN(4, a + (r - r0) * lda, lda, pairs, panel, edge, res ? res + r * n : NULL, c + r * n, n, gelu); \
+                for (; r < r1; r++)                                                                                \
+                    TILE_FN(1, a + (r - r0) * lda, lda, pairs, panel, edge, res ? res + r * n : NULL, c + r * n, n, gelu); \
+            }                                                                                                      \
+        }                                                                                                          \
+    }
+
+EMBEDTUNE_BF16_FORWARD(forward_bf16, uint16_t, convert_rows, tile)
+#undef TARGET
+
+#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+// Rows (rows, k) of floats -> (rows, lda) floats holding their bf16 roundings (to nearest even, NaN
+// kept and quieted, as embedtune_bf16_from_float), lda = k rounded up to even, the pad zero.
+TARGET static void round_rows(const float *inp, long rows, long k, long lda, float *a) {
+    const __m512i half = _mm512_set1_epi32(0x7FFF), one = _mm512_set1_epi32(1);
+    const __m512i top = _mm512_set1_epi32((int)0xFFFF0000u), quiet = _mm512_set1_epi32(0x00400000);
+    const __m512i magnitude = _mm512_set1_epi32(0x7FFFFFFF), infinity = _mm512_set1_epi32(0x7F800000);
+    for (long i = 0; i < rows; i++) {
+        const float *x = inp + i * k;
+        float *d = a + i * lda;
+        for (long kk = 0; kk < lda; kk += 16) {
+            const long left = k - kk, stored = lda - kk < 16 ? lda - kk : 16;
+            const __mmask16 load = (__mmask16)(left >= 16 ? 0xFFFF : left <= 0 ? 0 : (1u << left) - 1);
+            const __mmask16 keep = (__mmask16)(stored >= 16 ? 0xFFFF : (1u << stored) - 1);
+            const __m512i u = _mm512_castps_si512(_mm512_maskz_loadu_ps(load, x + kk));
+            const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), one);
+            const __m512i rounded = _mm512_and_si512(_mm512_add_epi32(u, _mm512_add_epi32(half, lsb)), top);
+            const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, magnitude), infinity);
+            const __m512i v = _mm512_mask_mov_epi32(rounded, nan, _mm512_and_si512(_mm512_or_si512(u, quiet), top));
+            _mm512_mask_storeu_ps(d + kk, keep, _mm512_castsi512_ps(v));
         }
     }
 }
+
+// ROWS (12, 4 or 1) rows of rounded floats starting at `a` (row stride lda) times one panel, the
+// panel's bf16 pairs widened in registers; otherwise as tile() above.
+TARGET static inline __attribute__((always_inline)) void widened_tile(
+    const int rows, const float *a, long lda, long pairs, const uint16_t *panel, PanelEdge e, const float *res,
+    float *c, long ldc, int gelu) {
+    const __mmask16 m0 = e.m0, m1 = e.m1;
+    const __m512i top = _mm512_set1_epi32((int)0xFFFF0000u);
+    __m512 acc0[MR], acc1[MR];
+    _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
+        acc0[i] = res ? _mm512_add_ps(e.bias0, _mm512_maskz_loadu_ps(m0, res + i * ldc)) : e.bias0;
+        acc1[i] = res ? _mm512_add_ps(e.bias1, _mm512_maskz_loadu_ps(m1, res + i * ldc + 16)) : e.bias1;
+    }
+    for (long kp = 0; kp < pairs; kp++) {
+        const __m512i p0 = _mm512_loadu_si512(panel + kp * NR * 2);
+        const __m512i p1 = _mm512_loadu_si512(panel + kp * NR * 2 + 32);
+        const __m512 even0 = _mm512_castsi512_ps(_mm512_slli_epi32(p0, 16));
+        const __m512 odd0 = _mm512_castsi512_ps(_mm512_and_si512(p0, top));
+        const __m512 even1 = _mm512_castsi512_ps(_mm512_slli_epi32(p1, 16));
+        const __m512 odd1 = _mm512_castsi512_ps(_mm512_and_si512(p1, top));
+        _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
+            const __m512 x1 = _mm512_set1_ps(a[i * lda + 2 * kp + 1]);
+            acc0[i] = _mm512_fmadd_ps(x1, odd0, acc0[i]);
+            acc1[i] = _mm512_fmadd_ps(x1, odd1, acc1[i]);
+            const __m512 x0 = _mm512_set1_ps(a[i * lda + 2 * kp]);
+            acc0[i] = _mm512_fmadd_ps(x0, even0, acc0[i]);
+            acc1[i] = _mm512_fmadd_ps(x0, even1, acc1[i]);
+        }
+    }
+    _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
+        _mm512_mask_storeu_ps(c + i * ldc, m0, gelu ? gelu_avx512(acc0[i]) : acc0[i]);
+        _mm512_mask_storeu_ps(c + i * ldc + 16, m1, gelu ? gelu_avx512(acc1[i]) : acc1[i]);
+    }
+}
+
+EMBEDTUNE_BF16_FORWARD(forward_widened, float, round_rows, widened_tile)
 #undef TARGET
 #endif
+
+int embedtune_bf16_linear_kernel(void) {
+#if defined(__x86_64__)
+    const int features = embedtune_cpu_features();
+    if ((features & EMBEDTUNE_CPU_AVX512_BF16) && embedtune_cpu_bf16_dot_is_fast()) return EMBEDTUNE_BF16_DOT;
+    if (features & EMBEDTUNE_CPU_AVX512) return EMBEDTUNE_BF16_WIDENED;
+    if (features & EMBEDTUNE_CPU_AVX2) return EMBEDTUNE_BF16_PLAIN_AVX2;
+#endif
+    return EMBEDTUNE_BF16_PLAIN;
+}
+
+int embedtune_bf16_linear_forward_with(int kernel, const float *inp, long m, long k, const uint16_t *packed, long n,
+                                       const float *bias, const float *residual, int activation, float *out,
+                                       void *scratch) {
+#if defined(__x86_64__)
+    const int detected = embedtune_cpu_detected();
+    switch (kernel) {
+    case EMBEDTUNE_BF16_DOT:
+        if (!(detected & EMBEDTUNE_CPU_AVX512_BF16)) return 0;
+        forward_bf16(inp, m, k, packed, n, bias, residual, activation, out, (uint16_t *)scratch);
+        return 1;
+    case EMBEDTUNE_BF16_WIDENED:
+        if (!(detected & EMBEDTUNE_CPU_AVX512)) return 0;
+        forward_widened(inp, m, k, packed, n, bias, residual, activation, out, (float *)scratch);
+        return 1;
+    case EMBEDTUNE_BF16_PLAIN_AVX2:
+        if (!(detected & EMBEDTUNE_CPU_AVX2)) return 0;
+        forward_plain_avx2(inp, m, k, packed, n, bias, residual, activation, out, (uint16_t *)scratch);
+        return 1;
+    default:
+        break;
+    }
+#endif
+    if (kernel != EMBEDTUNE_BF16_PLAIN) return 0;
+    forward_plain(inp, m, k, packed, n, bias, residual, activation, out, (uint16_t *)scratch);
+    return 1;
+}
 
 void embedtune_bf16_linear_forward(const float *inp, long m, long k, const uint16_t *packed, long n,
                                    const float *bias, const float *residual, int activation, float *out,
                                    void *scratch) {
-    uint16_t *a = (uint16_t *)scratch;
-#if defined(__x86_64__)
-    const int features = embedtune_cpu_features();
-    if (features & EMBEDTUNE_CPU_AVX512_BF16) {
-        forward_bf16(inp, m, k, packed, n, bias, residual, activation, out, a);
-        return;
-    }
-    if (features & EMBEDTUNE_CPU_AVX512) {
-        forward_plain_avx512(inp, m, k, packed, n, bias, residual, activation, out, a);
-        return;
-    }
-    if (features & EMBEDTUNE_CPU_AVX2) {
-        forward_plain_avx2(inp, m, k, packed, n, bias, residual, activation, out, a);
-        return;
-    }
-#endif
-    forward_plain(inp, m, k, packed, n, bias, residual, activation, out, a);
+    embedtune_bf16_linear_forward_with(embedtune_bf16_linear_kernel(), inp, m, k, packed, n, bias, residual,
+                                       activation, out, scratch);
 }

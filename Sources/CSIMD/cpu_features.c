@@ -79,6 +79,16 @@ int embedtune_cpu_features(void) {
     return f;
 }
 
+int embedtune_cpu_bf16_dot_is_fast(void) {
+#if defined(__x86_64__)
+    unsigned a, b, c, d;
+    if (!(embedtune_cpu_detected() & EMBEDTUNE_CPU_AVX512_BF16) || !__get_cpuid(0, &a, &b, &c, &d)) return 0;
+    return b == 0x68747541u && d == 0x69746E65u && c == 0x444D4163u;  // "AuthenticAMD"
+#else
+    return 0;
+#endif
+}
+
 int embedtune_cpu_force(int mask) {
     const int previous = embedtune_cpu_features();
     __atomic_store_n(&allowed, embedtune_cpu_detected() & mask & EMBEDTUNE_CPU_ALL, __ATOMIC_RELAXED);

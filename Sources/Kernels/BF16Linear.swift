@@ -3,8 +3,9 @@ import CSIMD
 /// A frozen `Linear` in bfloat16 for the forward-only inference path (`embedtune_bf16_linear_forward`):
 /// the weight (OC, C) converted once to bf16 (round to nearest even) in panels of 32 output channels,
 /// each call's input rows converted to bf16, products summed in float32 with the bias (and residual) in
-/// the accumulators — `torch.autocast(dtype=torch.bfloat16)`'s Linear, with float32 out. AVX512-BF16
-/// where the CPU has it, a plain C loop on the same bf16 values otherwise; no backward.
+/// the accumulators — `torch.autocast(dtype=torch.bfloat16)`'s Linear, with float32 out. VDPBF16PS
+/// where the CPU has AVX512-BF16 and runs it fast, the bf16 pairs widened to float32 FMAs on other
+/// AVX-512 CPUs, a plain C loop otherwise: the same bits on each; no backward.
 ///
 /// Sizes: N tokens (rows), C input channels, OC output channels.
 public final class BF16Linear: FrozenProduct, @unchecked Sendable {

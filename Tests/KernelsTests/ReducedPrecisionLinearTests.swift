@@ -39,6 +39,36 @@ import Testing
         }
     }
 
+    /// Every bf16 kernel this CPU has (VDPBF16PS, the widened FMAs, plain C for AVX2 and the baseline)
+    /// gives the plain C kernel's bits, with bias, residual and GELU, whichever one the dispatcher picks.
+    @Test(arguments: shapes)
+    func bf16KernelsGiveTheSameBits(n: Int, c: Int, oc: Int) {
+        let inp = randomArray(n * c, seed: UInt64(n * 3 + c)), residual = randomArray(n * oc, seed: 6)
+        let weight = randomArray(oc * c, seed: UInt64(oc + 2), scale: 0.2), bias = randomArray(oc, seed: 97)
+        var packed = [UInt16](repeating: 0, count: embedtune_bf16_linear_elements(oc, c))
+        embedtune_bf16_linear_pack(weight, oc, c, &packed)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: embedtune_bf16_linear_scratch_bytes(c), alignment: 64)
+        defer { scratch.deallocate() }
+        let kernels = [EMBEDTUNE_BF16_PLAIN, EMBEDTUNE_BF16_PLAIN_AVX2, EMBEDTUNE_BF16_WIDENED, EMBEDTUNE_BF16_DOT]
+        for gelu in [false, true] {
+            var outputs: [Int32: [UInt32]] = [:]
+            for kernel in kernels.map(Int32.init) {
+                var out = [Float](repeating: .nan, count: n * oc)
+                let ran = embedtune_bf16_linear_forward_with(
+                    kernel, inp, n, c, packed, oc, bias, residual,
+                    gelu ? Int32(EMBEDTUNE_PACKED_LINEAR_GELU) : Int32(EMBEDTUNE_PACKED_LINEAR_IDENTITY), &out, scratch)
+                if ran == 1 { outputs[kernel] = out.map(\.bitPattern) }
+            }
+            let plain = outputs[Int32(EMBEDTUNE_BF16_PLAIN)]
+            #expect(plain != nil, "the plain kernel runs everywhere")
+            for (kernel, bits) in outputs { #expect(bits == plain, "kernel \(kernel), gelu \(gelu): n \(n) c \(c) oc \(oc)") }
+            #expect(outputs[embedtune_bf16_linear_kernel()] != nil, "the dispatcher's kernel runs here")
+            if embedtune_cpu_detected() & Int32(EMBEDTUNE_CPU_AVX512) != 0 {
+                #expect(outputs[Int32(EMBEDTUNE_BF16_WIDENED)] != nil, "an AVX-512 CPU runs the widened kernel")
+            }
+        }
+    }
+
     /// The rounding is to nearest even, and NaN stays NaN.
     @Test func bf16RoundsToNearestEven() {
         #expect(embedtune_bf16_from_float(1) == 0x3F80)

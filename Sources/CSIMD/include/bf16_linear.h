@@ -1,8 +1,10 @@
 // A frozen nn.Linear in bfloat16: the weight converted once to bf16 and laid out in panels of 32
 // output channels, the input rows converted to bf16 per call (round to nearest even), products summed
 // in float32: out (M, N) = act(bf16(inp) (M, K) @ bf16(weight)^T (K, N) + bias (N) [+ residual (M, N)]).
-// AVX512-BF16 (VDPBF16PS, VCVTNE2PS2BF16) where the CPU has it, else plain C (compiled for AVX-512,
-// AVX2 + FMA and the baseline) on the same layout, so a packed weight serves every path.
+// Kernels on the same layout, so a packed weight serves every path, giving the same bits (but for
+// denormals, which VDPBF16PS flushes): VDPBF16PS where the CPU has AVX512-BF16 and its dot is fast;
+// the bf16 pairs widened to float32 for FMAs on other AVX-512 CPUs; plain C (compiled for AVX2 + FMA
+// and the baseline) otherwise.
 #ifndef EMBEDTUNE_BF16_LINEAR_H
 #define EMBEDTUNE_BF16_LINEAR_H
 
@@ -21,7 +23,7 @@ long embedtune_bf16_linear_elements(long n, long k);
 void embedtune_bf16_linear_pack(const float *weight, long n, long k, uint16_t *packed);
 
 /// Bytes of scratch `embedtune_bf16_linear_forward` needs for a call with inputs of k values: one
-/// block of rows in bf16.
+/// block of rows rounded to bf16 (kept as float32 by the widened kernel).
 long embedtune_bf16_linear_scratch_bytes(long k);
 
 /// out (m, n) = act(bf16(inp) (m, k) @ W^T + bias (n; NULL for none) + residual (m, n; NULL for none;
@@ -30,6 +32,23 @@ long embedtune_bf16_linear_scratch_bytes(long k);
 void embedtune_bf16_linear_forward(const float *inp, long m, long k, const uint16_t *packed, long n,
                                    const float *bias, const float *residual, int activation, float *out,
                                    void *scratch);
+
+/// The kernels, for `embedtune_bf16_linear_forward_with`.
+enum {
+    EMBEDTUNE_BF16_PLAIN = 0,       // plain C, baseline
+    EMBEDTUNE_BF16_PLAIN_AVX2 = 1,  // plain C compiled for AVX2 + FMA
+    EMBEDTUNE_BF16_WIDENED = 2,     // AVX-512 F: bf16 pairs widened to float32, FMAs
+    EMBEDTUNE_BF16_DOT = 3,         // AVX512-BF16: VDPBF16PS
+};
+
+/// The kernel `embedtune_bf16_linear_forward` takes on this CPU under embedtune_cpu_features().
+int embedtune_bf16_linear_kernel(void);
+
+/// embedtune_bf16_linear_forward through `kernel` (tests compare them); 0 without running when the
+/// CPU lacks it, else 1.
+int embedtune_bf16_linear_forward_with(int kernel, const float *inp, long m, long k, const uint16_t *packed, long n,
+                                       const float *bias, const float *residual, int activation, float *out,
+                                       void *scratch);
 
 /// float32 -> bfloat16, round to nearest even (NaN stays NaN): the conversion of every path.
 uint16_t embedtune_bf16_from_float(float x);

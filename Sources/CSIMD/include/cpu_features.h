@@ -26,6 +26,11 @@ int embedtune_cpu_detected(void);
 /// The feature mask an EMBEDTUNE_CPU value allows, or -1 for an unknown name (NULL or "" = all).
 int embedtune_cpu_level_mask(const char *name);
 
+/// 1 when the CPU's VDPBF16PS (32 multiply-adds) runs at least as fast as two float32 FMAs (AMD Zen 4
+/// and 5), 0 where it is slower (Intel's AVX512-BF16 parts: about one every 2.4 cycles on Emerald
+/// Rapids, where two FMAs issue per cycle) or absent. The bf16 products use VDPBF16PS only when it is 1.
+int embedtune_cpu_bf16_dot_is_fast(void);
+
 /// Limits the kernels to `mask & embedtune_cpu_detected()` from now on (tests force each path with
 /// it); returns the previous embedtune_cpu_features(). Not for use while kernels run on other threads.
 int embedtune_cpu_force(int mask);
