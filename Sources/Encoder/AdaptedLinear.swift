@@ -20,14 +20,14 @@ struct AdaptedLinear {
     /// The packed copy of a frozen base (LoRA training on an AVX-512 CPU), used instead of `Linear`
     /// when the base gets no weight gradient; nil: `Linear` (OpenBLAS).
     let packed: PackedFrozenLinear?
-    /// Threads of the packed products (OpenBLAS's follow `ComputeThreads`).
+    /// Threads of every product (packed, OpenBLAS and LoRA's).
     let threads: Int
 
     /// Linear `linear` of layer `layer`, with its gradients when `weightGrads` / `loraGrads` are given.
     init(
         _ linear: BertLinear, layer: Int, weights: BertLayerParameters, adapter: LoRAAdapter?,
         saved: LayerActivations, weightGrads: BertLayerParameters? = nil, loraGrads: LoRAAdapter? = nil,
-        packed: BertLinears<PackedFrozenLinear>? = nil, threads: Int = 1
+        packed: BertLinears<PackedFrozenLinear>? = nil, threads: Int
     ) {
         self.weights = weights[linear]
         self.packed = weightGrads == nil ? packed?[linear] : nil
@@ -50,7 +50,7 @@ struct AdaptedLinear {
         } else {
             Linear.forward(
                 out: out, inp: inp, weight: weights.weight, bias: weights.bias, n: n, c: weights.inFeatures,
-                oc: weights.outFeatures)
+                oc: weights.outFeatures, context: ComputeContext(threads: threads))
             if let residual { VectorOps.add(residual, into: out, n * weights.outFeatures) }
         }
         guard let adapter, let pair else { return }
@@ -58,7 +58,8 @@ struct AdaptedLinear {
         LoRA.forward(
             out: out, xa: saved.xa.pointer, droppedInput: dropout > 0 ? saved.dropped.pointer : nil, inp: inp,
             a: pair.a, b: pair.b, scale: adapter.scale, dropout: dropout, rng: &rng,
-            n: n, c: weights.inFeatures, oc: weights.outFeatures, r: adapter.rank)
+            n: n, c: weights.inFeatures, oc: weights.outFeatures, r: adapter.rank,
+            context: ComputeContext(threads: threads))
     }
 
     /// Gradients of `forward` (without its residual) from dout (N, OC), ACCUMULATED (+=) into
@@ -69,7 +70,8 @@ struct AdaptedLinear {
         } else {
             Linear.backward(
                 dinp: dinp, dweight: weightGrads?.weight, dbias: weightGrads?.bias, dout: dout, inp: inp,
-                weight: weights.weight, n: n, c: weights.inFeatures, oc: weights.outFeatures)
+                weight: weights.weight, n: n, c: weights.inFeatures, oc: weights.outFeatures,
+                context: ComputeContext(threads: threads))
         }
         guard let adapter, let pair else { return }
         let dropout = adapter.config.loraDropout
@@ -77,7 +79,7 @@ struct AdaptedLinear {
             dinp: dinp, da: loraGrads?.a, db: loraGrads?.b, dout: dout, xa: saved.xa.pointer,
             droppedInput: dropout > 0 ? saved.dropped.pointer : nil, inp: inp, a: pair.a, b: pair.b,
             scale: adapter.scale, dropout: dropout, n: n, c: weights.inFeatures, oc: weights.outFeatures,
-            r: adapter.rank)
+            r: adapter.rank, context: ComputeContext(threads: threads))
     }
 }
 

@@ -94,7 +94,8 @@ public final class BertModel: @unchecked Sendable {
             Pooling.forward(
                 out: workspace.pooled.pointer, argmax: nil, inp: hidden, offsets: offsets, mode: pooling, b: b, c: c)
             // (B, D): the Dense modules in order, then the normalisation.
-            let projected = DenseModule.apply(dense, to: Array(workspace.pooled.buffer), b: b)
+            let projected = DenseModule.apply(
+                dense, to: Array(workspace.pooled.buffer), b: b, context: ComputeContext(threads: threads))
             projected.withUnsafeBufferPointer { rows in
                 guard let rows = rows.baseAddress else { return }
                 if normalize {

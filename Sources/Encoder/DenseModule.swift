@@ -1,4 +1,5 @@
 import Kernels
+import Tensor
 
 /// sentence-transformers' `models.Dense` (sentence_transformers/models/Dense.py): a fully connected layer
 /// on the pooled sentence embedding, `out = activation(inp @ weight^T + bias)`, between Pooling and
@@ -39,16 +40,19 @@ public struct DenseModule: Sendable, Equatable {
     public func forward(
         out: UnsafeMutablePointer<Float>,  // (B, OC)
         inp: UnsafePointer<Float>,  // (B, C)
-        b: Int
+        b: Int, context: ComputeContext
     ) {
         weight.withUnsafeBufferPointer { w in
             guard let w = w.baseAddress else { return }
             if let bias {
                 bias.withUnsafeBufferPointer { bb in
-                    Linear.forward(out: out, inp: inp, weight: w, bias: bb.baseAddress, n: b, c: inFeatures, oc: outFeatures)
+                    Linear.forward(
+                        out: out, inp: inp, weight: w, bias: bb.baseAddress, n: b, c: inFeatures, oc: outFeatures,
+                        context: context)
                 }
             } else {
-                Linear.forward(out: out, inp: inp, weight: w, bias: nil, n: b, c: inFeatures, oc: outFeatures)
+                Linear.forward(
+                    out: out, inp: inp, weight: w, bias: nil, n: b, c: inFeatures, oc: outFeatures, context: context)
             }
         }
         if activation == .tanh {
@@ -62,7 +66,7 @@ public struct DenseModule: Sendable, Equatable {
         dinp: UnsafeMutablePointer<Float>,  // (B, C)
         dout: UnsafePointer<Float>,  // (B, OC)
         out: UnsafePointer<Float>,  // (B, OC)
-        b: Int
+        b: Int, context: ComputeContext
     ) {
         // out = tanh(z)  =>  dz = dout * (1 - out^2)
         var dz = [Float](repeating: 0, count: b * outFeatures)  // (B, OC)
@@ -75,20 +79,20 @@ public struct DenseModule: Sendable, Equatable {
                 guard let w = w.baseAddress, let dz = dz.baseAddress else { return }
                 Linear.backward(
                     dinp: dinp, dweight: nil, dbias: nil, dout: dz, inp: dz, weight: w, n: b, c: inFeatures,
-                    oc: outFeatures)
+                    oc: outFeatures, context: context)
             }
         }
     }
 
     /// Applies `modules` in order to (B, C) rows: the output, (B, last OC); `modules` empty gives `rows`.
-    public static func apply(_ modules: [DenseModule], to rows: [Float], b: Int) -> [Float] {
+    public static func apply(_ modules: [DenseModule], to rows: [Float], b: Int, context: ComputeContext) -> [Float] {
         var current = rows
         for module in modules {
             var next = [Float](repeating: 0, count: b * module.outFeatures)
             current.withUnsafeBufferPointer { inp in
                 next.withUnsafeMutableBufferPointer { out in
                     guard let inp = inp.baseAddress, let out = out.baseAddress else { return }
-                    module.forward(out: out, inp: inp, b: b)
+                    module.forward(out: out, inp: inp, b: b, context: context)
                 }
             }
             current = next

@@ -73,7 +73,9 @@ struct FrozenLinear: @unchecked Sendable {
             return
         }
         let oc = weights.outFeatures
-        Linear.forward(out: out, inp: inp, weight: weights.weight, bias: weights.bias, n: n, c: weights.inFeatures, oc: oc)
+        Linear.forward(
+            out: out, inp: inp, weight: weights.weight, bias: weights.bias, n: n, c: weights.inFeatures, oc: oc,
+            context: ComputeContext(threads: threads))
         if let residual { VectorOps.add(residual, into: out, n * oc) }
         switch activation {
         case .identity: break

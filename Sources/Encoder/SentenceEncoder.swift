@@ -130,9 +130,6 @@ public final class SentenceEncoder: @unchecked Sendable {
         }
         let batchCount = (order.count + batchSize - 1) / batchSize
         let workers = max(1, min(threads, batchCount))
-        // One worker: its products use every thread; several: one each (workers start at 1).
-        let previousComputeThreads = ComputeThreads.exchange(workers > 1 ? 1 : threads)
-        defer { ComputeThreads.set(previousComputeThreads) }
         let counter = ProgressCounter(total: order.count, report: progress)
         result.withUnsafeMutableBufferPointer { out in
             guard let base = out.baseAddress else { return }

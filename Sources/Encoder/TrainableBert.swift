@@ -117,7 +117,7 @@ public final class TrainableBert: @unchecked Sendable {
         denseOutputs = []
         var embeddings = pooled.array  // (B, D) after the loop
         for module in dense {
-            embeddings = DenseModule.apply([module], to: embeddings, b: b)
+            embeddings = DenseModule.apply([module], to: embeddings, b: b, context: ComputeContext(threads: threads))
             denseOutputs.append(embeddings)
         }
         return embeddings
@@ -135,7 +135,7 @@ public final class TrainableBert: @unchecked Sendable {
                 denseOutputs[i].withUnsafeBufferPointer { out in
                     dInput.withUnsafeMutableBufferPointer { dinp in
                         guard let dout = dout.baseAddress, let out = out.baseAddress, let dinp = dinp.baseAddress else { return }
-                        module.backward(dinp: dinp, dout: dout, out: out, b: b)
+                        module.backward(dinp: dinp, dout: dout, out: out, b: b, context: ComputeContext(threads: threads))
                     }
                 }
             }

@@ -13,8 +13,7 @@ import Tensor
 /// head h owning channels h*HS ..< (h+1)*HS of q, k, v and out.
 ///
 /// Threading: the B * NH (sequence, head) items run in parallel on `threads` threads, each doing
-/// small single-threaded `gemm`s (the calling thread's `ComputeThreads` is 1 while they run, and
-/// the workers' start at 1; other threads are not affected).
+/// small single-threaded `gemm`s (`ComputeContext.serial`).
 public enum Attention {
     /// Floats needed by `probs`: sum over b of NH * L_b * L_b.
     public static func probabilitiesCount(offsets: UnsafePointer<Int>, b: Int, nh: Int) -> Int {
@@ -67,7 +66,7 @@ public enum Attention {
             let column = start * c + h * hs
             // scores = Q_h K_h^T / sqrt(HS)
             gemm(.none, .transposed, m: l, n: l, k: hs, alpha: scale,
-                 a: q + column, lda: c, b: k + column, ldb: c, c: p, ldc: l)
+                 a: q + column, lda: c, b: k + column, ldb: c, c: p, ldc: l, context: .serial)
             Softmax.forward(out: p, inp: p, rows: l, cols: l)
             // P' = P · mask (training), else P itself
             var used = UnsafePointer(p)
@@ -78,7 +77,7 @@ public enum Attention {
             }
             // out_h = P' V_h
             gemm(.none, .none, m: l, n: hs, k: l, a: used, lda: l, b: v + column, ldb: c,
-                 c: out + column, ldc: c)
+                 c: out + column, ldc: c, context: .serial)
         }
     }
 
@@ -117,18 +116,18 @@ public enum Attention {
                 used = UnsafePointer(dp)
             }
             gemm(.transposed, .none, m: l, n: hs, k: l, a: used, lda: l, b: dout + column, ldb: c,
-                 beta: 1, c: dv + column, ldc: c)
+                 beta: 1, c: dv + column, ldc: c, context: .serial)
             // dP' = dout_h V_h^T ;  dP = dP' · mask
             gemm(.none, .transposed, m: l, n: l, k: hs, a: dout + column, lda: c, b: v + column, ldb: c,
-                 c: dp, ldc: l)
+                 c: dp, ldc: l, context: .serial)
             if dropout.isActive { VectorOps.multiply(mask, into: dp, l * l) }
             // P = softmax(S)  =>  dS = P * (dP - rowsum(P * dP)), in place
             Softmax.backwardInPlace(grad: dp, out: p, rows: l, cols: l)
             // S = Q_h K_h^T * scale  =>  dQ_h += scale dS K_h ;  dK_h += scale dS^T Q_h
             gemm(.none, .none, m: l, n: hs, k: l, alpha: scale, a: dp, lda: l, b: k + column, ldb: c,
-                 beta: 1, c: dq + column, ldc: c)
+                 beta: 1, c: dq + column, ldc: c, context: .serial)
             gemm(.transposed, .none, m: l, n: hs, k: l, alpha: scale, a: dp, lda: l, b: q + column, ldb: c,
-                 beta: 1, c: dk + column, ldc: c)
+                 beta: 1, c: dk + column, ldc: c, context: .serial)
         }
     }
 
@@ -165,9 +164,6 @@ public enum Attention {
             let stride = Swift.max(scratchPerWorker, 1)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * stride)
             defer { scratch.deallocate() }
-            // Each worker's products run single-threaded (the calling thread joins as a worker).
-            let savedComputeThreads = workers > 1 ? ComputeThreads.exchange(1) : 0
-            defer { if workers > 1 { ComputeThreads.set(savedComputeThreads) } }
             let items = self.items
             parallelFor(workers, threads: workers) { w in
                 var item = w

@@ -24,7 +24,7 @@ public enum LoRA {
         a: UnsafePointer<Float>,  // (R, C) lora_A.weight
         b: UnsafePointer<Float>,  // (OC, R) lora_B.weight
         scale: Float, dropout: Float, rng: inout SplitMix64,
-        n: Int, c: Int, oc: Int, r: Int
+        n: Int, c: Int, oc: Int, r: Int, context: ComputeContext
     ) {
         precondition(n >= 0 && c > 0 && oc > 0 && r > 0, "LoRA.forward: bad sizes n \(n), c \(c), oc \(oc), r \(r)")
         precondition(dropout >= 0 && dropout < 1, "LoRA.forward: dropout \(dropout) outside [0, 1)")
@@ -38,8 +38,8 @@ public enum LoRA {
             x = UnsafePointer(droppedInput)
         }
         // xa = x @ A^T ; out += scale * xa @ B^T
-        gemm(.none, .transposed, m: n, n: r, k: c, a: x, b: a, c: xa)
-        gemm(.none, .transposed, m: n, n: oc, k: r, alpha: scale, a: xa, b: b, beta: 1, c: out)
+        gemm(.none, .transposed, m: n, n: r, k: c, a: x, b: a, c: xa, context: context)
+        gemm(.none, .transposed, m: n, n: oc, k: r, alpha: scale, a: xa, b: b, beta: 1, c: out, context: context)
     }
 
     /// Gradients of `forward`, ACCUMULATED (+=) into every non-nil gradient (`dinp` nil when the
@@ -55,7 +55,7 @@ public enum LoRA {
         a: UnsafePointer<Float>,  // (R, C)
         b: UnsafePointer<Float>,  // (OC, R)
         scale: Float, dropout: Float,
-        n: Int, c: Int, oc: Int, r: Int
+        n: Int, c: Int, oc: Int, r: Int, context: ComputeContext
     ) {
         precondition(n >= 0 && c > 0 && oc > 0 && r > 0, "LoRA.backward: bad sizes n \(n), c \(c), oc \(oc), r \(r)")
         guard n > 0 else { return }
@@ -66,19 +66,19 @@ public enum LoRA {
         }
         // out += scale * xa @ B^T  =>  dB += scale * dout^T @ xa ;  dxa = scale * dout @ B
         if let db {
-            gemm(.transposed, .none, m: oc, n: r, k: n, alpha: scale, a: dout, b: xa, beta: 1, c: db)
+            gemm(.transposed, .none, m: oc, n: r, k: n, alpha: scale, a: dout, b: xa, beta: 1, c: db, context: context)
         }
         guard da != nil || dinp != nil else { return }
         let dxa = UnsafeMutablePointer<Float>.allocate(capacity: n * r)  // (N, R)
         defer { dxa.deallocate() }
-        gemm(.none, .none, m: n, n: r, k: oc, alpha: scale, a: dout, b: b, c: dxa)
+        gemm(.none, .none, m: n, n: r, k: oc, alpha: scale, a: dout, b: b, c: dxa, context: context)
         // xa = x @ A^T  =>  dA += dxa^T @ x ;  dx = dxa @ A
         if let da {
-            gemm(.transposed, .none, m: r, n: c, k: n, a: dxa, b: x, beta: 1, c: da)
+            gemm(.transposed, .none, m: r, n: c, k: n, a: dxa, b: x, beta: 1, c: da, context: context)
         }
         guard let dinp else { return }
         if dropout == 0 {
-            gemm(.none, .none, m: n, n: c, k: r, a: dxa, b: a, beta: 1, c: dinp)
+            gemm(.none, .none, m: n, n: c, k: r, a: dxa, b: a, beta: 1, c: dinp, context: context)
             return
         }
         // x = inp * m  =>  dinp += dx * m, a block of rows at a time to keep dx in cache.
@@ -89,7 +89,7 @@ public enum LoRA {
         var row = 0
         while row < n {
             let rows = Swift.min(blockRows, n - row)
-            gemm(.none, .none, m: rows, n: c, k: r, a: dxa + row * r, b: a, c: dx)
+            gemm(.none, .none, m: rows, n: c, k: r, a: dxa + row * r, b: a, c: dx, context: context)
             let base = row * c
             embedtune_lora_dropout_backward(dinp + base, dx, x + base, inp + base, keep, rows * c)
             row += rows

@@ -87,13 +87,13 @@ public enum TopK {
         }
         var heaps = [TopKHeap](repeating: TopKHeap(capacity: Swift.min(k, matrix.count)), count: queryCount)
         let block = Tensor(zeros: [queryCount, blockRows])  // (Q, B) scores of one block of rows
-        let previousThreads = ComputeThreads.exchange(Swift.max(1, threads))  // this thread's products
-        defer { ComputeThreads.set(previousThreads) }
+        let context = ComputeContext(threads: threads)
         var start = 0
         while start < matrix.count {
             let rows = Swift.min(blockRows, matrix.count - start)
             gemm(.none, .transposed, m: queryCount, n: rows, k: d,
-                 a: queries, lda: d, b: matrix.row(start), ldb: matrix.stride, c: block.pointer, ldc: blockRows)
+                 a: queries, lda: d, b: matrix.row(start), ldb: matrix.stride, c: block.pointer, ldc: blockRows,
+                 context: context)
             heaps.withUnsafeMutableBufferPointer { hs in
                 parallelFor(queryCount, threads: threads) { qi in
                     let s = block.pointer + qi * blockRows

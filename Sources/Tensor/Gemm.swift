@@ -11,7 +11,7 @@ public enum Transpose: Sendable {
 /// `c = alpha * op(a) @ op(b) + beta * c` with op(a) (m, k), op(b) (k, n), c (m, n).
 /// Leading dimensions default to a dense layout of the stored (untransposed) matrices.
 ///
-/// Threads: the calling thread's `ComputeThreads.current`. A product of at least `splitWork`
+/// Threads: `context.threads`. A product of at least `splitWork`
 /// multiply-adds is cut into that many blocks of rows of c (or of columns, when c is wide and
 /// short), each one single-threaded OpenBLAS call on a worker. A given thread count gives the same
 /// bits every time; different counts agree to float rounding (OpenBLAS picks its kernels by the
@@ -23,10 +23,11 @@ public func gemm(
     a: UnsafePointer<Float>, lda: Int? = nil,
     b: UnsafePointer<Float>, ldb: Int? = nil,
     beta: Float = 0,
-    c: UnsafeMutablePointer<Float>, ldc: Int? = nil
+    c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
+    context: ComputeContext
 ) {
     if m == 0 || n == 0 { return }
-    _ = ComputeThreads.openBLASPinned
+    _ = ComputeContext.openBLASPinned
     let lda = lda ?? (transA == .none ? k : m)
     let ldb = ldb ?? (transB == .none ? n : k)
     let ldc = ldc ?? n
@@ -38,7 +39,7 @@ public func gemm(
             CblasRowMajor, transA.cblas, transB.cblas, Int32(rows.count), Int32(columns.count), Int32(k),
             alpha, aRows, Int32(lda), bColumns, Int32(ldb), beta, c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
     }
-    let threads = ComputeThreads.current
+    let threads = context.threads
     guard threads > 1, m * n * k >= splitWork else {
         product(rows: 0..<m, columns: 0..<n)
         return
@@ -60,6 +61,6 @@ public func gemm(
     }
 }
 
-/// Multiply-adds from which `gemm` splits a product over the calling thread's compute threads
+/// Multiply-adds from which `gemm` splits a product over its context's threads
 /// (below it a worker's start-up costs more than it saves).
 public let splitWork = 1 << 18

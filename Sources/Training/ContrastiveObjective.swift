@@ -1,3 +1,5 @@
+import Tensor
+
 /// A contrastive loss over the pooled embeddings of one batch, as `ContrastiveStep` calls it: the loss
 /// and its gradient with respect to every embedding.
 ///
@@ -20,12 +22,18 @@ public struct BatchContext: Sendable {
     public var keys: InfoNCEKeys?
     /// The guide model's view of the batch (GISTEmbed); nil when no guide is used.
     public var guide: GuideBatch?
+    /// The threads of the loss's products.
+    public var compute: ComputeContext
 
-    public init(batchSize: Int, dimension: Int, keys: InfoNCEKeys? = nil, guide: GuideBatch? = nil) {
+    public init(
+        batchSize: Int, dimension: Int, keys: InfoNCEKeys? = nil, guide: GuideBatch? = nil,
+        compute: ComputeContext = .serial
+    ) {
         self.batchSize = batchSize
         self.dimension = dimension
         self.keys = keys
         self.guide = guide
+        self.compute = compute
     }
 
     /// 2 + H: anchors, positives and the hard-negative columns.
@@ -45,8 +53,9 @@ extension InfoNCELoss: ContrastiveObjective {
         let columns = batch.columnCount(embeddingCount: embeddings.count)
         let anchors = Array(embeddings[0..<(b * d)])
         let candidates = (1..<columns).map { col in Array(embeddings[(col * b * d)..<((col + 1) * b * d)]) }
-        let forward = forward(anchors: anchors, candidates: candidates, dimension: d, keys: batch.keys)
-        let gradients = backward(forward)
+        let forward = forward(
+            anchors: anchors, candidates: candidates, dimension: d, keys: batch.keys, context: batch.compute)
+        let gradients = backward(forward, context: batch.compute)
         return (forward.loss, gradients.anchors + gradients.candidates.joined())
     }
 }

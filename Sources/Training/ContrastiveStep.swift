@@ -89,7 +89,9 @@ public enum ContrastiveStep {
         // (S, C) every embedding of the batch, in loss order
         let all = shard.lossOrder(gathered: try gather(pooled), columns: batch.columns, dimension: c)
         let (value, dAll) = loss.lossAndGradient(  // dAll (S, C)
-            embeddings: all, batch: BatchContext(batchSize: b, dimension: c, keys: batch.keys, guide: batch.guide))
+            embeddings: all,
+            batch: BatchContext(
+                batchSize: b, dimension: c, keys: batch.keys, guide: batch.guide, compute: ComputeContext(threads: threads)))
         let dPooled = shard.ownRows(of: dAll, columns: batch.columns, dimension: c)  // (S_own, C)
         for (i, range) in chunks.enumerated() {
             if chunks.count > 1 {

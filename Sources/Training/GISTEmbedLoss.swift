@@ -62,9 +62,9 @@ public struct GISTEmbedLoss: ContrastiveObjective {
         var guided = [Float](repeating: 0, count: b * width)
         for (index, block) in blocks.enumerated() {
             Self.blockProduct(out: &logits, offset: index * b, ld: width, matrix: unit, rows: block.rows,
-                              columns: block.columns, b: b, d: d, alpha: scale)
+                              columns: block.columns, b: b, d: d, alpha: scale, context: batch.compute)
             Self.blockProduct(out: &guided, offset: index * b, ld: width, matrix: guide.embeddings, rows: block.rows,
-                              columns: block.columns, b: b, d: g, alpha: 1)
+                              columns: block.columns, b: b, d: g, alpha: 1, context: batch.compute)
         }
         let thresholds = (0..<b).map { i in threshold(guided[i * width + i]) }
         for i in 0..<b {
@@ -95,7 +95,9 @@ public struct GISTEmbedLoss: ContrastiveObjective {
         if symmetric {
             // positive i over the anchors: T[i, j] = ap[j, i], masked by the guide's view of the same pair
             var reverse = [Float](repeating: 0, count: b * b)
-            Self.blockProduct(out: &reverse, offset: 0, ld: b, matrix: unit, rows: 1, columns: 0, b: b, d: d, alpha: scale)
+            Self.blockProduct(
+                out: &reverse, offset: 0, ld: b, matrix: unit, rows: 1, columns: 0, b: b, d: d, alpha: scale,
+                context: batch.compute)
             for i in 0..<b {
                 for j in 0..<b where j != i {
                     let masked = guided[j * width + i] > thresholds[i]
@@ -123,9 +125,9 @@ public struct GISTEmbedLoss: ContrastiveObjective {
                         let dS = dl.start + index * b
                         let er = e.start + block.rows * b * d, ec = e.start + block.columns * b * d
                         gemm(.none, .none, m: b, n: d, k: b, alpha: scale, a: dS, lda: width, b: ec,
-                             beta: 1, c: de.start + block.rows * b * d)
+                             beta: 1, c: de.start + block.rows * b * d, context: batch.compute)
                         gemm(.transposed, .none, m: b, n: d, k: b, alpha: scale, a: dS, lda: width, b: er,
-                             beta: 1, c: de.start + block.columns * b * d)
+                             beta: 1, c: de.start + block.columns * b * d, context: batch.compute)
                     }
                 }
             }
@@ -157,11 +159,11 @@ public struct GISTEmbedLoss: ContrastiveObjective {
     /// out[:, offset ..< offset + B] (row stride ld) = alpha * M[rows] M[columns]ᵀ, where M[c] is the
     /// c-th (B, dim) column block of `matrix`.
     static func blockProduct(out: inout [Float], offset: Int, ld: Int, matrix: [Float], rows: Int, columns: Int,
-                             b: Int, d: Int, alpha: Float) {
+                             b: Int, d: Int, alpha: Float, context: ComputeContext) {
         matrix.withUnsafeBufferPointer { m in
             out.withUnsafeMutableBufferPointer { o in
                 gemm(.none, .transposed, m: b, n: b, k: d, alpha: alpha, a: m.start + rows * b * d,
-                     b: m.start + columns * b * d, c: o.start + offset, ldc: ld)
+                     b: m.start + columns * b * d, c: o.start + offset, ldc: ld, context: context)
             }
         }
     }

@@ -56,7 +56,11 @@ public struct InfoNCELoss: Sendable {
 
     /// anchors (B, D); candidates: the positives (B, D) followed by zero or more hard-negative
     /// columns, each (B, D); keys: text identities for false-negative masking, or nil for none.
-    public func forward(anchors: [Float], candidates: [[Float]], dimension: Int, keys: InfoNCEKeys? = nil) -> Forward {
+    /// Products on `context`.
+    public func forward(
+        anchors: [Float], candidates: [[Float]], dimension: Int, keys: InfoNCEKeys? = nil,
+        context: ComputeContext = .serial
+    ) -> Forward {
         precondition(dimension > 0, "embedding dimension must be positive")
         precondition(!candidates.isEmpty, "the positives are the first candidate column")
         precondition(anchors.count % dimension == 0, "anchors hold \(anchors.count) values, not a multiple of \(dimension)")
@@ -98,7 +102,7 @@ public struct InfoNCELoss: Sendable {
             candidatesNormalized.withUnsafeBufferPointer { c in
                 scores.withUnsafeMutableBufferPointer { s in
                     gemm(.none, .transposed, m: b, n: m, k: dimension, alpha: scale,
-                         a: a.start, b: c.start, c: s.start)
+                         a: a.start, b: c.start, c: s.start, context: context)
                 }
             }
         }
@@ -142,7 +146,8 @@ public struct InfoNCELoss: Sendable {
     }
 
     /// d(dLoss * loss) / d(inputs) of `forward`'s inputs. Returns fresh arrays (nothing accumulates).
-    public func backward(_ forward: Forward, dLoss: Float = 1) -> Gradients {
+    /// Products on `context`.
+    public func backward(_ forward: Forward, dLoss: Float = 1, context: ComputeContext = .serial) -> Gradients {
         let b = forward.batchSize, d = forward.dimension, columns = forward.columnCount, m = b * columns
         // loss = w (1/B) sum_i [lse(scores_i) - scores_ii] (+ w (1/B) sum_i [lse(T_i) - T_ii], T = scoresᵀ on the positive block)
         // => dscores = w/B (softmax - onehot), with w = 1/2 when symmetric
@@ -164,12 +169,12 @@ public struct InfoNCELoss: Sendable {
         dScores.withUnsafeBufferPointer { g in
             forward.candidatesNormalized.withUnsafeBufferPointer { c in
                 dAnchorsNormalized.withUnsafeMutableBufferPointer { out in
-                    gemm(.none, .none, m: b, n: d, k: m, alpha: scale, a: g.start, b: c.start, c: out.start)
+                    gemm(.none, .none, m: b, n: d, k: m, alpha: scale, a: g.start, b: c.start, c: out.start, context: context)
                 }
             }
             forward.anchorsNormalized.withUnsafeBufferPointer { a in
                 dCandidatesNormalized.withUnsafeMutableBufferPointer { out in
-                    gemm(.transposed, .none, m: m, n: d, k: b, alpha: scale, a: g.start, b: a.start, c: out.start)
+                    gemm(.transposed, .none, m: m, n: d, k: b, alpha: scale, a: g.start, b: a.start, c: out.start, context: context)
                 }
             }
         }

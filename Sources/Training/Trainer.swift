@@ -135,9 +135,6 @@ public final class Trainer {
         let writes = collective.isRoot
         try checkSharding(ranks: collective.size)
         if writes { try fm.createDirectory(at: output, withIntermediateDirectories: true) }
-        // This thread's matrix products use exactly `threads` (thread-local: ComputeThreads), restored afterwards.
-        let previousComputeThreads = ComputeThreads.exchange(threads)
-        defer { ComputeThreads.set(previousComputeThreads) }
         let trainable = model.trainable, gradients = model.gradients
         let optimizer = try configuration.optimizer.makeOptimizer(
             parameterCount: trainable.storage.count, ranges: decayRanges(trainable))

@@ -17,7 +17,7 @@ struct EmbedTune: ParsableCommand {
     /// files — reach the terminal with their control characters escaped (`TerminalText`).
     static func main() {
         // Before anything else: OpenBLAS's idle pool spins on a core until stopped.
-        ComputeThreads.pinOpenBLAS()
+        ComputeContext.pinOpenBLAS()
         do {
             try CPUPath.validateEnvironment()
             var command = try parseAsRoot()

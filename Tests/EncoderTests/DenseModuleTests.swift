@@ -78,12 +78,12 @@ struct DenseModuleTests {
         let inp = (0..<(b * c)).map { _ in uniform() }
         let dout = (0..<(b * oc)).map { _ in uniform() }
         func objective(_ x: [Float]) -> Double {
-            zip(DenseModule.apply([module], to: x, b: b), dout).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+            zip(DenseModule.apply([module], to: x, b: b, context: .serial), dout).reduce(0) { $0 + Double($1.0) * Double($1.1) }
         }
-        let out = DenseModule.apply([module], to: inp, b: b)
+        let out = DenseModule.apply([module], to: inp, b: b, context: .serial)
         var dinp = [Float](repeating: 0, count: b * c)
         dinp.withUnsafeMutableBufferPointer { dinp in
-            module.backward(dinp: dinp.baseAddress!, dout: dout, out: out, b: b)
+            module.backward(dinp: dinp.baseAddress!, dout: dout, out: out, b: b, context: .serial)
         }
         let h: Float = 1e-2
         for i in stride(from: 0, to: b * c, by: 7) {
@@ -121,7 +121,7 @@ struct DenseModuleTests {
         pooled.withUnsafeMutableBufferPointer {
             pooledModel.encode(batch, into: $0.baseAddress!, workspace: InferenceWorkspace(), threads: 1)
         }
-        var expected = DenseModule.apply([added], to: pooled, b: batch.batchSize)
+        var expected = DenseModule.apply([added], to: pooled, b: batch.batchSize, context: .serial)
         for r in 0..<batch.batchSize {
             let norm = (0..<32).reduce(Float(0)) { $0 + expected[r * 32 + $1] * expected[r * 32 + $1] }.squareRoot()
             for j in 0..<32 { expected[r * 32 + j] /= norm }

@@ -23,7 +23,7 @@ import Kernels
                 let packed = try #require(PackedFrozenLinear(params, fastPathOnly: false))
 
                 var expected = [Float](repeating: 0, count: n * oc), got = expected
-                Linear.forward(out: &expected, inp: inp, weight: w.baseAddress!, bias: b.baseAddress!, n: n, c: c, oc: oc)
+                Linear.forward(out: &expected, inp: inp, weight: w.baseAddress!, bias: b.baseAddress!, n: n, c: c, oc: oc, context: .serial)
                 for i in 0..<(n * oc) { expected[i] += residual[i] }
                 packed.forward(out: &got, inp: inp, residual: residual, n: n, threads: 2)
                 let forwardError = zip(expected, got).map { abs($0 - $1) }.max() ?? 0
@@ -32,7 +32,7 @@ import Kernels
                 var dExpected = dinp0, dGot = dinp0
                 Linear.backward(
                     dinp: &dExpected, dweight: nil, dbias: nil, dout: dout, inp: inp, weight: w.baseAddress!, n: n, c: c,
-                    oc: oc)
+                    oc: oc, context: .serial)
                 packed.backward(dinp: &dGot, dout: dout, n: n, threads: 2)
                 let backwardError = zip(dExpected, dGot).map { abs($0 - $1) }.max() ?? 0
                 #expect(backwardError <= 1e-5 * Float(oc).squareRoot(), "input gradient max abs error \(backwardError)")

@@ -59,7 +59,7 @@ import Testing
             out.zero()
             var rng = SplitMix64(seed: 10)
             LoRA.forward(out: out.pointer, xa: xa.pointer, droppedInput: dropped.pointer, inp: inp.pointer, a: a.pointer,
-                         b: b.pointer, scale: scale, dropout: p, rng: &rng, n: n, c: c, oc: oc, r: r)
+                         b: b.pointer, scale: scale, dropout: p, rng: &rng, n: n, c: c, oc: oc, r: r, context: .serial)
             return out.array
         }
         _ = forward()
@@ -68,7 +68,7 @@ import Testing
         let dinp = Tensor(zeros: [n, c]), da = Tensor(zeros: [r, c]), db = Tensor(zeros: [oc, r])
         LoRA.backward(dinp: dinp.pointer, da: da.pointer, db: db.pointer, dout: dout.pointer, xa: xa.pointer,
                       droppedInput: dropped.pointer, inp: inp.pointer, a: a.pointer, b: b.pointer, scale: scale,
-                      dropout: p, n: n, c: c, oc: oc, r: r)
+                      dropout: p, n: n, c: c, oc: oc, r: r, context: .serial)
         for (name, parameter, analytic) in [("inp", inp, dinp), ("a", a, da), ("b", b, db)] {
             let numeric = FiniteDifference.gradient(of: parameter) { FiniteDifference.dotLoss(forward(), dout) }
             let mismatch = FiniteDifference.mismatch(analytic.array, numeric, relative: 1e-3, absolute: 1e-4)

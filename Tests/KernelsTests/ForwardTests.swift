@@ -9,7 +9,7 @@ import Testing
         let (n, c, oc) = (5, 7, 3)
         let inp = randomTensor([n, c], seed: 1), w = randomTensor([oc, c], seed: 2), bias = randomTensor([oc], seed: 3)
         let out = Tensor(zeros: [n, oc])
-        Linear.forward(out: out.pointer, inp: inp.pointer, weight: w.pointer, bias: bias.pointer, n: n, c: c, oc: oc)
+        Linear.forward(out: out.pointer, inp: inp.pointer, weight: w.pointer, bias: bias.pointer, n: n, c: c, oc: oc, context: .serial)
         var expected = [Float]()
         for i in 0..<n {
             for o in 0..<oc {
@@ -159,7 +159,7 @@ import Testing
         let xa = Tensor(zeros: [n, r])
         var rng = SplitMix64(seed: 0)
         LoRA.forward(out: out.pointer, xa: xa.pointer, droppedInput: nil, inp: inp.pointer, a: a.pointer, b: b.pointer,
-                     scale: 2, dropout: 0, rng: &rng, n: n, c: c, oc: oc, r: r)
+                     scale: 2, dropout: 0, rng: &rng, n: n, c: c, oc: oc, r: r, context: .serial)
         // Merging the same adapter into a zero weight gives scale * B @ A; out - before = inp @ that^T.
         let merged = Tensor(zeros: [oc, c])
         LoRA.merge(weight: merged.pointer, a: a.pointer, b: b.pointer, scale: 2, c: c, oc: oc, r: r)

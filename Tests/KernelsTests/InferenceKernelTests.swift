@@ -24,7 +24,7 @@ import Testing
         let bias = randomArray(oc, seed: 99)
         for withBias in [true, false] {
             var want = [Float](repeating: 0, count: n * oc)
-            Linear.forward(out: &want, inp: inp, weight: weight, bias: withBias ? bias : nil, n: n, c: c, oc: oc)
+            Linear.forward(out: &want, inp: inp, weight: weight, bias: withBias ? bias : nil, n: n, c: c, oc: oc, context: .serial)
             let packed = try packedLinear(weight: weight, bias: withBias ? bias : nil, c: c, oc: oc)
             for threads in [1, 2, 3] {
                 var got = [Float](repeating: .nan, count: n * oc)
@@ -53,7 +53,7 @@ import Testing
         let inp = randomArray(n * c, seed: 3), weight = randomArray(oc * c, seed: 4, scale: 0.2)
         let bias = randomArray(oc, seed: 5), residual = randomArray(n * oc, seed: 6, scale: 3)
         var want = [Float](repeating: 0, count: n * oc)
-        Linear.forward(out: &want, inp: inp, weight: weight, bias: bias, n: n, c: c, oc: oc)
+        Linear.forward(out: &want, inp: inp, weight: weight, bias: bias, n: n, c: c, oc: oc, context: .serial)
         for i in 0..<(n * oc) { want[i] += residual[i] }
         let packed = try packedLinear(weight: weight, bias: bias, c: c, oc: oc)
         for threads in [1, 2] {

@@ -58,12 +58,12 @@ struct LayerHarness {
         return LayerHarness(
             parameters: ["inp": inp, "weight": w, "bias": bias], differentiable: ["inp", "weight", "bias"],
             forward: {
-                Linear.forward(out: out.pointer, inp: inp.pointer, weight: w.pointer, bias: bias.pointer, n: n, c: c, oc: oc)
+                Linear.forward(out: out.pointer, inp: inp.pointer, weight: w.pointer, bias: bias.pointer, n: n, c: c, oc: oc, context: .serial)
                 return out.array
             },
             backward: { dout, g in
                 Linear.backward(dinp: g["inp"]!.pointer, dweight: g["weight"]!.pointer, dbias: g["bias"]!.pointer,
-                                dout: dout.pointer, inp: inp.pointer, weight: w.pointer, n: n, c: c, oc: oc)
+                                dout: dout.pointer, inp: inp.pointer, weight: w.pointer, n: n, c: c, oc: oc, context: .serial)
             })
     }
 
@@ -75,9 +75,9 @@ struct LayerHarness {
         let out = Tensor(zeros: [n, oc]), xa = Tensor(zeros: [n, r])
         let forward = { () -> [Float] in
             var rng = SplitMix64(seed: 0)
-            Linear.forward(out: out.pointer, inp: inp.pointer, weight: w.pointer, bias: bias.pointer, n: n, c: c, oc: oc)
+            Linear.forward(out: out.pointer, inp: inp.pointer, weight: w.pointer, bias: bias.pointer, n: n, c: c, oc: oc, context: .serial)
             LoRA.forward(out: out.pointer, xa: xa.pointer, droppedInput: nil, inp: inp.pointer, a: a.pointer, b: b.pointer,
-                         scale: scale, dropout: 0, rng: &rng, n: n, c: c, oc: oc, r: r)
+                         scale: scale, dropout: 0, rng: &rng, n: n, c: c, oc: oc, r: r, context: .serial)
             return out.array
         }
         return LayerHarness(
@@ -86,10 +86,10 @@ struct LayerHarness {
             backward: { dout, g in
                 _ = forward()
                 Linear.backward(dinp: g["inp"]!.pointer, dweight: nil, dbias: nil, dout: dout.pointer, inp: inp.pointer,
-                                weight: w.pointer, n: n, c: c, oc: oc)
+                                weight: w.pointer, n: n, c: c, oc: oc, context: .serial)
                 LoRA.backward(dinp: g["inp"]!.pointer, da: g["a"]!.pointer, db: g["b"]!.pointer, dout: dout.pointer,
                               xa: xa.pointer, droppedInput: nil, inp: inp.pointer, a: a.pointer, b: b.pointer,
-                              scale: scale, dropout: 0, n: n, c: c, oc: oc, r: r)
+                              scale: scale, dropout: 0, n: n, c: c, oc: oc, r: r, context: .serial)
             })
     }
 

@@ -100,7 +100,7 @@ import Testing
         let t = linear.smoothing
         #expect(t.count == c && t.allSatisfy { $0 > 0 && $0.isFinite })
         var want = [Float](repeating: 0, count: n * oc)
-        Linear.forward(out: &want, inp: inp, weight: weight, bias: bias, n: n, c: c, oc: oc)
+        Linear.forward(out: &want, inp: inp, weight: weight, bias: bias, n: n, c: c, oc: oc, context: .serial)
         var first = [Float](), worst = 0.0
         for threads in [1, 3] {
             var got = [Float](repeating: .nan, count: n * oc)

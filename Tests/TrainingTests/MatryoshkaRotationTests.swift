@@ -67,7 +67,7 @@ struct MatryoshkaRotationTests {
         }
         #expect(abs(w[0] - 0.7071) < 0.05 && abs(w[1] - 0.7071) < 0.05)
         // Cosines of the full rotated rows are the cosines of the rows.
-        let rotated = DenseModule.apply([rotation], to: Array(rows[0..<(2 * d)]), b: 2)
+        let rotated = DenseModule.apply([rotation], to: Array(rows[0..<(2 * d)]), b: 2, context: .serial)
         let before = (0..<d).reduce(Float(0)) { $0 + rows[$1] * rows[d + $1] }
         let after = (0..<d).reduce(Float(0)) { $0 + rotated[$1] * rotated[d + $1] }
         #expect(abs(before - after) <= 1e-5)

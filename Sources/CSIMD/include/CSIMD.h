@@ -1,7 +1,6 @@
 // The C SIMD kernels of EmbedTune, each choosing an AVX-512, AVX2 or portable path at run time.
 #include "attention_head.h"
 #include "bf16_linear.h"
-#include "compute_threads.h"
 #include "cpu_features.h"
 #include "gelu.h"
 #include "int8_dot.h"

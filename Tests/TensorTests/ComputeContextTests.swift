@@ -2,23 +2,14 @@ import Foundation
 import Testing
 @testable import Tensor
 
-/// The compute context is per thread, and a product split over threads equals the unsplit one.
-struct ComputeThreadsTests {
-    @Test func theThreadCountIsPerThread() {
-        #expect(ComputeThreads.current == 1)
-        ComputeThreads.with(3) {
-            #expect(ComputeThreads.current == 3)
-            nonisolated(unsafe) var seen = 0
-            let done = DispatchSemaphore(value: 0)
-            Thread.detachNewThread {
-                seen = ComputeThreads.current
-                done.signal()
-            }
-            done.wait()
-            #expect(seen == 1, "another thread sees its own value")
-        }
-        #expect(ComputeThreads.current == 1)
-        #expect(ComputeThreads.with(0) { ComputeThreads.current } == 1)
+/// A product's threads come from the context it is given, and a product split over threads equals
+/// the unsplit one.
+struct ComputeContextTests {
+    @Test func aContextHasAtLeastOneThread() {
+        #expect(ComputeContext(threads: 0).threads == 1)
+        #expect(ComputeContext(threads: -3).threads == 1)
+        #expect(ComputeContext(threads: 3).threads == 3)
+        #expect(ComputeContext.serial.threads == 1)
     }
 
     /// Every transpose combination, shapes wide and tall, split into 2 and 3 parts: equal to one
@@ -31,9 +22,8 @@ struct ComputeThreadsTests {
         for (ta, tb) in [(Transpose.none, Transpose.none), (.transposed, .none), (.none, .transposed), (.transposed, .transposed)] {
             func run(_ threads: Int) -> [Float] {
                 var c = [Float](repeating: 0.25, count: m * n)
-                ComputeThreads.with(threads) {
-                    gemm(ta, tb, m: m, n: n, k: k, alpha: 0.5, a: a, b: b, beta: 2, c: &c)
-                }
+                gemm(ta, tb, m: m, n: n, k: k, alpha: 0.5, a: a, b: b, beta: 2, c: &c,
+                     context: ComputeContext(threads: threads))
                 return c
             }
             let one = run(1)
