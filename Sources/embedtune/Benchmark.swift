@@ -1,5 +1,6 @@
 import Encoder
 import Foundation
+import Tensor
 
 /// Timing used by scripts/bench: the same work the peer programs time (tokenisation, forward, pooling,
 /// normalisation), after a warm-up, median of repeats; one JSON line on standard output.
@@ -18,6 +19,7 @@ enum Benchmark {
             "bench": "encode_embedtune", "threads": threads, "batch_size": batchSize, "max_seq_length": encoder.maxLength,
             "n_sentences": texts.count, "tokens": tokens, "repeats_s": times, "median_s": median,
             "sentences_per_s": Double(texts.count) / median, "peak_rss_mib": ProgressDisplay.peakRSSMiB(),
+            "blas_core": OpenBLASCore.name,
         ]
         let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))

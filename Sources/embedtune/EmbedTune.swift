@@ -16,6 +16,7 @@ struct EmbedTune: ParsableCommand {
     /// ArgumentParser's `main`, except that error messages — which may quote ids and texts from data
     /// files — reach the terminal with their control characters escaped (`TerminalText`).
     static func main() {
+        restartWithBetterOpenBLASKernels()
         // Before anything else: OpenBLAS's idle pool spins on a core until stopped.
         ComputeContext.pinOpenBLAS()
         do {
@@ -32,5 +33,18 @@ struct EmbedTune: ParsableCommand {
             }
             Foundation.exit(code.rawValue)
         }
+    }
+
+    /// OpenBLAS chose its kernels when it loaded; where it fell back to generic ones on a CPU with
+    /// AVX2 or AVX-512 (`OpenBLASCore`), this process starts again as itself with `OPENBLAS_CORETYPE`
+    /// set (same pid, arguments and environment otherwise). Never when the variable is already set —
+    /// by the user or by the first start — so at most once; if the restart fails, it runs as it is.
+    static func restartWithBetterOpenBLASKernels() {
+        #if os(Linux)
+        guard getenv("OPENBLAS_CORETYPE") == nil, let core = OpenBLASCore.better() else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        unsetenv("OPENBLAS_CORETYPE")
+        #endif
     }
 }

@@ -63,7 +63,9 @@ struct ProcessResult {
 
 /// Runs `embedtune` with `arguments`, feeding `input` on standard input. Standard streams go through
 /// temporary files so that large inputs and outputs cannot dead-lock on pipe buffers.
-func runEmbedTune(_ arguments: [String], input: Data = Data(), environment: [String: String] = [:]) throws -> ProcessResult {
+func runEmbedTune(
+    _ arguments: [String], input: Data = Data(), environment: [String: String] = [:], removing: [String] = []
+) throws -> ProcessResult {
     let fm = FileManager.default
     let scratch = fm.temporaryDirectory.appendingPathComponent("embedtune-cli-\(UUID().uuidString)")
     try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -78,8 +80,9 @@ func runEmbedTune(_ arguments: [String], input: Data = Data(), environment: [Str
     let process = Process()
     process.executableURL = try Repository.binary()
     process.arguments = arguments
-    if !environment.isEmpty {
+    if !environment.isEmpty || !removing.isEmpty {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            .filter { !removing.contains($0.key) }
     }
     let stdin = try FileHandle(forReadingFrom: stdinURL)
     let stdout = try FileHandle(forWritingTo: stdoutURL)

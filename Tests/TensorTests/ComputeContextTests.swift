@@ -44,3 +44,17 @@ struct ComputeContextTests {
         }
     }
 }
+
+/// Which OpenBLAS kernels the CLI asks for: only in place of a generic set, and by the features allowed.
+struct OpenBLASCoreTests {
+    @Test func onlyAGenericChoiceIsReplaced() {
+        let avx2: Int32 = 1, avx512: Int32 = 3
+        #expect(OpenBLASCore.better(than: "Prescott", features: avx512) == "SkylakeX")
+        #expect(OpenBLASCore.better(than: "Prescott", features: avx2) == "Haswell")
+        #expect(OpenBLASCore.better(than: "Sandybridge", features: avx2) == "Haswell")
+        #expect(OpenBLASCore.better(than: "Prescott", features: 0) == nil)
+        #expect(OpenBLASCore.better(than: "SkylakeX", features: avx512) == nil)
+        #expect(OpenBLASCore.better(than: "Zen", features: avx512) == nil)
+        #expect(OpenBLASCore.better(than: "Haswell", features: avx512) == nil)
+    }
+}
