@@ -1,7 +1,8 @@
 // The GELU on 16 floats with AVX-512 intrinsics, for the packed products' stores (packed_linear.c,
-// bf16_linear.c, int8_linear.c) and gelu.c: vector16_math.h's v16_gelu, the project's one GELU, with
-// its five coefficient lookups done by vpermt2ps on two registers instead of indexed loads. The
-// operations and their order are the same, so the results are the same bits (tested).
+// bf16_linear.c, int8_linear.c) and gelu.c: vector16_math.h's v16_gelu_avx512, the project's one GELU
+// with its five coefficient lookups done by vpermt2ps, spelled in __m512 for AVX-512 functions (which
+// cannot call the untargeted vector helpers with vector arguments). The operations and their order
+// are the same, so the results are the same bits (tested).
 // Only for x86-64 translation units that include <immintrin.h>; callers dispatch on
 // embedtune_cpu_features() before calling into code that uses these.
 #ifndef EMBEDTUNE_SIMD_MATH_H

@@ -88,8 +88,12 @@ V16 float v16_tree_max(v16f v) {
 /// For a kernel name##_body with parameters `...` called as `args`: name##_avx512, name##_avx2,
 /// name##_on(cpu, ...) (the path of an EMBEDTUNE_CPU_* mask, limited to what the CPU has) and name
 /// (the path of embedtune_cpu_features()).
-#define EMBEDTUNE_VARIANTS(ret, name, args, ...)                                            \
-    EMBEDTUNE_V16_AVX512 static ret name##_avx512(__VA_ARGS__) { return name##_body args; } \
+#define EMBEDTUNE_VARIANTS(ret, name, args, ...) EMBEDTUNE_VARIANTS_OF(ret, name, name##_body, args, __VA_ARGS__)
+
+/// The same, the AVX-512 variant calling avx512_body instead (the same arithmetic spelled with
+/// AVX-512 operations the generic vectors cannot name, such as permutes).
+#define EMBEDTUNE_VARIANTS_OF(ret, name, avx512_body, args, ...)                            \
+    EMBEDTUNE_V16_AVX512 static ret name##_avx512(__VA_ARGS__) { return avx512_body args; } \
     EMBEDTUNE_V16_AVX2 static ret name##_avx2(__VA_ARGS__) { return name##_body args; }     \
     ret name##_on(int cpu, __VA_ARGS__) {                                                  \
         cpu &= embedtune_cpu_detected();                                                   \
@@ -102,6 +106,7 @@ V16 float v16_tree_max(v16f v) {
 #define EMBEDTUNE_VARIANTS(ret, name, args, ...)                                           \
     ret name##_on(int cpu, __VA_ARGS__) { (void)cpu; return name##_body args; }           \
     ret name(__VA_ARGS__) { return name##_body args; }
+#define EMBEDTUNE_VARIANTS_OF(ret, name, avx512_body, args, ...) EMBEDTUNE_VARIANTS(ret, name, args, __VA_ARGS__)
 #endif
 
 #endif

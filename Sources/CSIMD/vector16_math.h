@@ -34,42 +34,75 @@ V16 v16f v16_exp(v16f x) {
     return v16_select(x < lo, v16_splat(0), result);
 }
 
+/// Row j of gelu_table.h's coefficients at each lane's interval (0..31), by indexed loads: any target.
+V16 v16f v16_gelu_coefficient(int j, v16i interval) {
+    v16f c;
+    for (int lane = 0; lane < 16; lane++) c[lane] = embedtune_gelu_tail[j][interval[lane]];
+    return c;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+/// The same by one vpermt2ps on the row's two registers, for AVX-512 code (the indexed loads cost
+/// sixteen scalar loads and inserts per row): out[0..<16] from interval[0..<16]. Pointers, not
+/// vectors, cross into it from the untargeted helpers below; once they are inlined into an AVX-512
+/// function (the only callers), it is inlined too and the vectors stay in registers.
+EMBEDTUNE_V16_AVX512 static inline void v16_gelu_coefficient_permuted(int j, const int *interval, float *out) {
+    _mm512_storeu_ps(out, _mm512_permutex2var_ps(_mm512_loadu_ps(embedtune_gelu_tail[j]), _mm512_loadu_si512(interval),
+                                                 _mm512_loadu_ps(embedtune_gelu_tail[j] + 16)));
+}
+
+V16 v16f v16_gelu_coefficient_avx512(int j, v16i interval) {
+    int lanes[16];
+    float out[16];
+    __builtin_memcpy(lanes, &interval, sizeof lanes);
+    v16_gelu_coefficient_permuted(j, lanes, out);
+    return v16_load(out);
+}
+#endif
+
 /// Φ(x), the standard normal CDF, lane by lane: Q(a) = Φ(-a) at a = |x| from gelu_table.h's
 /// piecewise polynomial (interval i = floor(a * 32 / 6), Horner in the position u within it; Q = 0
-/// from a >= 6 on, Q(6) < 1e-9), then Φ(x) = 1 - Q for x >= 0 and Q otherwise. The coefficient
-/// lookups are indexed loads here; simd_math.h spells the same operations with AVX-512 permutes for
-/// the packed products' stores, and both give the same bits (tested).
-V16 v16f v16_normal_cdf(v16f x) {
-#pragma clang fp contract(off)
-    const v16f s = (v16f)((v16i)x & 0x7FFFFFFF) * v16_splat((float)EMBEDTUNE_GELU_INTERVALS / EMBEDTUNE_GELU_RANGE);
-    const v16i inside = s < v16_splat((float)EMBEDTUNE_GELU_INTERVALS);
-    const v16f f = __builtin_elementwise_floor(s);
-    const v16f u = s - f;
-    const v16i interval = __builtin_convertvector(v16_select(inside, f, v16_splat(0)), v16i);
-    v16f c[EMBEDTUNE_GELU_DEGREE + 1];
-    for (int j = 0; j <= EMBEDTUNE_GELU_DEGREE; j++)
-        for (int lane = 0; lane < 16; lane++) c[j][lane] = embedtune_gelu_tail[j][interval[lane]];
-    v16f q = c[4];
-    q = v16_fma(q, u, c[3]);
-    q = v16_fma(q, u, c[2]);
-    q = v16_fma(q, u, c[1]);
-    q = v16_select(inside, v16_fma(q, u, c[0]), v16_splat(0));
-    return v16_select(x >= v16_splat(0), v16_splat(1) - q, q);
-}
+/// from a >= 6 on, Q(6) < 1e-9), then Φ(x) = 1 - Q for x >= 0 and Q otherwise. Defined as NAME with
+/// the coefficient lookup COEFFICIENT: v16_normal_cdf (indexed loads, any target) and
+/// v16_normal_cdf_avx512 (permutes, for AVX-512 functions only); simd_math.h spells the latter with intrinsics for the packed
+/// products' stores. The lookups are exact, so all give the same bits (tested).
+#define EMBEDTUNE_NORMAL_CDF(NAME, TARGET, COEFFICIENT)                                                   \
+    TARGET V16 v16f NAME(v16f x) {                                                                       \
+        _Pragma("clang fp contract(off)")                                                                \
+        const v16f s = (v16f)((v16i)x & 0x7FFFFFFF) * v16_splat((float)EMBEDTUNE_GELU_INTERVALS / EMBEDTUNE_GELU_RANGE); \
+        const v16i inside = s < v16_splat((float)EMBEDTUNE_GELU_INTERVALS);                              \
+        const v16f f = __builtin_elementwise_floor(s);                                                   \
+        const v16f u = s - f;                                                                            \
+        const v16i interval = __builtin_convertvector(v16_select(inside, f, v16_splat(0)), v16i);        \
+        v16f q = COEFFICIENT(4, interval);                                                               \
+        q = v16_fma(q, u, COEFFICIENT(3, interval));                                                     \
+        q = v16_fma(q, u, COEFFICIENT(2, interval));                                                     \
+        q = v16_fma(q, u, COEFFICIENT(1, interval));                                                     \
+        q = v16_select(inside, v16_fma(q, u, COEFFICIENT(0, interval)), v16_splat(0));                   \
+        return v16_select(x >= v16_splat(0), v16_splat(1) - q, q);                                       \
+    }
 
 /// The exact GELU x Φ(x) (HF "gelu", PyTorch's approximate="none") lane by lane: the GELU of every
-/// path. NaN stays NaN; gelu(+inf) = +inf, gelu(-inf) = NaN (-inf * 0, as in PyTorch).
-V16 v16f v16_gelu(v16f x) {
-#pragma clang fp contract(off)
-    return x * v16_normal_cdf(x);
-}
+/// path. NaN stays NaN; gelu(+inf) = +inf, gelu(-inf) = NaN (-inf * 0, as in PyTorch). And
+/// gelu'(x) = Φ(x) + x φ(x). NAME_GELU and NAME_DERIVATIVE over the CDF named CDF.
+#define EMBEDTUNE_GELU(NAME_GELU, NAME_DERIVATIVE, TARGET, CDF)                                         \
+    TARGET V16 v16f NAME_GELU(v16f x) {                                                                  \
+        _Pragma("clang fp contract(off)")                                                                \
+        return x * CDF(x);                                                                               \
+    }                                                                                                    \
+    TARGET V16 v16f NAME_DERIVATIVE(v16f x) {                                                            \
+        _Pragma("clang fp contract(off)")                                                                \
+        const v16f pdf = v16_exp(v16_splat(-0.5f) * x * x) * 0.3989422804014327f;                        \
+        return v16_fma(x, pdf, CDF(x));                                                                  \
+    }
 
-/// gelu'(x) = Φ(x) + x φ(x) lane by lane.
-V16 v16f v16_gelu_derivative(v16f x) {
-#pragma clang fp contract(off)
-    const v16f pdf = v16_exp(v16_splat(-0.5f) * x * x) * 0.3989422804014327f;
-    return v16_fma(x, pdf, v16_normal_cdf(x));
-}
+EMBEDTUNE_NORMAL_CDF(v16_normal_cdf, , v16_gelu_coefficient)
+EMBEDTUNE_GELU(v16_gelu, v16_gelu_derivative, , v16_normal_cdf)
+#if defined(__x86_64__)
+EMBEDTUNE_NORMAL_CDF(v16_normal_cdf_avx512, , v16_gelu_coefficient_avx512)
+EMBEDTUNE_GELU(v16_gelu_avx512, v16_gelu_derivative_avx512, , v16_normal_cdf_avx512)
+#endif
 
 /// p[0..<16] = e^p[0..<16]: for callers compiled for another target, which must not pass vectors.
 V16 void v16_exp_in_place(float *p) { v16_store(p, v16_exp(v16_load(p))); }

@@ -6,39 +6,53 @@
 #include "vector16.h"
 #include "vector16_math.h"
 
-V16 void map_body(const float *inp, long count, float *out, int which) {
-    long i = 0;
-    for (; i + 16 <= count; i += 16) {
-        const v16f x = v16_load(inp + i);
-        v16_store(out + i, which == 0 ? v16_exp(x) : v16_gelu(x));
+// exp or GELU over count floats (which 0 or 1), and GELU's backward, as NAME##_body for code of
+// TARGET with the GELU functions GELU and DERIVATIVE (vector16_math.h): once with indexed lookups for
+// every path, once with permutes for the AVX-512 one (called only from it); the same bits.
+#define EMBEDTUNE_GELU_KERNELS(SUFFIX, TARGET, GELU, DERIVATIVE)                                             \
+    TARGET V16 void map##SUFFIX(const float *inp, long count, float *out, int which) {                       \
+        long i = 0;                                                                                         \
+        for (; i + 16 <= count; i += 16) {                                                                  \
+            const v16f x = v16_load(inp + i);                                                               \
+            v16_store(out + i, which == 0 ? v16_exp(x) : GELU(x));                                          \
+        }                                                                                                   \
+        if (i < count) {                                                                                    \
+            const v16f x = v16_load_tail(inp + i, count - i, 0);                                            \
+            v16_store_tail(out + i, which == 0 ? v16_exp(x) : GELU(x), count - i);                          \
+        }                                                                                                   \
+    }                                                                                                       \
+    TARGET V16 void gelu_backward##SUFFIX(float *dinp, const float *inp, const float *dout, long count,     \
+                                          float fault) {                                                    \
+        long i = 0;                                                                                         \
+        for (; i + 16 <= count; i += 16) {                                                                  \
+            const v16f d = DERIVATIVE(v16_load(inp + i)) * fault;                                           \
+            v16_store(dinp + i, v16_fma(v16_load(dout + i), d, v16_load(dinp + i)));                        \
+        }                                                                                                   \
+        if (i < count) {                                                                                    \
+            const long r = count - i;                                                                       \
+            const v16f d = DERIVATIVE(v16_load_tail(inp + i, r, 0)) * fault;                                \
+            v16_store_tail(dinp + i, v16_fma(v16_load_tail(dout + i, r, 0), d, v16_load_tail(dinp + i, r, 0)), r); \
+        }                                                                                                   \
     }
-    if (i < count) {
-        const v16f x = v16_load_tail(inp + i, count - i, 0);
-        v16_store_tail(out + i, which == 0 ? v16_exp(x) : v16_gelu(x), count - i);
-    }
-}
+
+EMBEDTUNE_GELU_KERNELS(_body, , v16_gelu, v16_gelu_derivative)
+#if defined(__x86_64__)
+EMBEDTUNE_GELU_KERNELS(_permuted, , v16_gelu_avx512, v16_gelu_derivative_avx512)
+#else
+#define map_permuted map_body
+#define gelu_backward_permuted gelu_backward_body
+#endif
 
 #define embedtune_vec_exp_body(inp, count, out) map_body(inp, count, out, 0)
 #define embedtune_gelu_reference_forward_body(inp, count, out) map_body(inp, count, out, 1)
+#define embedtune_gelu_backward_body gelu_backward_body
+#define gelu_forward_permuted(inp, count, out) map_permuted(inp, count, out, 1)
 EMBEDTUNE_VARIANTS(void, embedtune_vec_exp, (inp, count, out),
                    const float *inp, long count, float *out)
-EMBEDTUNE_VARIANTS(void, embedtune_gelu_reference_forward, (inp, count, out),
-                   const float *inp, long count, float *out)
-
-V16 void embedtune_gelu_backward_body(float *dinp, const float *inp, const float *dout, long count, float fault) {
-    long i = 0;
-    for (; i + 16 <= count; i += 16) {
-        const v16f d = v16_gelu_derivative(v16_load(inp + i)) * fault;
-        v16_store(dinp + i, v16_fma(v16_load(dout + i), d, v16_load(dinp + i)));
-    }
-    if (i < count) {
-        const long r = count - i;
-        const v16f d = v16_gelu_derivative(v16_load_tail(inp + i, r, 0)) * fault;
-        v16_store_tail(dinp + i, v16_fma(v16_load_tail(dout + i, r, 0), d, v16_load_tail(dinp + i, r, 0)), r);
-    }
-}
-EMBEDTUNE_VARIANTS(void, embedtune_gelu_backward, (dinp, inp, dout, count, fault),
-                   float *dinp, const float *inp, const float *dout, long count, float fault)
+EMBEDTUNE_VARIANTS_OF(void, embedtune_gelu_reference_forward, gelu_forward_permuted, (inp, count, out),
+                      const float *inp, long count, float *out)
+EMBEDTUNE_VARIANTS_OF(void, embedtune_gelu_backward, gelu_backward_permuted, (dinp, inp, dout, count, fault),
+                      float *dinp, const float *inp, const float *dout, long count, float fault)
 
 // MARK: reductions and elementwise products
 
