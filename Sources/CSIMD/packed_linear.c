@@ -13,6 +13,8 @@
 // each tile prefetches the output lines (for writing) and residual lines of the tile after it, so
 // neither the stores nor the accumulators' starting loads wait on memory (~+7% on the 384x384 products
 // when their buffers are out of cache).
+// A low-rank term (LoRA's up-projection) continues each tile's k loop over a second input and a
+// second packed weight, so it lands in the same accumulators: no second pass over `out`.
 #include "packed_linear.h"
 #include "cpu_features.h"
 #include "vector_kernels.h"
@@ -41,6 +43,19 @@ void embedtune_packed_linear_pack(const float *weight, long n, long k, float *pa
     }
 }
 
+void embedtune_packed_linear_pack_transposed(const float *weight_t, long n, long k, float *packed) {
+    const long panels = (n + NR - 1) / NR;
+    for (long p = 0; p < panels; p++) {
+        for (long kk = 0; kk < k; kk++) {
+            float *dst = packed + (p * k + kk) * NR;
+            for (long j = 0; j < NR; j++) {
+                const long col = p * NR + j;
+                dst[j] = col < n ? weight_t[kk * n + col] : 0.0f;
+            }
+        }
+    }
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -61,7 +76,9 @@ void embedtune_packed_linear_pack(const float *weight, long n, long k, float *pa
 // first `steps` steps.
 // From step k/2 on, one line per step of the next tile's output `nextOut` (12 rows of two lines,
 // stride ldc; NULL for none) is prefetched for writing, and of its residual `nextRes` (or NULL).
-TARGET static inline void tile_12(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
+// Then the low-rank term: 12 rows of `a2` (row stride k2) times `panel2` (k2 rows of 32), k2 may be 0.
+TARGET static inline void tile_12(const float *a, long k, const float *panel, const float *a2, long k2,
+                                  const float *panel2, __m512 bias0, __m512 bias1,
                                   const float *res, float *c, long ldc, __mmask16 m0, __mmask16 m1,
                                   const char *next, long steps, int gelu, const float *nextRes,
                                   const float *nextOut) {
@@ -73,6 +90,21 @@ TARGET static inline void tile_12(const float *a, long k, const float *panel, __
     __m512 c71 = START(7, 1, bias1, m1), c80 = START(8, 0, bias0, m0), c81 = START(8, 1, bias1, m1);
     __m512 c90 = START(9, 0, bias0, m0), c91 = START(9, 1, bias1, m1), ca0 = START(10, 0, bias0, m0);
     __m512 ca1 = START(10, 1, bias1, m1), cb0 = START(11, 0, bias0, m0), cb1 = START(11, 1, bias1, m1);
+    // Step kk: the panel's row kk (two zmm) times value kk of each of the 12 rows of src (stride ld).
+#define ROW(i, r0, r1, src, ld)                 \
+    x = _mm512_set1_ps((src)[(i) * (ld) + kk]); \
+    r0 = _mm512_fmadd_ps(x, w0, r0);            \
+    r1 = _mm512_fmadd_ps(x, w1, r1);
+#define STEP_12(src, ld, weights)                                                                            \
+    {                                                                                                        \
+        const __m512 w0 = _mm512_loadu_ps((weights) + kk * NR);                                              \
+        const __m512 w1 = _mm512_loadu_ps((weights) + kk * NR + 16);                                         \
+        __m512 x;                                                                                            \
+        ROW(0, c00, c01, src, ld) ROW(1, c10, c11, src, ld) ROW(2, c20, c21, src, ld)                        \
+        ROW(3, c30, c31, src, ld) ROW(4, c40, c41, src, ld) ROW(5, c50, c51, src, ld)                        \
+        ROW(6, c60, c61, src, ld) ROW(7, c70, c71, src, ld) ROW(8, c80, c81, src, ld)                        \
+        ROW(9, c90, c91, src, ld) ROW(10, ca0, ca1, src, ld) ROW(11, cb0, cb1, src, ld)                       \
+    }
     for (long kk = 0; kk < k; kk++) {
         if (kk < steps) {
             _mm_prefetch(next + kk * 128, _MM_HINT_T1);
@@ -84,17 +116,11 @@ TARGET static inline void tile_12(const float *a, long k, const float *panel, __
             _mm_prefetch((const char *)(nextOut + offset), _MM_HINT_ET0);
             if (nextRes) _mm_prefetch((const char *)(nextRes + offset), _MM_HINT_T0);
         }
-        const __m512 w0 = _mm512_loadu_ps(panel + kk * NR), w1 = _mm512_loadu_ps(panel + kk * NR + 16);
-        __m512 x;
-#define ROW(i, r0, r1)                          \
-    x = _mm512_set1_ps(a[(i) * k + kk]);        \
-    r0 = _mm512_fmadd_ps(x, w0, r0);            \
-    r1 = _mm512_fmadd_ps(x, w1, r1);
-        ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21) ROW(3, c30, c31)
-        ROW(4, c40, c41) ROW(5, c50, c51) ROW(6, c60, c61) ROW(7, c70, c71)
-        ROW(8, c80, c81) ROW(9, c90, c91) ROW(10, ca0, ca1) ROW(11, cb0, cb1)
-#undef ROW
+        STEP_12(a, k, panel)
     }
+    for (long kk = 0; kk < k2; kk++) STEP_12(a2, k2, panel2)
+#undef STEP_12
+#undef ROW
 #define STORE(i, r0, r1)                                       \
     _mm512_mask_storeu_ps(c + (i) * ldc, m0, ACTIVATE(r0));    \
     _mm512_mask_storeu_ps(c + (i) * ldc + 16, m1, ACTIVATE(r1));
@@ -105,27 +131,33 @@ TARGET static inline void tile_12(const float *a, long k, const float *panel, __
 }
 
 // 4 rows times one panel (8 accumulator chains): the rows left over after the 12-row tiles.
-TARGET static inline void tile_4(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
+TARGET static inline void tile_4(const float *a, long k, const float *panel, const float *a2, long k2,
+                                 const float *panel2, __m512 bias0, __m512 bias1,
                                  const float *res, float *c, long ldc, __mmask16 m0, __mmask16 m1, int gelu) {
     __m512 c00 = START(0, 0, bias0, m0), c01 = START(0, 1, bias1, m1), c10 = START(1, 0, bias0, m0);
     __m512 c11 = START(1, 1, bias1, m1), c20 = START(2, 0, bias0, m0), c21 = START(2, 1, bias1, m1);
     __m512 c30 = START(3, 0, bias0, m0), c31 = START(3, 1, bias1, m1);
-    for (long kk = 0; kk < k; kk++) {
-        const __m512 w0 = _mm512_loadu_ps(panel + kk * NR), w1 = _mm512_loadu_ps(panel + kk * NR + 16);
-        __m512 x;
-        x = _mm512_set1_ps(a[kk]);
-        c00 = _mm512_fmadd_ps(x, w0, c00);
-        c01 = _mm512_fmadd_ps(x, w1, c01);
-        x = _mm512_set1_ps(a[k + kk]);
-        c10 = _mm512_fmadd_ps(x, w0, c10);
-        c11 = _mm512_fmadd_ps(x, w1, c11);
-        x = _mm512_set1_ps(a[2 * k + kk]);
-        c20 = _mm512_fmadd_ps(x, w0, c20);
-        c21 = _mm512_fmadd_ps(x, w1, c21);
-        x = _mm512_set1_ps(a[3 * k + kk]);
-        c30 = _mm512_fmadd_ps(x, w0, c30);
-        c31 = _mm512_fmadd_ps(x, w1, c31);
+#define ROWS_4(src, stride, weights, steps)                                                               \
+    for (long kk = 0; kk < (steps); kk++) {                                                              \
+        const __m512 w0 = _mm512_loadu_ps((weights) + kk * NR);                                          \
+        const __m512 w1 = _mm512_loadu_ps((weights) + kk * NR + 16);                                     \
+        __m512 x;                                                                                        \
+        x = _mm512_set1_ps((src)[kk]);                                                                   \
+        c00 = _mm512_fmadd_ps(x, w0, c00);                                                               \
+        c01 = _mm512_fmadd_ps(x, w1, c01);                                                               \
+        x = _mm512_set1_ps((src)[(stride) + kk]);                                                        \
+        c10 = _mm512_fmadd_ps(x, w0, c10);                                                               \
+        c11 = _mm512_fmadd_ps(x, w1, c11);                                                               \
+        x = _mm512_set1_ps((src)[2 * (stride) + kk]);                                                    \
+        c20 = _mm512_fmadd_ps(x, w0, c20);                                                               \
+        c21 = _mm512_fmadd_ps(x, w1, c21);                                                               \
+        x = _mm512_set1_ps((src)[3 * (stride) + kk]);                                                    \
+        c30 = _mm512_fmadd_ps(x, w0, c30);                                                               \
+        c31 = _mm512_fmadd_ps(x, w1, c31);                                                               \
     }
+    ROWS_4(a, k, panel, k)
+    ROWS_4(a2, k2, panel2, k2)
+#undef ROWS_4
     _mm512_mask_storeu_ps(c, m0, ACTIVATE(c00));
     _mm512_mask_storeu_ps(c + 16, m1, ACTIVATE(c01));
     _mm512_mask_storeu_ps(c + ldc, m0, ACTIVATE(c10));
@@ -139,7 +171,8 @@ TARGET static inline void tile_4(const float *a, long k, const float *panel, __m
 // One row times one panel (the last rows of all). One accumulator chain per half, in k order, like
 // the 12- and 4-row tiles: a row's output is the same bits whichever tile computes it, so a document's
 // vector does not depend on which rows share its batch.
-TARGET static inline void tile_1(const float *a, long k, const float *panel, __m512 bias0, __m512 bias1,
+TARGET static inline void tile_1(const float *a, long k, const float *panel, const float *a2, long k2,
+                                 const float *panel2, __m512 bias0, __m512 bias1,
                                  const float *res, float *c, __mmask16 m0, __mmask16 m1, int gelu) {
     const long ldc = 0;
     __m512 r0 = START(0, 0, bias0, m0), r1 = START(0, 1, bias1, m1);
@@ -147,6 +180,11 @@ TARGET static inline void tile_1(const float *a, long k, const float *panel, __m
         const __m512 x = _mm512_set1_ps(a[kk]);
         r0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(panel + kk * NR), r0);
         r1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(panel + kk * NR + 16), r1);
+    }
+    for (long kk = 0; kk < k2; kk++) {
+        const __m512 x = _mm512_set1_ps(a2[kk]);
+        r0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(panel2 + kk * NR), r0);
+        r1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(panel2 + kk * NR + 16), r1);
     }
     _mm512_mask_storeu_ps(c, m0, ACTIVATE(r0));
     _mm512_mask_storeu_ps(c + 16, m1, ACTIVATE(r1));
@@ -156,7 +194,8 @@ TARGET static inline void tile_1(const float *a, long k, const float *panel, __m
 #undef ACTIVATE
 
 TARGET static void forward_avx512(const float *inp, long m, long k, const float *packed, long n, const float *bias,
-                                  const float *residual, int activation, float *out) {
+                                  const float *residual, int activation, const float *low, long rank,
+                                  const float *low_packed, float *out) {
     const int gelu = activation == EMBEDTUNE_PACKED_LINEAR_GELU;
     const long panels = (n + NR - 1) / NR;
     const int streamWeights = panels * k * NR * (long)sizeof(float) > (1L << 20);
@@ -167,7 +206,9 @@ TARGET static void forward_avx512(const float *inp, long m, long k, const float 
             const __mmask16 m0 = edge.m0, m1 = edge.m1;
             const __m512 bias0 = edge.bias0, bias1 = edge.bias1;
             const float *panel = packed + p * k * NR;
+            const float *panel2 = low_packed ? low_packed + p * rank * NR : NULL;
             long r = r0;
+#define LOW(row) (low ? low + (row) * rank : NULL)
 #define RES(row) (residual ? residual + (row) * n + p * NR : NULL)
             for (; r + MR <= r1; r += MR) {
                 // The first panel is the first to read the block's rows (from L3 or memory): fetch
@@ -184,15 +225,18 @@ TARGET static void forward_avx512(const float *inp, long m, long k, const float 
                 long nr = r + MR, np = p;
                 if (nr + MR > r1) { nr = r0; np = p + 1; }
                 const int hasNext = np < panels && nr + MR <= r1;
-                tile_12(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1,
+                tile_12(inp + r * k, k, panel, LOW(r), rank, panel2, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1,
                         next, steps < k ? steps : k, gelu,
                         hasNext && residual ? residual + nr * n + np * NR : NULL,
                         hasNext ? out + nr * n + np * NR : NULL);
             }
             for (; r + 4 <= r1; r += 4)
-                tile_4(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, n, m0, m1, gelu);
+                tile_4(inp + r * k, k, panel, LOW(r), rank, panel2, bias0, bias1, RES(r), out + r * n + p * NR, n, m0,
+                       m1, gelu);
             for (; r < r1; r++)
-                tile_1(inp + r * k, k, panel, bias0, bias1, RES(r), out + r * n + p * NR, m0, m1, gelu);
+                tile_1(inp + r * k, k, panel, LOW(r), rank, panel2, bias0, bias1, RES(r), out + r * n + p * NR, m0, m1,
+                       gelu);
+#undef LOW
 #undef RES
         }
     }
@@ -201,9 +245,17 @@ TARGET static void forward_avx512(const float *inp, long m, long k, const float 
 
 void embedtune_packed_linear_forward(const float *inp, long m, long k, const float *packed, long n,
                                      const float *bias, const float *residual, int activation, float *out) {
+    embedtune_packed_linear_forward_low_rank(inp, m, k, packed, n, bias, residual, activation, NULL, 0, NULL, out);
+}
+
+void embedtune_packed_linear_forward_low_rank(const float *inp, long m, long k, const float *packed, long n,
+                                              const float *bias, const float *residual, int activation,
+                                              const float *low, long rank, const float *low_packed, float *out) {
+    if (!low || !low_packed) rank = 0;
+    if (rank == 0) low = low_packed = NULL;
 #if defined(__x86_64__)
     if (embedtune_packed_linear_available()) {
-        forward_avx512(inp, m, k, packed, n, bias, residual, activation, out);
+        forward_avx512(inp, m, k, packed, n, bias, residual, activation, low, rank, low_packed, out);
         return;
     }
 #endif
@@ -213,6 +265,10 @@ void embedtune_packed_linear_forward(const float *inp, long m, long k, const flo
             const float *panel = packed + (col / NR) * k * NR + col % NR;
             float s = (bias ? bias[col] : 0.0f) + (residual ? residual[r * n + col] : 0.0f);
             for (long kk = 0; kk < k; kk++) s += inp[r * k + kk] * panel[kk * NR];
+            if (rank > 0) {
+                const float *panel2 = low_packed + (col / NR) * rank * NR + col % NR;
+                for (long kk = 0; kk < rank; kk++) s += low[r * rank + kk] * panel2[kk * NR];
+            }
             out[r * n + col] = s;
         }
         if (activation == EMBEDTUNE_PACKED_LINEAR_GELU) embedtune_gelu_reference_forward(out + r * n, n, out + r * n);

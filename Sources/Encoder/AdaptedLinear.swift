@@ -21,7 +21,7 @@ struct AdaptedLinear {
     /// when the base gets no weight gradient; nil: `Linear` (OpenBLAS).
     let packed: PackedFrozenLinear?
     /// Threads of every product (packed, OpenBLAS and LoRA's).
-    let threads: Int
+    let context: ComputeContext
 
     /// Linear `linear` of layer `layer`, with its gradients when `weightGrads` / `loraGrads` are given.
     init(
@@ -31,7 +31,7 @@ struct AdaptedLinear {
     ) {
         self.weights = weights[linear]
         self.packed = weightGrads == nil ? packed?[linear] : nil
-        self.threads = threads
+        context = ComputeContext(threads: threads)
         self.adapter = adapter
         pair = adapter?.pairs[layer][linear]
         self.saved = saved.lora[linear]
@@ -45,12 +45,18 @@ struct AdaptedLinear {
         out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, residual: UnsafePointer<Float>? = nil,
         rng: inout SplitMix64, n: Int
     ) {
+        if let adapter, let pair, let base = fusedBase {
+            PackedLoRA.forward(
+                out: out, xa: saved.xa.pointer, inp: inp, residual: residual, base: base.forward, a: pair.a, b: pair.b,
+                scale: adapter.scale, n: n, r: adapter.rank, context: context)
+            return
+        }
         if let packed {
-            packed.forward(out: out, inp: inp, residual: residual, n: n, threads: threads)
+            packed.forward(out: out, inp: inp, residual: residual, n: n, threads: context.threads)
         } else {
             Linear.forward(
                 out: out, inp: inp, weight: weights.weight, bias: weights.bias, n: n, c: weights.inFeatures,
-                oc: weights.outFeatures, context: ComputeContext(threads: threads))
+                oc: weights.outFeatures, context: context)
             if let residual { VectorOps.add(residual, into: out, n * weights.outFeatures) }
         }
         guard let adapter, let pair else { return }
@@ -59,19 +65,33 @@ struct AdaptedLinear {
             out: out, xa: saved.xa.pointer, droppedInput: dropout > 0 ? saved.dropped.pointer : nil, inp: inp,
             a: pair.a, b: pair.b, scale: adapter.scale, dropout: dropout, rng: &rng,
             n: n, c: weights.inFeatures, oc: weights.outFeatures, r: adapter.rank,
-            context: ComputeContext(threads: threads))
+            context: context)
+    }
+
+    /// The float32 packed base when this Linear's LoRA branch runs inside its kernels (`PackedLoRA`):
+    /// a frozen fp32 base, a targeted Linear and no LoRA dropout; nil otherwise.
+    private var fusedBase: (forward: PackedLinear, backward: PackedLinear)? {
+        guard pair != nil, let adapter, adapter.config.loraDropout == 0 else { return nil }
+        return packed?.float32
     }
 
     /// Gradients of `forward` (without its residual) from dout (N, OC), ACCUMULATED (+=) into
     /// dinp (N, C), `weightGrads` and `loraGrads`.
     func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
+        if let adapter, let pair, let base = fusedBase {
+            PackedLoRA.backward(
+                dinp: dinp, da: loraGrads?.a, db: loraGrads?.b, dout: dout, xa: saved.xa.pointer, inp: inp,
+                transposedBase: base.backward, a: pair.a, b: pair.b, scale: adapter.scale, n: n, r: adapter.rank,
+                context: context)
+            return
+        }
         if let packed {
-            packed.backward(dinp: dinp, dout: dout, n: n, threads: threads)
+            packed.backward(dinp: dinp, dout: dout, n: n, threads: context.threads)
         } else {
             Linear.backward(
                 dinp: dinp, dweight: weightGrads?.weight, dbias: weightGrads?.bias, dout: dout, inp: inp,
                 weight: weights.weight, n: n, c: weights.inFeatures, oc: weights.outFeatures,
-                context: ComputeContext(threads: threads))
+                context: context)
         }
         guard let adapter, let pair else { return }
         let dropout = adapter.config.loraDropout
@@ -79,7 +99,7 @@ struct AdaptedLinear {
             dinp: dinp, da: loraGrads?.a, db: loraGrads?.b, dout: dout, xa: saved.xa.pointer,
             droppedInput: dropout > 0 ? saved.dropped.pointer : nil, inp: inp, a: pair.a, b: pair.b,
             scale: adapter.scale, dropout: dropout, n: n, c: weights.inFeatures, oc: weights.outFeatures,
-            r: adapter.rank, context: ComputeContext(threads: threads))
+            r: adapter.rank, context: context)
     }
 }
 

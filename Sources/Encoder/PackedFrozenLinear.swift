@@ -56,6 +56,12 @@ public final class PackedFrozenLinear: @unchecked Sendable {
 
     private struct Unavailable: Error {}
 
+    /// The float32 packed products of W and W^T, for `PackedLoRA`; nil in bf16.
+    var float32: (forward: PackedLinear, backward: PackedLinear)? {
+        guard let forward = product as? PackedLinear, let backward = transposed as? PackedLinear else { return nil }
+        return (forward, backward)
+    }
+
     /// out (N, OC) = inp (N, C) W^T + b (+ residual (N, OC), which may be `out`). Overwrites `out`.
     func forward(
         out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, residual: UnsafePointer<Float>?, n: Int, threads: Int

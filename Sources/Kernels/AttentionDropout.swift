@@ -1,3 +1,4 @@
+import CSIMD
 import Tensor
 
 /// Dropout on the attention probabilities, HF `BertSelfAttention`'s `dropout(attention_probs)` in
@@ -22,8 +23,7 @@ public struct AttentionDropout: Sendable, Equatable {
 
     /// mask (count) of item `item`: 0 or 1/(1-p).
     public func mask(into mask: UnsafeMutablePointer<Float>, item: Int, count: Int) {
-        var rng = SplitMix64(seed: seed ^ (UInt64(item) &+ 1) &* 0x9E37_79B9_7F4A_7C15)
-        let keep = 1 / (1 - p)
-        for i in 0..<count { mask[i] = rng.nextUniform() < p ? 0 : keep }
+        let rng = SplitMix64(seed: seed ^ (UInt64(item) &+ 1) &* 0x9E37_79B9_7F4A_7C15)
+        _ = embedtune_dropout_mask(rng.state, p, 1 / (1 - p), nil, nil, mask, count)
     }
 }

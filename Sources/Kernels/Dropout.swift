@@ -1,8 +1,10 @@
+import CSIMD
 import Tensor
 
 /// Inverted dropout (torch.nn.Dropout in training mode): each element is zeroed with probability
 /// p and the survivors are scaled by 1/(1-p). The mask, saved for backward, holds 0 or 1/(1-p).
-/// One uniform draw from `rng` per element, in element order, so runs are reproducible.
+/// One uniform draw from `rng` per element, in element order, so runs are reproducible (drawn eight at
+/// a time by `embedtune_dropout_mask`, the same bits).
 ///
 /// Sizes: `count` elements of any shape.
 public enum Dropout {
@@ -15,12 +17,12 @@ public enum Dropout {
     ) {
         precondition(p >= 0 && p < 1, "Dropout.forward: p \(p) outside [0, 1)")
         precondition(count >= 0, "Dropout.forward: negative count")
-        let keep = 1 / (1 - p)
-        for i in 0..<count {
-            let m: Float = p > 0 && rng.nextUniform() < p ? 0 : keep
-            mask[i] = m
-            out[i] = inp[i] * m
+        guard p > 0 else {
+            mask.update(repeating: 1, count: count)
+            if out != UnsafeMutablePointer(mutating: inp) { out.update(from: inp, count: count) }
+            return
         }
+        rng.state = embedtune_dropout_mask(rng.state, p, 1 / (1 - p), inp, out, mask, count)
     }
 
     /// dinp += dout * mask, ACCUMULATED into `dinp`.

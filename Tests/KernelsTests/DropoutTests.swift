@@ -28,6 +28,26 @@ import Testing
         #expect(run() == run())
     }
 
+    /// The masks are drawn eight at a time (`embedtune_dropout_mask`): the same bits as the generator's
+    /// draws one after another, and the generator ends where those draws leave it.
+    @Test(arguments: [1, 7, 8, 9, 100, 4099])
+    func dropoutDrawsAreTheGeneratorsDrawsInOrder(count: Int) {
+        let p: Float = 0.3, keep = 1 / (1 - p)
+        let inp = randomTensor([count], seed: 11)
+        let out = Tensor(zeros: [count]), mask = Tensor(zeros: [count])
+        var rng = SplitMix64(seed: 0xDEAD_BEEF), sequential = rng
+        Dropout.forward(out: out.pointer, mask: mask.pointer, inp: inp.pointer, p: p, rng: &rng, count: count)
+        let expected = (0..<count).map { _ in sequential.nextUniform() < p ? 0 : keep }
+        #expect(mask.array == expected)
+        #expect(out.array == zip(inp.array, expected).map { $0 * $1 })
+        #expect(rng.state == sequential.state)
+
+        let dropout = AttentionDropout(p: p, seed: 5)
+        dropout.mask(into: mask.pointer, item: 3, count: count)
+        var itemRNG = SplitMix64(seed: 5 ^ (UInt64(3) &+ 1) &* 0x9E37_79B9_7F4A_7C15)
+        #expect(mask.array == (0..<count).map { _ in itemRNG.nextUniform() < p ? 0 : keep })
+    }
+
     @Test func dropoutWithZeroProbabilityIsIdentityAndDrawsNothing() {
         let inp = randomTensor([33], seed: 2)
         let out = Tensor(zeros: [33]), mask = Tensor(zeros: [33])

@@ -30,12 +30,24 @@ long embedtune_packed_linear_floats(long n, long k);
 /// `packed` holds `embedtune_packed_linear_floats(n, k)` floats, 64-byte aligned.
 void embedtune_packed_linear_pack(const float *weight, long n, long k, float *packed);
 
+/// packed as `embedtune_packed_linear_pack` makes it from weight = weight_t^T, i.e. from weight_t (k, n)
+/// row-major: packed[(p * k + kk) * 32 + j] = weight_t[kk * n + p * 32 + j].
+void embedtune_packed_linear_pack_transposed(const float *weight_t, long n, long k, float *packed);
+
 /// out (m, n) row-major = act(inp (m, k) row-major @ weight^T + bias (n; NULL for none) + residual (m, n
 /// row-major; NULL for none; a residual connection added in the kernel, not in a later pass)), act
 /// given by `activation` (EMBEDTUNE_PACKED_LINEAR_IDENTITY or _GELU). `residual` may equal `out`.
 /// Requires `embedtune_packed_linear_available()`.
 void embedtune_packed_linear_forward(const float *inp, long m, long k, const float *packed, long n,
                                      const float *bias, const float *residual, int activation, float *out);
+
+/// `embedtune_packed_linear_forward` plus a low-rank term in the same accumulators, before the
+/// activation: out = act(inp @ weight^T + bias + residual + low (m, rank) row-major @ up^T), with
+/// `low_packed` packed from up (n, rank) by `embedtune_packed_linear_pack` (k = rank). `low` NULL or
+/// rank 0: no term.
+void embedtune_packed_linear_forward_low_rank(const float *inp, long m, long k, const float *packed, long n,
+                                              const float *bias, const float *residual, int activation,
+                                              const float *low, long rank, const float *low_packed, float *out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,67 @@
+import Tensor
+
+/// `LoRA` (dropout 0) around a frozen base held packed in float32 — `PackedLinear` for W (OC, C) and
+/// for W^T (C, OC) — with its up-projections inside the packed kernels' accumulators and its skinny
+/// products in `LowRank`'s kernels instead of six OpenBLAS calls:
+///   forward   xa = inp A^T;               out = inp W^T + b (+ residual) + xa (scale B)^T
+///   backward  dxa = scale dout B;         dinp += dout W + dxa A
+///             dB += scale dout^T xa;      dA += dxa^T inp
+/// The same function as `Linear` + `LoRA.forward` / `.backward`, summed in another order.
+///
+/// Sizes: N tokens, C input channels, OC output channels, R rank.
+public enum PackedLoRA {
+    public static func forward(
+        out: UnsafeMutablePointer<Float>,  // (N, OC)
+        xa: UnsafeMutablePointer<Float>,  // (N, R) saved for backward
+        inp: UnsafePointer<Float>,  // (N, C)
+        residual: UnsafePointer<Float>?,  // (N, OC), may be `out`
+        base: PackedLinear,  // W (OC, C) and b
+        a: UnsafePointer<Float>,  // (R, C) lora_A.weight
+        b: UnsafePointer<Float>,  // (OC, R) lora_B.weight
+        scale: Float, n: Int, r: Int, context: ComputeContext
+    ) {
+        let c = base.inFeatures, oc = base.outFeatures
+        LowRank.down(out: xa, inp: inp, down: a, n: n, k: c, r: r, context: context)
+        let packedUp = UnsafeMutablePointer<Float>.allocate(capacity: LowRankTerm.packedCount(outFeatures: oc, rank: r))
+        defer { packedUp.deallocate() }
+        LowRankTerm.pack(b, scale: scale, outFeatures: oc, rank: r, into: packedUp)
+        base.forward(
+            out: out, inp: inp, n: n, threads: context.threads, residual: residual,
+            lowRank: LowRankTerm(inp: xa, packed: packedUp, rank: r, outFeatures: oc))
+    }
+
+    /// Gradients of `forward` (without its residual) from dout, ACCUMULATED (+=) into dinp and into
+    /// `da` and `db` when given.
+    public static func backward(
+        dinp: UnsafeMutablePointer<Float>,  // (N, C)
+        da: UnsafeMutablePointer<Float>?,  // (R, C)
+        db: UnsafeMutablePointer<Float>?,  // (OC, R)
+        dout: UnsafePointer<Float>,  // (N, OC)
+        xa: UnsafePointer<Float>,  // (N, R) from forward
+        inp: UnsafePointer<Float>,  // (N, C)
+        transposedBase: PackedLinear,  // W^T (C, OC), no bias
+        a: UnsafePointer<Float>,  // (R, C)
+        b: UnsafePointer<Float>,  // (OC, R)
+        scale: Float, n: Int, r: Int, context: ComputeContext
+    ) {
+        let c = transposedBase.outFeatures, oc = transposedBase.inFeatures
+        // out += xa (scale B)^T  =>  dB += scale dout^T xa ; dxa = scale dout B
+        if let db { LowRank.outer(into: db, ldj: 1, ldk: r, u: xa, v: dout, scale: scale, n: n, k: oc, r: r, context: context) }
+        let bt = UnsafeMutablePointer<Float>.allocate(capacity: r * oc)  // (R, OC) B^T
+        defer { bt.deallocate() }
+        for o in 0..<oc {
+            for j in 0..<r { bt[j * oc + o] = b[o * r + j] }
+        }
+        let dxa = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, n * r))  // (N, R)
+        defer { dxa.deallocate() }
+        LowRank.down(out: dxa, inp: dout, down: bt, scale: scale, n: n, k: oc, r: r, context: context)
+        // xa = inp A^T  =>  dA += dxa^T inp ; dinp += dxa A (with dout W, in one product)
+        if let da { LowRank.outer(into: da, ldj: c, ldk: 1, u: dxa, v: inp, n: n, k: c, r: r, context: context) }
+        let packedDown = UnsafeMutablePointer<Float>.allocate(capacity: LowRankTerm.packedCount(outFeatures: c, rank: r))
+        defer { packedDown.deallocate() }
+        LowRankTerm.pack(a, transposed: true, outFeatures: c, rank: r, into: packedDown)
+        transposedBase.forward(
+            out: dinp, inp: dout, n: n, threads: context.threads, residual: dinp,
+            lowRank: LowRankTerm(inp: dxa, packed: packedDown, rank: r, outFeatures: c))
+    }
+}

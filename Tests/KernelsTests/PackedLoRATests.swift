@@ -1,0 +1,95 @@
+import Tensor
+import Testing
+@testable import Kernels
+
+/// LoRA fused into the packed frozen products (`PackedLoRA`) against `Linear` + `LoRA` (OpenBLAS) on
+/// the same values, and the skinny `LowRank` kernels against sums in Double. Sizes off the kernels'
+/// tiles (12 rows, 32 channels, 16 lanes, 8 rank columns, 2 rows) so that every edge is crossed; run
+/// on the AVX-512 kernels where the CPU has them and on their plain C loops otherwise.
+@Suite struct PackedLoRATests {
+    @Test(arguments: [(29, 24, 40, 3), (50, 384, 384, 8), (13, 1536, 384, 13), (1, 7, 5, 1), (100, 40, 70, 16)])
+    func forwardAndGradientsEqualLinearWithLoRA(sizes: (Int, Int, Int, Int)) throws {
+        let (n, c, oc, r) = sizes
+        let seed = UInt64(n * 10_000 + c * 10 + r)
+        let weight = randomTensor([oc, c], seed: seed), bias = randomTensor([oc], seed: seed + 1)
+        let a = randomTensor([r, c], seed: seed + 2), b = randomTensor([oc, r], seed: seed + 3)
+        let inp = randomTensor([n, c], seed: seed + 4), residual = randomTensor([n, oc], seed: seed + 5)
+        let dout = randomTensor([n, oc], seed: seed + 6), dinp0 = randomArray(n * c, seed: seed + 7)
+        let da0 = randomArray(r * c, seed: seed + 8), db0 = randomArray(oc * r, seed: seed + 9)
+        let scale: Float = 2
+        let base = try #require(
+            PackedLinear(weight: weight.pointer, bias: bias.pointer, inFeatures: c, outFeatures: oc, fastPathOnly: false))
+        var wt = [Float](repeating: 0, count: c * oc)
+        for o in 0..<oc { for i in 0..<c { wt[i * oc + o] = weight[o * c + i] } }
+        let transposed = try #require(PackedLinear(weight: wt, bias: nil, inFeatures: oc, outFeatures: c, fastPathOnly: false))
+
+        // Reference: Linear + residual + LoRA through OpenBLAS.
+        var expected = [Float](repeating: 0, count: n * oc), xaExpected = [Float](repeating: 0, count: n * r)
+        Linear.forward(out: &expected, inp: inp.pointer, weight: weight.pointer, bias: bias.pointer, n: n, c: c, oc: oc, context: .serial)
+        for i in 0..<(n * oc) { expected[i] += residual[i] }
+        var rng = SplitMix64(seed: 0)
+        LoRA.forward(
+            out: &expected, xa: &xaExpected, droppedInput: nil, inp: inp.pointer, a: a.pointer, b: b.pointer, scale: scale,
+            dropout: 0, rng: &rng, n: n, c: c, oc: oc, r: r, context: .serial)
+        var dinpExpected = dinp0, daExpected = da0, dbExpected = db0
+        Linear.backward(
+            dinp: &dinpExpected, dweight: nil, dbias: nil, dout: dout.pointer, inp: inp.pointer, weight: weight.pointer,
+            n: n, c: c, oc: oc, context: .serial)
+        LoRA.backward(
+            dinp: &dinpExpected, da: &daExpected, db: &dbExpected, dout: dout.pointer, xa: xaExpected, droppedInput: nil,
+            inp: inp.pointer, a: a.pointer, b: b.pointer, scale: scale, dropout: 0, n: n, c: c, oc: oc, r: r,
+            context: .serial)
+
+        for threads in [1, 2] {
+            let context = ComputeContext(threads: threads)
+            var got = [Float](repeating: 0, count: n * oc), xa = [Float](repeating: 0, count: n * r)
+            PackedLoRA.forward(
+                out: &got, xa: &xa, inp: inp.pointer, residual: residual.pointer, base: base, a: a.pointer, b: b.pointer,
+                scale: scale, n: n, r: r, context: context)
+            let tolerance = 2e-6 * Float(c + r).squareRoot() * 4
+            #expect(maxAbsDifference(got, expected) <= tolerance, "forward, \(threads) threads")
+            #expect(maxAbsDifference(xa, xaExpected) <= 2e-6 * Float(c).squareRoot())
+
+            var dinp = dinp0, da = da0, db = db0
+            PackedLoRA.backward(
+                dinp: &dinp, da: &da, db: &db, dout: dout.pointer, xa: xa, inp: inp.pointer, transposedBase: transposed,
+                a: a.pointer, b: b.pointer, scale: scale, n: n, r: r, context: context)
+            #expect(maxAbsDifference(dinp, dinpExpected) <= 2e-6 * Float(oc + r).squareRoot() * 8, "dinp, \(threads) threads")
+            #expect(maxAbsDifference(da, daExpected) <= 2e-6 * Float(n * oc).squareRoot() * 8, "dA, \(threads) threads")
+            #expect(maxAbsDifference(db, dbExpected) <= 2e-6 * Float(n * c).squareRoot() * 8, "dB, \(threads) threads")
+            #expect(da != da0 && db != db0 && dinp != dinp0)  // accumulated onto, not skipped
+        }
+    }
+
+    @Test(arguments: [(2283, 384, 8), (7, 19, 3), (33, 1536, 9), (1, 16, 1), (64, 40, 16)])
+    func lowRankKernelsEqualDoubleSums(sizes: (Int, Int, Int)) {
+        let (n, k, r) = sizes
+        let seed = UInt64(n * 1000 + k + r)
+        let inp = randomArray(n * k, seed: seed), down = randomArray(r * k, seed: seed + 1), u = randomArray(n * r, seed: seed + 2)
+        var out = [Float](repeating: 0, count: n * r)
+        LowRank.down(out: &out, inp: inp, down: down, scale: 0.5, n: n, k: k, r: r, context: ComputeContext(threads: 2))
+        var downError: Double = 0
+        for i in 0..<n {
+            for j in 0..<r {
+                let sum = (0..<k).reduce(0.0) { $0 + Double(inp[i * k + $1]) * Double(down[j * k + $1]) }
+                downError = max(downError, abs(0.5 * sum - Double(out[i * r + j])))
+            }
+        }
+        #expect(downError <= 1e-6 * Double(k).squareRoot())
+
+        // g (R, K) and its transpose (K, R), each accumulated onto.
+        let g0 = randomArray(r * k, seed: seed + 3)
+        var g = g0, gt = g0
+        LowRank.outer(into: &g, ldj: k, ldk: 1, u: u, v: inp, scale: 2, n: n, k: k, r: r, context: ComputeContext(threads: 2))
+        LowRank.outer(into: &gt, ldj: 1, ldk: r, u: u, v: inp, scale: 2, n: n, k: k, r: r, context: .serial)
+        var outerError: Double = 0
+        for j in 0..<r {
+            for kk in 0..<k {
+                let sum = (0..<n).reduce(0.0) { $0 + Double(u[$1 * r + j]) * Double(inp[$1 * k + kk]) }
+                outerError = max(outerError, abs(Double(g0[j * k + kk]) + 2 * sum - Double(g[j * k + kk])))
+                outerError = max(outerError, abs(Double(g0[kk * r + j]) + 2 * sum - Double(gt[kk * r + j])))
+            }
+        }
+        #expect(outerError <= 4e-6 * Double(n).squareRoot())
+    }
+}
