@@ -76,18 +76,23 @@ struct AdaptedLinear {
     }
 
     /// Gradients of `forward` (without its residual) from dout (N, OC), ACCUMULATED (+=) into
-    /// dinp (N, C), `weightGrads` and `loraGrads`.
-    func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
+    /// `weightGrads` and `loraGrads`, and into dinp (N, C) — or written over it with `overwrite`;
+    /// dinp nil: the input needs no gradient.
+    func backward(
+        dinp: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, n: Int,
+        overwrite: Bool = false
+    ) {
         if let adapter, let pair, let base = fusedBase {
             PackedLoRA.backward(
                 dinp: dinp, da: loraGrads?.a, db: loraGrads?.b, dout: dout, xa: saved.xa.pointer, inp: inp,
                 transposedBase: base.backward, a: pair.a, b: pair.b, scale: adapter.scale, n: n, r: adapter.rank,
-                context: context)
+                overwrite: overwrite, context: context)
             return
         }
         if let packed {
-            packed.backward(dinp: dinp, dout: dout, n: n, threads: context.threads)
+            if let dinp { packed.backward(dinp: dinp, dout: dout, n: n, threads: context.threads, overwrite: overwrite) }
         } else {
+            if overwrite { dinp?.update(repeating: 0, count: n * weights.inFeatures) }
             Linear.backward(
                 dinp: dinp, dweight: weightGrads?.weight, dbias: weightGrads?.bias, dout: dout, inp: inp,
                 weight: weights.weight, n: n, c: weights.inFeatures, oc: weights.outFeatures,

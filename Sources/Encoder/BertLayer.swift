@@ -52,12 +52,14 @@ public enum BertLayer {
     /// Gradients of the training `forward`: dOutput (N, C) → dInput (N, C), ACCUMULATED (+=) into `dInput`,
     /// into the LoRA gradients (`loraGrads`) and, for full fine-tuning, into the weight gradients
     /// (`weightGrads`; nil keeps the base weights frozen: only input gradients flow through them).
+    /// `inputGradient` false leaves out the gradient through Q, K and V into dInput (the first layer
+    /// under frozen embeddings, where nothing reads dInput): three products fewer.
     public static func backward(
         dInput: UnsafeMutablePointer<Float>, scratch s: LayerGradientScratch, dOutput: UnsafePointer<Float>,
         acts: LayerActivations, input: UnsafePointer<Float>, weights w: BertLayerParameters,
         weightGrads g: BertLayerParameters?, adapter: LoRAAdapter?, loraGrads: LoRAAdapter?, layer: Int,
         hiddenDropout p: Float, offsets: UnsafePointer<Int>, b: Int, n: Int, config: BertConfig, threads: Int,
-        packedBase: BertLinears<PackedFrozenLinear>? = nil
+        packedBase: BertLinears<PackedFrozenLinear>? = nil, inputGradient: Bool = true
     ) {
         s.resize(n: n, c: config.hiddenSize, intermediateSize: config.intermediateSize)
         s.zero()
@@ -76,7 +78,7 @@ public enum BertLayer {
             dContext: s.dContext.pointer, dx: dInput, scratch: s, dout: s.dNormed.pointer, acts: acts,
             linears: linears, weights: w, weightGrads: g, hiddenDropout: p, n: n)
         BertSelfAttention.backward(
-            dinp: dInput, dq: s.dq.pointer, dk: s.dk.pointer, dv: s.dv.pointer, dContext: s.dContext.pointer,
+            dinp: inputGradient ? dInput : nil, dq: s.dq.pointer, dk: s.dk.pointer, dv: s.dv.pointer, dContext: s.dContext.pointer,
             acts: acts, inp: input, linears: linears, offsets: offsets, b: b, n: n, config: config, threads: threads)
     }
 }

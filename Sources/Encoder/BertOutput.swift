@@ -27,7 +27,8 @@ enum BertOutput {
             eps: config.layerNormEps)
     }
 
-    /// From dout (N, C): dActivated (N, I) and dh (N, C), ACCUMULATED (+=), and the parameters' gradients.
+    /// From dout (N, C): dActivated (N, I), written over, and dh (N, C) and the parameters' gradients,
+    /// ACCUMULATED (+=).
     static func backward(
         dActivated: UnsafeMutablePointer<Float>, dh: UnsafeMutablePointer<Float>, scratch s: LayerGradientScratch,
         dout: UnsafePointer<Float>, acts: LayerActivations, linears: BertLinears<AdaptedLinear>,

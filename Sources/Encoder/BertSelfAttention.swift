@@ -37,10 +37,11 @@ enum BertSelfAttention {
             threads: threads, dropout: acts.attentionDropout)
     }
 
-    /// Gradients of the training `forward` from dContext (N, C), ACCUMULATED (+=) into dinp (N, C) and
-    /// the three Linears' gradients. dq, dk, dv (N, C) are scratch and must come in zeroed.
+    /// Gradients of the training `forward` from dContext (N, C), ACCUMULATED (+=) into dinp (N, C;
+    /// nil: the input needs none) and the three Linears' gradients. dq, dk, dv (N, C) are scratch and
+    /// must come in zeroed.
     static func backward(
-        dinp: UnsafeMutablePointer<Float>, dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
+        dinp: UnsafeMutablePointer<Float>?, dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
         dv: UnsafeMutablePointer<Float>, dContext: UnsafePointer<Float>, acts: LayerActivations,
         inp: UnsafePointer<Float>, linears: BertLinears<AdaptedLinear>, offsets: UnsafePointer<Int>,
         b: Int, n: Int, config: BertConfig, threads: Int

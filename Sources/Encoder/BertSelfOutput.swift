@@ -26,7 +26,8 @@ enum BertSelfOutput {
             norm: weights.attentionLayerNorm, hiddenDropout: p, rng: &rng, n: n, eps: config.layerNormEps)
     }
 
-    /// From dout (N, C): dContext (N, C) and dx (N, C), ACCUMULATED (+=), and the parameters' gradients.
+    /// From dout (N, C): dContext (N, C), written over, and dx (N, C) and the parameters' gradients,
+    /// ACCUMULATED (+=).
     static func backward(
         dContext: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>, scratch s: LayerGradientScratch,
         dout: UnsafePointer<Float>, acts: LayerActivations, linears: BertLinears<AdaptedLinear>,

@@ -45,9 +45,9 @@ enum DenseAddNorm {
             weight: norm.weight, bias: norm.bias, n: n, c: c, eps: eps)
     }
 
-    /// Gradients of the training `forward` from dout (N, C), ACCUMULATED (+=) into dinp (N, CI),
-    /// dresidual (N, C), the LayerNorm's `normGrads` and the dense layer's gradients. `dSum` and
-    /// `dDense` (N, C) are scratch, overwritten.
+    /// Gradients of the training `forward` from dout (N, C): WRITTEN over dinp (N, CI), ACCUMULATED
+    /// (+=) into dresidual (N, C), the LayerNorm's `normGrads` and the dense layer's gradients. `dSum`
+    /// and `dDense` (N, C) are scratch, overwritten.
     static func backward(
         dinp: UnsafeMutablePointer<Float>, dresidual: UnsafeMutablePointer<Float>,
         dSum: UnsafeMutablePointer<Float>, dDense: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
@@ -68,7 +68,7 @@ enum DenseAddNorm {
             Dropout.backward(dinp: dDense, dout: dSum, mask: saved.dropMask.pointer, count: n * c)
             dDenseOut = UnsafePointer(dDense)
         }
-        dense.backward(dinp: dinp, dout: dDenseOut, inp: inp, n: n)
+        dense.backward(dinp: dinp, dout: dDenseOut, inp: inp, n: n, overwrite: true)
     }
 }
 

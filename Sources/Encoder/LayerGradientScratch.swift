@@ -18,7 +18,9 @@ public final class LayerGradientScratch: @unchecked Sendable {
         dIntermediate.reshape([n, intermediateSize])
     }
 
+    /// Zeroes the buffers that backward accumulates into from the start; dSum and dDense are zeroed
+    /// where they are used, dActivated and dContext are written over by their first product.
     func zero() {
-        for t in [dSum, dNormed, dDense, dContext, dq, dk, dv, dActivated, dIntermediate] { t.zero() }
+        for t in [dNormed, dq, dk, dv, dIntermediate] { t.zero() }
     }
 }

@@ -69,8 +69,10 @@ public final class PackedFrozenLinear: @unchecked Sendable {
         product.forward(out: out, inp: inp, n: n, threads: threads, residual: residual, activation: .identity, epilogue: nil)
     }
 
-    /// dinp (N, C) += dout (N, OC) W.
-    func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, n: Int, threads: Int) {
-        transposed.forward(out: dinp, inp: dout, n: n, threads: threads, residual: dinp, activation: .identity, epilogue: nil)
+    /// dinp (N, C) += dout (N, OC) W; with `overwrite`, dinp = dout W.
+    func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, n: Int, threads: Int, overwrite: Bool = false) {
+        transposed.forward(
+            out: dinp, inp: dout, n: n, threads: threads, residual: overwrite ? nil : dinp, activation: .identity,
+            epilogue: nil)
     }
 }

@@ -162,7 +162,8 @@ public final class TrainableBert: @unchecked Sendable {
                     dInput: dInput.pointer, scratch: scratch, dOutput: dOutput.pointer, acts: layerActs[l],
                     input: input.pointer, weights: parameters.layers[l], weightGrads: weightGrads?.layers[l],
                     adapter: adapter, loraGrads: loraGrads, layer: l, hiddenDropout: hiddenDropout,
-                    offsets: offsets, b: b, n: n, config: config, threads: threads, packedBase: packedBase.value?[l])
+                    offsets: offsets, b: b, n: n, config: config, threads: threads, packedBase: packedBase.value?[l],
+                    inputGradient: l > 0 || weightGrads != nil)
                 swap(&dOutput, &dInput)
             }
             if let weightGrads {

@@ -30,10 +30,10 @@ public enum PackedLoRA {
             lowRank: LowRankTerm(inp: xa, packed: packedUp, rank: r, outFeatures: oc))
     }
 
-    /// Gradients of `forward` (without its residual) from dout, ACCUMULATED (+=) into dinp and into
-    /// `da` and `db` when given.
+    /// Gradients of `forward` (without its residual) from dout, ACCUMULATED (+=) into `da` and `db`
+    /// when given and into dinp — or written over it with `overwrite`; dinp nil: none.
     public static func backward(
-        dinp: UnsafeMutablePointer<Float>,  // (N, C)
+        dinp: UnsafeMutablePointer<Float>?,  // (N, C)
         da: UnsafeMutablePointer<Float>?,  // (R, C)
         db: UnsafeMutablePointer<Float>?,  // (OC, R)
         dout: UnsafePointer<Float>,  // (N, OC)
@@ -42,7 +42,7 @@ public enum PackedLoRA {
         transposedBase: PackedLinear,  // W^T (C, OC), no bias
         a: UnsafePointer<Float>,  // (R, C)
         b: UnsafePointer<Float>,  // (OC, R)
-        scale: Float, n: Int, r: Int, context: ComputeContext
+        scale: Float, n: Int, r: Int, overwrite: Bool = false, context: ComputeContext
     ) {
         let c = transposedBase.outFeatures, oc = transposedBase.inFeatures
         // out += xa (scale B)^T  =>  dB += scale dout^T xa ; dxa = scale dout B
@@ -57,11 +57,12 @@ public enum PackedLoRA {
         LowRank.down(out: dxa, inp: dout, down: bt, scale: scale, n: n, k: oc, r: r, context: context)
         // xa = inp A^T  =>  dA += dxa^T inp ; dinp += dxa A (with dout W, in one product)
         if let da { LowRank.outer(into: da, ldj: c, ldk: 1, u: dxa, v: inp, n: n, k: c, r: r, context: context) }
+        guard let dinp else { return }
         let packedDown = UnsafeMutablePointer<Float>.allocate(capacity: LowRankTerm.packedCount(outFeatures: c, rank: r))
         defer { packedDown.deallocate() }
         LowRankTerm.pack(a, transposed: true, outFeatures: c, rank: r, into: packedDown)
         transposedBase.forward(
-            out: dinp, inp: dout, n: n, threads: context.threads, residual: dinp,
+            out: dinp, inp: dout, n: n, threads: context.threads, residual: overwrite ? nil : dinp,
             lowRank: LowRankTerm(inp: dxa, packed: packedDown, rank: r, outFeatures: c))
     }
 }

@@ -32,16 +32,20 @@ public final class Tensor: @unchecked Sendable {
             .bindMemory(to: Float.self, capacity: n)
     }
 
-    /// Changes the shape, growing the storage only when the new shape needs more room. Contents are
-    /// not preserved when the storage grows; a buffer reused across batches is rewritten anyway.
+    /// Changes the shape, growing the storage (to 1.25 times what the new shape needs) only when the
+    /// new shape needs more room. Contents are not preserved when the storage grows; a buffer reused
+    /// across batches is rewritten anyway.
     public func reshape(_ newShape: [Int]) {
         precondition(newShape.allSatisfy { $0 >= 0 }, "negative dimension in \(newShape)")
         let n = newShape.reduce(1, *)
         if n > capacity {
+            // A quarter of headroom: batches of varying size (a training step's token count) then
+            // reallocate, and fault in and zero fresh pages, a few times rather than at every new maximum.
+            let grown = n + n / 4
             pointer.deallocate()
-            capacity = n
-            pointer = Tensor.allocate(n)
-            pointer.initialize(repeating: 0, count: n)
+            capacity = grown
+            pointer = Tensor.allocate(grown)
+            pointer.initialize(repeating: 0, count: grown)
         }
         shape = newShape
     }

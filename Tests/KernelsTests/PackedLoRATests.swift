@@ -58,6 +58,17 @@ import Testing
             #expect(maxAbsDifference(da, daExpected) <= 2e-6 * Float(n * oc).squareRoot() * 8, "dA, \(threads) threads")
             #expect(maxAbsDifference(db, dbExpected) <= 2e-6 * Float(n * c).squareRoot() * 8, "dB, \(threads) threads")
             #expect(da != da0 && db != db0 && dinp != dinp0)  // accumulated onto, not skipped
+
+            // Written over instead of accumulated; and no input gradient at all, the same dA and dB.
+            var written = dinp0, daAlone = da0, dbAlone = db0
+            PackedLoRA.backward(
+                dinp: &written, da: nil, db: nil, dout: dout.pointer, xa: xa, inp: inp.pointer, transposedBase: transposed,
+                a: a.pointer, b: b.pointer, scale: scale, n: n, r: r, overwrite: true, context: context)
+            #expect(maxAbsDifference(zip(written, dinp0).map { $0 + $1 }, dinp) <= 2e-6 * Float(oc + r).squareRoot() * 8)
+            PackedLoRA.backward(
+                dinp: nil, da: &daAlone, db: &dbAlone, dout: dout.pointer, xa: xa, inp: inp.pointer,
+                transposedBase: transposed, a: a.pointer, b: b.pointer, scale: scale, n: n, r: r, context: context)
+            #expect(daAlone == da && dbAlone == db)
         }
     }
 
