@@ -38,6 +38,11 @@ public enum LoRA {
             x = UnsafePointer(droppedInput)
         }
         // xa = x @ A^T ; out += scale * xa @ B^T
+        if LowRank.isFast {
+            LowRank.down(out: xa, inp: x, down: a, n: n, k: c, r: r, context: context)
+            LowRank.up(into: out, inp: xa, up: b, scale: scale, n: n, k: oc, r: r, context: context)
+            return
+        }
         gemm(.none, .transposed, m: n, n: r, k: c, a: x, b: a, c: xa, context: context)
         gemm(.none, .transposed, m: n, n: oc, k: r, alpha: scale, a: xa, b: b, beta: 1, c: out, context: context)
     }
@@ -64,21 +69,39 @@ public enum LoRA {
             guard let droppedInput else { preconditionFailure("LoRA.backward: dropout > 0 needs droppedInput") }
             x = droppedInput
         }
+        // The skinny products in `LowRank`'s kernels where they are fast, else OpenBLAS.
+        let fast = LowRank.isFast
         // out += scale * xa @ B^T  =>  dB += scale * dout^T @ xa ;  dxa = scale * dout @ B
         if let db {
-            gemm(.transposed, .none, m: oc, n: r, k: n, alpha: scale, a: dout, b: xa, beta: 1, c: db, context: context)
+            if fast {
+                LowRank.outer(into: db, ldj: 1, ldk: r, u: xa, v: dout, scale: scale, n: n, k: oc, r: r, context: context)
+            } else {
+                gemm(.transposed, .none, m: oc, n: r, k: n, alpha: scale, a: dout, b: xa, beta: 1, c: db, context: context)
+            }
         }
         guard da != nil || dinp != nil else { return }
         let dxa = UnsafeMutablePointer<Float>.allocate(capacity: n * r)  // (N, R)
         defer { dxa.deallocate() }
-        gemm(.none, .none, m: n, n: r, k: oc, alpha: scale, a: dout, b: b, c: dxa, context: context)
+        if fast {
+            LowRank.down(out: dxa, inp: dout, down: b, transposed: true, scale: scale, n: n, k: oc, r: r, context: context)
+        } else {
+            gemm(.none, .none, m: n, n: r, k: oc, alpha: scale, a: dout, b: b, c: dxa, context: context)
+        }
         // xa = x @ A^T  =>  dA += dxa^T @ x ;  dx = dxa @ A
         if let da {
-            gemm(.transposed, .none, m: r, n: c, k: n, a: dxa, b: x, beta: 1, c: da, context: context)
+            if fast {
+                LowRank.outer(into: da, ldj: c, ldk: 1, u: dxa, v: x, n: n, k: c, r: r, context: context)
+            } else {
+                gemm(.transposed, .none, m: r, n: c, k: n, a: dxa, b: x, beta: 1, c: da, context: context)
+            }
         }
         guard let dinp else { return }
         if dropout == 0 {
-            gemm(.none, .none, m: n, n: c, k: r, a: dxa, b: a, beta: 1, c: dinp, context: context)
+            if fast {
+                LowRank.up(into: dinp, inp: dxa, up: a, transposed: true, n: n, k: c, r: r, context: context)
+            } else {
+                gemm(.none, .none, m: n, n: c, k: r, a: dxa, b: a, beta: 1, c: dinp, context: context)
+            }
             return
         }
         // x = inp * m  =>  dinp += dx * m, a block of rows at a time to keep dx in cache.

@@ -47,14 +47,9 @@ public enum PackedLoRA {
         let c = transposedBase.outFeatures, oc = transposedBase.inFeatures
         // out += xa (scale B)^T  =>  dB += scale dout^T xa ; dxa = scale dout B
         if let db { LowRank.outer(into: db, ldj: 1, ldk: r, u: xa, v: dout, scale: scale, n: n, k: oc, r: r, context: context) }
-        let bt = UnsafeMutablePointer<Float>.allocate(capacity: r * oc)  // (R, OC) B^T
-        defer { bt.deallocate() }
-        for o in 0..<oc {
-            for j in 0..<r { bt[j * oc + o] = b[o * r + j] }
-        }
         let dxa = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, n * r))  // (N, R)
         defer { dxa.deallocate() }
-        LowRank.down(out: dxa, inp: dout, down: bt, scale: scale, n: n, k: oc, r: r, context: context)
+        LowRank.down(out: dxa, inp: dout, down: b, transposed: true, scale: scale, n: n, k: oc, r: r, context: context)
         // xa = inp A^T  =>  dA += dxa^T inp ; dinp += dxa A (with dout W, in one product)
         if let da { LowRank.outer(into: da, ldj: c, ldk: 1, u: dxa, v: inp, n: n, k: c, r: r, context: context) }
         guard let dinp else { return }

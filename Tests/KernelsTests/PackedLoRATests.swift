@@ -87,6 +87,27 @@ import Testing
             }
         }
         #expect(downError <= 1e-6 * Double(k).squareRoot())
+        // down given transposed (K, R): the same bits.
+        var downT = [Float](repeating: 0, count: k * r)
+        for j in 0..<r { for kk in 0..<k { downT[kk * r + j] = down[j * k + kk] } }
+        var outT = [Float](repeating: 0, count: n * r)
+        LowRank.down(out: &outT, inp: inp, down: downT, transposed: true, scale: 0.5, n: n, k: k, r: r, context: .serial)
+        #expect(outT == out)
+
+        // up: out0 (N, K) += u (N, R) @ (3 up)^T, up (K, R) = downT, or given transposed as down.
+        let out0 = randomArray(n * k, seed: seed + 4)
+        var up = out0, upT = out0
+        LowRank.up(into: &up, inp: u, up: downT, scale: 3, n: n, k: k, r: r, context: ComputeContext(threads: 2))
+        LowRank.up(into: &upT, inp: u, up: down, transposed: true, scale: 3, n: n, k: k, r: r, context: .serial)
+        var upError: Double = 0
+        for i in 0..<n {
+            for kk in 0..<k {
+                let sum = (0..<r).reduce(0.0) { $0 + Double(u[i * r + $1]) * 3 * Double(down[$1 * k + kk]) }
+                upError = max(upError, abs(Double(out0[i * k + kk]) + sum - Double(up[i * k + kk])))
+            }
+        }
+        #expect(upError <= 1e-5 * Double(r).squareRoot())
+        #expect(upT == up)
 
         // g (R, K) and its transpose (K, R), each accumulated onto.
         let g0 = randomArray(r * k, seed: seed + 3)
