@@ -65,10 +65,12 @@ V16 v16f v16_gelu_coefficient_avx512(int j, v16i interval) {
 /// piecewise polynomial (interval i = floor(a * 32 / 6), Horner in the position u within it; Q = 0
 /// from a >= 6 on, Q(6) < 1e-9), then Φ(x) = 1 - Q for x >= 0 and Q otherwise. Defined as NAME with
 /// the coefficient lookup COEFFICIENT: v16_normal_cdf (indexed loads, any target) and
-/// v16_normal_cdf_avx512 (permutes, for AVX-512 functions only); simd_math.h spells the latter with intrinsics for the packed
-/// products' stores. The lookups are exact, so all give the same bits (tested).
-#define EMBEDTUNE_NORMAL_CDF(NAME, TARGET, COEFFICIENT)                                                   \
-    TARGET V16 v16f NAME(v16f x) {                                                                       \
+/// v16_normal_cdf_avx512 (permutes, for AVX-512 functions only); simd_math.h spells the latter with
+/// intrinsics for the packed products' stores. The lookups are exact, so all give the same bits (tested).
+/// The functions carry no target attribute: one on these helpers would break the vector calling
+/// convention between them and their callers.
+#define EMBEDTUNE_NORMAL_CDF(NAME, COEFFICIENT)                                                           \
+    V16 v16f NAME(v16f x) {                                                                              \
         _Pragma("clang fp contract(off)")                                                                \
         const v16f s = (v16f)((v16i)x & 0x7FFFFFFF) * v16_splat((float)EMBEDTUNE_GELU_INTERVALS / EMBEDTUNE_GELU_RANGE); \
         const v16i inside = s < v16_splat((float)EMBEDTUNE_GELU_INTERVALS);                              \
@@ -86,22 +88,22 @@ V16 v16f v16_gelu_coefficient_avx512(int j, v16i interval) {
 /// The exact GELU x Φ(x) (HF "gelu", PyTorch's approximate="none") lane by lane: the GELU of every
 /// path. NaN stays NaN; gelu(+inf) = +inf, gelu(-inf) = NaN (-inf * 0, as in PyTorch). And
 /// gelu'(x) = Φ(x) + x φ(x). NAME_GELU and NAME_DERIVATIVE over the CDF named CDF.
-#define EMBEDTUNE_GELU(NAME_GELU, NAME_DERIVATIVE, TARGET, CDF)                                         \
-    TARGET V16 v16f NAME_GELU(v16f x) {                                                                  \
+#define EMBEDTUNE_GELU(NAME_GELU, NAME_DERIVATIVE, CDF)                                                 \
+    V16 v16f NAME_GELU(v16f x) {                                                                         \
         _Pragma("clang fp contract(off)")                                                                \
         return x * CDF(x);                                                                               \
     }                                                                                                    \
-    TARGET V16 v16f NAME_DERIVATIVE(v16f x) {                                                            \
+    V16 v16f NAME_DERIVATIVE(v16f x) {                                                                   \
         _Pragma("clang fp contract(off)")                                                                \
         const v16f pdf = v16_exp(v16_splat(-0.5f) * x * x) * 0.3989422804014327f;                        \
         return v16_fma(x, pdf, CDF(x));                                                                  \
     }
 
-EMBEDTUNE_NORMAL_CDF(v16_normal_cdf, , v16_gelu_coefficient)
-EMBEDTUNE_GELU(v16_gelu, v16_gelu_derivative, , v16_normal_cdf)
+EMBEDTUNE_NORMAL_CDF(v16_normal_cdf, v16_gelu_coefficient)
+EMBEDTUNE_GELU(v16_gelu, v16_gelu_derivative, v16_normal_cdf)
 #if defined(__x86_64__)
-EMBEDTUNE_NORMAL_CDF(v16_normal_cdf_avx512, , v16_gelu_coefficient_avx512)
-EMBEDTUNE_GELU(v16_gelu_avx512, v16_gelu_derivative_avx512, , v16_normal_cdf_avx512)
+EMBEDTUNE_NORMAL_CDF(v16_normal_cdf_avx512, v16_gelu_coefficient_avx512)
+EMBEDTUNE_GELU(v16_gelu_avx512, v16_gelu_derivative_avx512, v16_normal_cdf_avx512)
 #endif
 
 /// p[0..<16] = e^p[0..<16]: for callers compiled for another target, which must not pass vectors.

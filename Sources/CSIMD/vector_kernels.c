@@ -6,11 +6,11 @@
 #include "vector16.h"
 #include "vector16_math.h"
 
-// exp or GELU over count floats (which 0 or 1), and GELU's backward, as NAME##_body for code of
-// TARGET with the GELU functions GELU and DERIVATIVE (vector16_math.h): once with indexed lookups for
+// exp or GELU over count floats (which 0 or 1), and GELU's backward, as NAME##SUFFIX with the GELU
+// functions GELU and DERIVATIVE (vector16_math.h): once with indexed lookups for
 // every path, once with permutes for the AVX-512 one (called only from it); the same bits.
-#define EMBEDTUNE_GELU_KERNELS(SUFFIX, TARGET, GELU, DERIVATIVE)                                             \
-    TARGET V16 void map##SUFFIX(const float *inp, long count, float *out, int which) {                       \
+#define EMBEDTUNE_GELU_KERNELS(SUFFIX, GELU, DERIVATIVE)                                                     \
+    V16 void map##SUFFIX(const float *inp, long count, float *out, int which) {                              \
         long i = 0;                                                                                         \
         for (; i + 16 <= count; i += 16) {                                                                  \
             const v16f x = v16_load(inp + i);                                                               \
@@ -21,8 +21,8 @@
             v16_store_tail(out + i, which == 0 ? v16_exp(x) : GELU(x), count - i);                          \
         }                                                                                                   \
     }                                                                                                       \
-    TARGET V16 void gelu_backward##SUFFIX(float *dinp, const float *inp, const float *dout, long count,     \
-                                          float fault) {                                                    \
+    V16 void gelu_backward##SUFFIX(float *dinp, const float *inp, const float *dout, long count,            \
+                                   float fault) {                                                           \
         long i = 0;                                                                                         \
         for (; i + 16 <= count; i += 16) {                                                                  \
             const v16f d = DERIVATIVE(v16_load(inp + i)) * fault;                                           \
@@ -35,9 +35,9 @@
         }                                                                                                   \
     }
 
-EMBEDTUNE_GELU_KERNELS(_body, , v16_gelu, v16_gelu_derivative)
+EMBEDTUNE_GELU_KERNELS(_body, v16_gelu, v16_gelu_derivative)
 #if defined(__x86_64__)
-EMBEDTUNE_GELU_KERNELS(_permuted, , v16_gelu_avx512, v16_gelu_derivative_avx512)
+EMBEDTUNE_GELU_KERNELS(_permuted, v16_gelu_avx512, v16_gelu_derivative_avx512)
 #else
 #define map_permuted map_body
 #define gelu_backward_permuted gelu_backward_body
