@@ -30,30 +30,27 @@ int embedtune_packed_linear_available(void) {
 
 long embedtune_packed_linear_floats(long n, long k) { return (n + NR - 1) / NR * NR * k; }
 
-void embedtune_packed_linear_pack(const float *weight, long n, long k, float *packed) {
+// packed[(p * k + kk) * 32 + j] = element (col = p * 32 + j, kk) of the weight, at
+// weight[col * colStride + kk * kStride]; zero for col >= n.
+static void pack_strided(const float *weight, long n, long k, long colStride, long kStride, float *packed) {
     const long panels = (n + NR - 1) / NR;
     for (long p = 0; p < panels; p++) {
         for (long kk = 0; kk < k; kk++) {
             float *dst = packed + (p * k + kk) * NR;
             for (long j = 0; j < NR; j++) {
                 const long col = p * NR + j;
-                dst[j] = col < n ? weight[col * k + kk] : 0.0f;
+                dst[j] = col < n ? weight[col * colStride + kk * kStride] : 0.0f;
             }
         }
     }
 }
 
+void embedtune_packed_linear_pack(const float *weight, long n, long k, float *packed) {
+    pack_strided(weight, n, k, k, 1, packed);
+}
+
 void embedtune_packed_linear_pack_transposed(const float *weight_t, long n, long k, float *packed) {
-    const long panels = (n + NR - 1) / NR;
-    for (long p = 0; p < panels; p++) {
-        for (long kk = 0; kk < k; kk++) {
-            float *dst = packed + (p * k + kk) * NR;
-            for (long j = 0; j < NR; j++) {
-                const long col = p * NR + j;
-                dst[j] = col < n ? weight_t[kk * n + col] : 0.0f;
-            }
-        }
-    }
+    pack_strided(weight_t, n, k, 1, n, packed);
 }
 
 #if defined(__x86_64__)
