@@ -17,11 +17,15 @@
 //   operations, no conversion in the loop. Half the weight memory of float32 at about its speed.
 // - plain C (compiled for AVX2 + FMA and the baseline): one row times one panel at a time.
 // They differ only where VDPBF16PS flushes denormals to zero.
+// A low-rank term in float32 (LoRA's up-projection, packed like packed_linear.c's weights) continues
+// each tile's loop with float32 FMAs after the pairs, in the same accumulators: no second pass over
+// `out`; the plain kernel fuses its multiply-adds too (fmaf), so the bits stay the same.
 #include "bf16_linear.h"
 #include "cpu_features.h"
 #include "packed_linear.h"
 #include "vector_kernels.h"
 
+#include <math.h>
 #include <string.h>
 
 #pragma clang fp contract(off)
@@ -66,7 +70,7 @@ void embedtune_bf16_linear_pack(const float *weight, long n, long k, uint16_t *p
 
 static inline __attribute__((always_inline)) void forward_plain_body(
     const float *inp, long m, long k, const uint16_t *packed, long n, const float *bias, const float *residual,
-    int activation, float *out, uint16_t *a) {
+    int activation, const float *low, long rank, const float *low_packed, float *out, uint16_t *a) {
     const long pairs = pairs_of(k), lda = 2 * pairs, panels = (n + NR - 1) / NR;
     for (long r = 0; r < m; r++) {
         for (long kk = 0; kk < lda; kk++) a[kk] = kk < k ? embedtune_bf16_from_float(inp[r * k + kk]) : 0;
@@ -85,6 +89,11 @@ static inline __attribute__((always_inline)) void forward_plain_body(
                     acc[j] = acc[j] + x0 * float_from_bf16(w[2 * j]);
                 }
             }
+            for (long kk = 0; kk < rank; kk++) {
+                const float x = low[r * rank + kk];
+                const float *w = low_packed + (p * rank + kk) * NR;
+                for (long j = 0; j < NR; j++) acc[j] = fmaf(x, w[j], acc[j]);
+            }
             for (long j = 0; j < NR && p * NR + j < n; j++) out[r * n + p * NR + j] = acc[j];
         }
         if (activation == EMBEDTUNE_PACKED_LINEAR_GELU) embedtune_gelu_reference_forward(out + r * n, n, out + r * n);
@@ -92,8 +101,9 @@ static inline __attribute__((always_inline)) void forward_plain_body(
 }
 
 static void forward_plain(const float *inp, long m, long k, const uint16_t *packed, long n, const float *bias,
-                          const float *residual, int activation, float *out, uint16_t *a) {
-    forward_plain_body(inp, m, k, packed, n, bias, residual, activation, out, a);
+                          const float *residual, int activation, const float *low, long rank, const float *low_packed,
+                          float *out, uint16_t *a) {
+    forward_plain_body(inp, m, k, packed, n, bias, residual, activation, low, rank, low_packed, out, a);
 }
 
 #if defined(__x86_64__)
@@ -101,8 +111,8 @@ static void forward_plain(const float *inp, long m, long k, const uint16_t *pack
 
 __attribute__((target("avx2,fma"))) static void forward_plain_avx2(
     const float *inp, long m, long k, const uint16_t *packed, long n, const float *bias, const float *residual,
-    int activation, float *out, uint16_t *a) {
-    forward_plain_body(inp, m, k, packed, n, bias, residual, activation, out, a);
+    int activation, const float *low, long rank, const float *low_packed, float *out, uint16_t *a) {
+    forward_plain_body(inp, m, k, packed, n, bias, residual, activation, low, rank, low_packed, out, a);
 }
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
@@ -125,11 +135,25 @@ TARGET static void convert_rows(const float *inp, long rows, long k, long lda, u
     }
 }
 
+// The low-rank term of a tile: `rows` rows of `low` (row stride rank) times `low_panel` (rank rows of
+// 32 floats), float32 FMAs into acc0 / acc1, in the order of the plain kernel's fmaf.
+#define LOW_RANK_STEPS(rows, low, rank, low_panel)                                            \
+    for (long kk = 0; kk < (rank); kk++) {                                                    \
+        const __m512 v0 = _mm512_loadu_ps((low_panel) + kk * NR);                             \
+        const __m512 v1 = _mm512_loadu_ps((low_panel) + kk * NR + 16);                        \
+        _Pragma("clang loop unroll(full)") for (int i = 0; i < (rows); i++) {                 \
+            const __m512 x = _mm512_set1_ps((low)[i * (rank) + kk]);                          \
+            acc0[i] = _mm512_fmadd_ps(x, v0, acc0[i]);                                        \
+            acc1[i] = _mm512_fmadd_ps(x, v1, acc1[i]);                                        \
+        }                                                                                     \
+    }
+
 // ROWS (12, 4 or 1) rows of bf16 pairs starting at `a` (row stride lda) times one panel, plus `res`
-// (row stride ldc, or NULL), into `c` (row stride ldc), columns under masks m0 (0..15) and m1 (16..31).
+// (row stride ldc, or NULL), into `c` (row stride ldc), columns under masks m0 (0..15) and m1 (16..31);
+// then the low-rank term: `rows` rows of `low` (row stride rank; rank may be 0) times `low_panel`.
 TARGET static inline __attribute__((always_inline)) void tile(
-    const int rows, const uint16_t *a, long lda, long pairs, const uint16_t *panel, PanelEdge e, const float *res,
-    float *c, long ldc, int gelu) {
+    const int rows, const uint16_t *a, long lda, long pairs, const uint16_t *panel, const float *low, long rank,
+    const float *low_panel, PanelEdge e, const float *res, float *c, long ldc, int gelu) {
     const __mmask16 m0 = e.m0, m1 = e.m1;
     const __m512 bias0 = e.bias0, bias1 = e.bias1;
     __m512 acc0[MR], acc1[MR];
@@ -148,18 +172,23 @@ TARGET static inline __attribute__((always_inline)) void tile(
             acc1[i] = _mm512_dpbf16_ps(acc1[i], x, w1);
         }
     }
+    LOW_RANK_STEPS(rows, low, rank, low_panel)
     _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
         _mm512_mask_storeu_ps(c + i * ldc, m0, gelu ? gelu_avx512(acc0[i]) : acc0[i]);
         _mm512_mask_storeu_ps(c + i * ldc + 16, m1, gelu ? gelu_avx512(acc1[i]) : acc1[i]);
     }
 }
 
-// The driver of both AVX-512 kernels, NAME(inp, m, k, packed, n, bias, residual, activation, out, a):
-// per block of at most ROW_BLOCK rows, CONVERT them into the scratch `a` (ELEMENT, lda per row), then
-// every panel passes over them, TILE_FN(rows, ...) per 12, 4 or 1 rows.
+// The driver of both AVX-512 kernels, NAME(inp, m, k, packed, n, bias, residual, activation, low, rank,
+// low_packed, out, a): per block of at most ROW_BLOCK rows, CONVERT them into the scratch `a` (ELEMENT,
+// lda per row), then every panel passes over them, TILE_FN(rows, ...) per 12, 4 or 1 rows.
+// Rows from row r on of the low-rank input and of the residual's panel, or NULL.
+#define LOW_ROWS(r) (low ? low + (r) * rank : NULL)
+#define RES_ROWS(r) (res ? res + (r) * n : NULL)
 #define EMBEDTUNE_BF16_FORWARD(NAME, ELEMENT, CONVERT, TILE_FN)                                                  \
     TARGET static void NAME(const float *inp, long m, long k, const uint16_t *packed, long n, const float *bias,   \
-                            const float *residual, int activation, float *out, ELEMENT *a) {                       \
+                            const float *residual, int activation, const float *low, long rank,                    \
+                            const float *low_packed, float *out, ELEMENT *a) {                                     \
         const int gelu = activation == EMBEDTUNE_PACKED_LINEAR_GELU;                                               \
         const long pairs = pairs_of(k), lda = 2 * pairs, panels = (n + NR - 1) / NR;                                \
         for (long r0 = 0; r0 < m; r0 += ROW_BLOCK) {                                                               \
@@ -169,14 +198,18 @@ TARGET static inline __attribute__((always_inline)) void tile(
                 const PanelEdge edge = panel_edge(n, p, bias);                                                     \
                 const uint16_t *panel = packed + p * pairs * NR * 2;                                               \
                 const float *res = residual ? residual + p * NR : NULL;                                            \
+                const float *lowPanel = low_packed ? low_packed + p * rank * NR : NULL;                            \
                 float *c = out + p * NR;                                                                           \
                 long r = r0;                                                                                       \
                 for (; r + 12 <= r1; r += 12)                                                                      \
-                    TILE_FN(12, a + (r - r0) * lda, lda, pairs, panel, edge, res ? res + r * n : NULL, c + r * n, n, gelu); \
+                    TILE_FN(12, a + (r - r0) * lda, lda, pairs, panel, LOW_ROWS(r), rank, lowPanel, edge,          \
+                            RES_ROWS(r), c + r * n, n, gelu);                                                      \
                 for (; r + 4 <= r1; r += 4)                                                                        \
-                    TILE_FN(4, a + (r - r0) * lda, lda, pairs, panel, edge, res ? res + r * n : NULL, c + r * n, n, gelu); \
+                    TILE_FN(4, a + (r - r0) * lda, lda, pairs, panel, LOW_ROWS(r), rank, lowPanel, edge,           \
+                            RES_ROWS(r), c + r * n, n, gelu);                                                      \
                 for (; r < r1; r++)                                                                                \
-                    TILE_FN(1, a + (r - r0) * lda, lda, pairs, panel, edge, res ? res + r * n : NULL, c + r * n, n, gelu); \
+                    TILE_FN(1, a + (r - r0) * lda, lda, pairs, panel, LOW_ROWS(r), rank, lowPanel, edge,           \
+                            RES_ROWS(r), c + r * n, n, gelu);                                                      \
             }                                                                                                      \
         }                                                                                                          \
     }
@@ -212,8 +245,8 @@ TARGET static void round_rows(const float *inp, long rows, long k, long lda, flo
 // ROWS (12, 4 or 1) rows of rounded floats starting at `a` (row stride lda) times one panel, the
 // panel's bf16 pairs widened in registers; otherwise as tile() above.
 TARGET static inline __attribute__((always_inline)) void widened_tile(
-    const int rows, const float *a, long lda, long pairs, const uint16_t *panel, PanelEdge e, const float *res,
-    float *c, long ldc, int gelu) {
+    const int rows, const float *a, long lda, long pairs, const uint16_t *panel, const float *low, long rank,
+    const float *low_panel, PanelEdge e, const float *res, float *c, long ldc, int gelu) {
     const __mmask16 m0 = e.m0, m1 = e.m1;
     const __m512i top = _mm512_set1_epi32((int)0xFFFF0000u);
     __m512 acc0[MR], acc1[MR];
@@ -237,6 +270,7 @@ TARGET static inline __attribute__((always_inline)) void widened_tile(
             acc1[i] = _mm512_fmadd_ps(x0, even1, acc1[i]);
         }
     }
+    LOW_RANK_STEPS(rows, low, rank, low_panel)
     _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
         _mm512_mask_storeu_ps(c + i * ldc, m0, gelu ? gelu_avx512(acc0[i]) : acc0[i]);
         _mm512_mask_storeu_ps(c + i * ldc + 16, m1, gelu ? gelu_avx512(acc1[i]) : acc1[i]);
@@ -244,6 +278,9 @@ TARGET static inline __attribute__((always_inline)) void widened_tile(
 }
 
 EMBEDTUNE_BF16_FORWARD(forward_widened, float, round_rows, widened_tile)
+#undef LOW_ROWS
+#undef RES_ROWS
+#undef LOW_RANK_STEPS
 #undef TARGET
 #endif
 
@@ -260,33 +297,54 @@ int embedtune_bf16_linear_kernel(void) {
 int embedtune_bf16_linear_forward_with(int kernel, const float *inp, long m, long k, const uint16_t *packed, long n,
                                        const float *bias, const float *residual, int activation, float *out,
                                        void *scratch) {
+    return embedtune_bf16_linear_forward_low_rank_with(kernel, inp, m, k, packed, n, bias, residual, activation, NULL,
+                                                       0, NULL, out, scratch);
+}
+
+int embedtune_bf16_linear_forward_low_rank_with(int kernel, const float *inp, long m, long k, const uint16_t *packed,
+                                                long n, const float *bias, const float *residual, int activation,
+                                                const float *low, long rank, const float *low_packed, float *out,
+                                                void *scratch) {
+    if (!low || !low_packed || rank <= 0) {
+        low = low_packed = NULL;
+        rank = 0;
+    }
 #if defined(__x86_64__)
     const int detected = embedtune_cpu_detected();
     switch (kernel) {
     case EMBEDTUNE_BF16_DOT:
         if (!(detected & EMBEDTUNE_CPU_AVX512_BF16)) return 0;
-        forward_bf16(inp, m, k, packed, n, bias, residual, activation, out, (uint16_t *)scratch);
+        forward_bf16(inp, m, k, packed, n, bias, residual, activation, low, rank, low_packed, out, (uint16_t *)scratch);
         return 1;
     case EMBEDTUNE_BF16_WIDENED:
         if (!(detected & EMBEDTUNE_CPU_AVX512)) return 0;
-        forward_widened(inp, m, k, packed, n, bias, residual, activation, out, (float *)scratch);
+        forward_widened(inp, m, k, packed, n, bias, residual, activation, low, rank, low_packed, out, (float *)scratch);
         return 1;
     case EMBEDTUNE_BF16_PLAIN_AVX2:
         if (!(detected & EMBEDTUNE_CPU_AVX2)) return 0;
-        forward_plain_avx2(inp, m, k, packed, n, bias, residual, activation, out, (uint16_t *)scratch);
+        forward_plain_avx2(inp, m, k, packed, n, bias, residual, activation, low, rank, low_packed, out,
+                           (uint16_t *)scratch);
         return 1;
     default:
         break;
     }
 #endif
     if (kernel != EMBEDTUNE_BF16_PLAIN) return 0;
-    forward_plain(inp, m, k, packed, n, bias, residual, activation, out, (uint16_t *)scratch);
+    forward_plain(inp, m, k, packed, n, bias, residual, activation, low, rank, low_packed, out, (uint16_t *)scratch);
     return 1;
 }
 
 void embedtune_bf16_linear_forward(const float *inp, long m, long k, const uint16_t *packed, long n,
                                    const float *bias, const float *residual, int activation, float *out,
                                    void *scratch) {
-    embedtune_bf16_linear_forward_with(embedtune_bf16_linear_kernel(), inp, m, k, packed, n, bias, residual,
-                                       activation, out, scratch);
+    embedtune_bf16_linear_forward_low_rank(inp, m, k, packed, n, bias, residual, activation, NULL, 0, NULL, out,
+                                           scratch);
+}
+
+void embedtune_bf16_linear_forward_low_rank(const float *inp, long m, long k, const uint16_t *packed, long n,
+                                            const float *bias, const float *residual, int activation,
+                                            const float *low, long rank, const float *low_packed, float *out,
+                                            void *scratch) {
+    embedtune_bf16_linear_forward_low_rank_with(embedtune_bf16_linear_kernel(), inp, m, k, packed, n, bias, residual,
+                                                activation, low, rank, low_packed, out, scratch);
 }

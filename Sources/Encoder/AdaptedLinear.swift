@@ -68,11 +68,12 @@ struct AdaptedLinear {
             context: context)
     }
 
-    /// The float32 packed base when this Linear's LoRA branch runs inside its kernels (`PackedLoRA`):
-    /// a frozen fp32 base, a targeted Linear and no LoRA dropout; nil otherwise.
-    private var fusedBase: (forward: PackedLinear, backward: PackedLinear)? {
+    /// The packed base (float32 or bf16) when this Linear's LoRA branch runs inside its kernels
+    /// (`PackedLoRA`): a frozen packed base on an AVX-512 CPU, a targeted Linear and no LoRA dropout;
+    /// nil otherwise.
+    private var fusedBase: (forward: any LowRankProduct, backward: any LowRankProduct)? {
         guard pair != nil, let adapter, adapter.config.loraDropout == 0 else { return nil }
-        return packed?.float32
+        return packed?.lowRankProducts
     }
 
     /// Gradients of `forward` (without its residual) from dout (N, OC), ACCUMULATED (+=) into

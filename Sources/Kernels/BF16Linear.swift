@@ -8,7 +8,7 @@ import CSIMD
 /// AVX-512 CPUs, a plain C loop otherwise: the same bits on each; no backward.
 ///
 /// Sizes: N tokens (rows), C input channels, OC output channels.
-public final class BF16Linear: FrozenProduct, @unchecked Sendable {
+public final class BF16Linear: LowRankProduct, @unchecked Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
     /// ceil(OC / 32) panels of ceil(C / 2) pairs of 32 channels (bf16 bits), and a copy of the
@@ -31,12 +31,24 @@ public final class BF16Linear: FrozenProduct, @unchecked Sendable {
         residual: UnsafePointer<Float>? = nil, activation: PackedLinear.Activation = .identity,
         epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
     ) {
+        forward(out: out, inp: inp, n: n, threads: threads, residual: residual, lowRank: nil, activation: activation,
+                epilogue: epilogue)
+    }
+
+    /// `forward` plus `lowRank`'s float32 product added in the same accumulators, before the activation.
+    public func forward(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int, threads: Int,
+        residual: UnsafePointer<Float>?, lowRank: LowRankTerm?, activation: PackedLinear.Activation = .identity,
+        epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
+    ) {
         let c = inFeatures, oc = outFeatures, storage = storage
+        if let lowRank { precondition(lowRank.outFeatures == oc, "BF16Linear: low-rank term of \(lowRank.outFeatures) columns, not \(oc)") }
         let bytes = embedtune_bf16_linear_scratch_bytes(c)
         ProductRows.forEachPart(n: n, threads: threads, scratchBytes: bytes, epilogue: epilogue) { lo, hi, scratch in
-            embedtune_bf16_linear_forward(
+            embedtune_bf16_linear_forward_low_rank(
                 inp + lo * c, hi - lo, c, storage.packed, oc, storage.bias, residual.map { $0 + lo * oc },
-                activation.code, out + lo * oc, scratch)
+                activation.code, lowRank.map { $0.inp + lo * $0.rank }, lowRank?.rank ?? 0, lowRank?.packed,
+                out + lo * oc, scratch)
         }
     }
 }

@@ -9,7 +9,7 @@ import Tensor
 /// model packs a frozen copy).
 ///
 /// Sizes: N tokens (rows), C input channels, OC output channels.
-public final class PackedLinear: FrozenProduct, @unchecked Sendable {
+public final class PackedLinear: LowRankProduct, @unchecked Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
     /// ceil(OC / 32) panels of (C, 32), and a copy of the caller's bias (OC; nil for none).
@@ -74,41 +74,6 @@ public final class PackedLinear: FrozenProduct, @unchecked Sendable {
             embedtune_packed_linear_forward_low_rank(
                 inp + lo * c, hi - lo, c, storage.packed, oc, storage.bias, residual.map { $0 + lo * oc }, activation.code,
                 lowRank.map { $0.inp + lo * $0.rank }, lowRank?.rank ?? 0, lowRank?.packed, out + lo * oc)
-        }
-    }
-}
-
-/// A low-rank product added inside a `PackedLinear`'s kernel: inp (N, R) @ up^T with up (OC, R) packed
-/// like a weight (`LowRankTerm.pack`) — LoRA's up-projection B, or its A in the backward product.
-public struct LowRankTerm {
-    public let inp: UnsafePointer<Float>  // (N, R)
-    public let packed: UnsafePointer<Float>  // packedCount(OC, R): ceil(OC / 32) panels of (R, 32)
-    public let rank: Int
-    public let outFeatures: Int
-
-    public init(inp: UnsafePointer<Float>, packed: UnsafePointer<Float>, rank: Int, outFeatures: Int) {
-        self.inp = inp
-        self.packed = packed
-        self.rank = rank
-        self.outFeatures = outFeatures
-    }
-
-    /// Floats of a packed up (OC, R).
-    public static func packedCount(outFeatures oc: Int, rank r: Int) -> Int { embedtune_packed_linear_floats(oc, r) }
-
-    /// packed (packedCount) = scale * up packed, up (OC, R) row-major, or, with `transposed`, given as
-    /// up^T (R, OC) row-major.
-    public static func pack(
-        _ up: UnsafePointer<Float>, transposed: Bool = false, scale: Float = 1, outFeatures oc: Int, rank r: Int,
-        into packed: UnsafeMutablePointer<Float>
-    ) {
-        if transposed {
-            embedtune_packed_linear_pack_transposed(up, oc, r, packed)
-        } else {
-            embedtune_packed_linear_pack(up, oc, r, packed)
-        }
-        if scale != 1 {
-            for i in 0..<packedCount(outFeatures: oc, rank: r) { packed[i] *= scale }
         }
     }
 }

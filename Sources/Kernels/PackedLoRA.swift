@@ -1,12 +1,13 @@
 import Tensor
 
-/// `LoRA` (dropout 0) around a frozen base held packed in float32 — `PackedLinear` for W (OC, C) and
-/// for W^T (C, OC) — with its up-projections inside the packed kernels' accumulators and its skinny
-/// products in `LowRank`'s kernels instead of six OpenBLAS calls:
+/// `LoRA` (dropout 0) around a frozen base held packed — `PackedLinear` (float32) or `BF16Linear` for
+/// W (OC, C) and for W^T (C, OC), any `LowRankProduct` — with its up-projections in float32 inside the
+/// packed kernels' accumulators and its skinny products in `LowRank`'s kernels instead of six OpenBLAS
+/// calls:
 ///   forward   xa = inp A^T;               out = inp W^T + b (+ residual) + xa (scale B)^T
 ///   backward  dxa = scale dout B;         dinp += dout W + dxa A
 ///             dB += scale dout^T xa;      dA += dxa^T inp
-/// The same function as `Linear` + `LoRA.forward` / `.backward`, summed in another order.
+/// The same function as the base's product + `LoRA.forward` / `.backward`, summed in another order.
 ///
 /// Sizes: N tokens, C input channels, OC output channels, R rank.
 public enum PackedLoRA {
@@ -15,7 +16,7 @@ public enum PackedLoRA {
         xa: UnsafeMutablePointer<Float>,  // (N, R) saved for backward
         inp: UnsafePointer<Float>,  // (N, C)
         residual: UnsafePointer<Float>?,  // (N, OC), may be `out`
-        base: PackedLinear,  // W (OC, C) and b
+        base: any LowRankProduct,  // W (OC, C) and b
         a: UnsafePointer<Float>,  // (R, C) lora_A.weight
         b: UnsafePointer<Float>,  // (OC, R) lora_B.weight
         scale: Float, n: Int, r: Int, context: ComputeContext
@@ -27,7 +28,7 @@ public enum PackedLoRA {
         LowRankTerm.pack(b, scale: scale, outFeatures: oc, rank: r, into: packedUp)
         base.forward(
             out: out, inp: inp, n: n, threads: context.threads, residual: residual,
-            lowRank: LowRankTerm(inp: xa, packed: packedUp, rank: r, outFeatures: oc))
+            lowRank: LowRankTerm(inp: xa, packed: packedUp, rank: r, outFeatures: oc), activation: .identity, epilogue: nil)
     }
 
     /// Gradients of `forward` (without its residual) from dout, ACCUMULATED (+=) into `da` and `db`
@@ -39,7 +40,7 @@ public enum PackedLoRA {
         dout: UnsafePointer<Float>,  // (N, OC)
         xa: UnsafePointer<Float>,  // (N, R) from forward
         inp: UnsafePointer<Float>,  // (N, C)
-        transposedBase: PackedLinear,  // W^T (C, OC), no bias
+        transposedBase: any LowRankProduct,  // W^T (C, OC), no bias
         a: UnsafePointer<Float>,  // (R, C)
         b: UnsafePointer<Float>,  // (OC, R)
         scale: Float, n: Int, r: Int, overwrite: Bool = false, context: ComputeContext
@@ -58,6 +59,7 @@ public enum PackedLoRA {
         LowRankTerm.pack(a, transposed: true, outFeatures: c, rank: r, into: packedDown)
         transposedBase.forward(
             out: dinp, inp: dout, n: n, threads: context.threads, residual: overwrite ? nil : dinp,
-            lowRank: LowRankTerm(inp: dxa, packed: packedDown, rank: r, outFeatures: c))
+            lowRank: LowRankTerm(inp: dxa, packed: packedDown, rank: r, outFeatures: c), activation: .identity,
+            epilogue: nil)
     }
 }

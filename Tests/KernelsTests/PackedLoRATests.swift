@@ -2,13 +2,17 @@ import Tensor
 import Testing
 @testable import Kernels
 
-/// LoRA fused into the packed frozen products (`PackedLoRA`) against `Linear` + `LoRA` (OpenBLAS) on
+/// LoRA fused into the packed frozen products (`PackedLoRA`) against the base's product + `LoRA` on
 /// the same values, and the skinny `LowRank` kernels against sums in Double. Sizes off the kernels'
 /// tiles (12 rows, 32 channels, 16 lanes, 8 rank columns, 2 rows) so that every edge is crossed; run
 /// on the AVX-512 kernels where the CPU has them and on their plain C loops otherwise.
 @Suite struct PackedLoRATests {
-    @Test(arguments: [(29, 24, 40, 3), (50, 384, 384, 8), (13, 1536, 384, 13), (1, 7, 5, 1), (100, 40, 70, 16)])
-    func forwardAndGradientsEqualLinearWithLoRA(sizes: (Int, Int, Int, Int)) throws {
+    /// With a float32 base (`PackedLinear`) against `Linear` through OpenBLAS; with a bf16 base
+    /// (`BF16Linear`, `train --precision bf16`) against the same bf16 products alone; the float32 LoRA
+    /// branch added by `LoRA` in a second pass in both references.
+    @Test(arguments: [(29, 24, 40, 3), (50, 384, 384, 8), (13, 1536, 384, 13), (1, 7, 5, 1), (100, 40, 70, 16)],
+          [false, true])
+    func forwardAndGradientsEqualBaseWithLoRA(sizes: (Int, Int, Int, Int), bf16: Bool) throws {
         let (n, c, oc, r) = sizes
         let seed = UInt64(n * 10_000 + c * 10 + r)
         let weight = randomTensor([oc, c], seed: seed), bias = randomTensor([oc], seed: seed + 1)
@@ -17,24 +21,42 @@ import Testing
         let dout = randomTensor([n, oc], seed: seed + 6), dinp0 = randomArray(n * c, seed: seed + 7)
         let da0 = randomArray(r * c, seed: seed + 8), db0 = randomArray(oc * r, seed: seed + 9)
         let scale: Float = 2
-        let base = try #require(
-            PackedLinear(weight: weight.pointer, bias: bias.pointer, inFeatures: c, outFeatures: oc, fastPathOnly: false))
         var wt = [Float](repeating: 0, count: c * oc)
         for o in 0..<oc { for i in 0..<c { wt[i * oc + o] = weight[o * c + i] } }
-        let transposed = try #require(PackedLinear(weight: wt, bias: nil, inFeatures: oc, outFeatures: c, fastPathOnly: false))
+        let base: any LowRankProduct, transposed: any LowRankProduct
+        if bf16 {
+            base = BF16Linear(weight: weight.pointer, bias: bias.pointer, inFeatures: c, outFeatures: oc)
+            transposed = BF16Linear(weight: wt, bias: nil, inFeatures: oc, outFeatures: c)
+        } else {
+            base = try #require(
+                PackedLinear(weight: weight.pointer, bias: bias.pointer, inFeatures: c, outFeatures: oc, fastPathOnly: false))
+            transposed = try #require(PackedLinear(weight: wt, bias: nil, inFeatures: oc, outFeatures: c, fastPathOnly: false))
+        }
 
-        // Reference: Linear + residual + LoRA through OpenBLAS.
+        // Reference: the base's product + residual, then LoRA.
         var expected = [Float](repeating: 0, count: n * oc), xaExpected = [Float](repeating: 0, count: n * r)
-        Linear.forward(out: &expected, inp: inp.pointer, weight: weight.pointer, bias: bias.pointer, n: n, c: c, oc: oc, context: .serial)
-        for i in 0..<(n * oc) { expected[i] += residual[i] }
+        var dinpExpected = dinp0, daExpected = da0, dbExpected = db0
+        if bf16 {
+            base.forward(
+                out: &expected, inp: inp.pointer, n: n, threads: 1, residual: residual.pointer, lowRank: nil,
+                activation: .identity, epilogue: nil)
+            dinpExpected.withUnsafeMutableBufferPointer { d in
+                guard let p = d.baseAddress else { return }
+                transposed.forward(
+                    out: p, inp: dout.pointer, n: n, threads: 1, residual: p, lowRank: nil, activation: .identity,
+                    epilogue: nil)
+            }
+        } else {
+            Linear.forward(out: &expected, inp: inp.pointer, weight: weight.pointer, bias: bias.pointer, n: n, c: c, oc: oc, context: .serial)
+            for i in 0..<(n * oc) { expected[i] += residual[i] }
+            Linear.backward(
+                dinp: &dinpExpected, dweight: nil, dbias: nil, dout: dout.pointer, inp: inp.pointer, weight: weight.pointer,
+                n: n, c: c, oc: oc, context: .serial)
+        }
         var rng = SplitMix64(seed: 0)
         LoRA.forward(
             out: &expected, xa: &xaExpected, droppedInput: nil, inp: inp.pointer, a: a.pointer, b: b.pointer, scale: scale,
             dropout: 0, rng: &rng, n: n, c: c, oc: oc, r: r, context: .serial)
-        var dinpExpected = dinp0, daExpected = da0, dbExpected = db0
-        Linear.backward(
-            dinp: &dinpExpected, dweight: nil, dbias: nil, dout: dout.pointer, inp: inp.pointer, weight: weight.pointer,
-            n: n, c: c, oc: oc, context: .serial)
         LoRA.backward(
             dinp: &dinpExpected, da: &daExpected, db: &dbExpected, dout: dout.pointer, xa: xaExpected, droppedInput: nil,
             inp: inp.pointer, a: a.pointer, b: b.pointer, scale: scale, dropout: 0, n: n, c: c, oc: oc, r: r,
@@ -47,7 +69,7 @@ import Testing
                 out: &got, xa: &xa, inp: inp.pointer, residual: residual.pointer, base: base, a: a.pointer, b: b.pointer,
                 scale: scale, n: n, r: r, context: context)
             let tolerance = 2e-6 * Float(c + r).squareRoot() * 4
-            #expect(maxAbsDifference(got, expected) <= tolerance, "forward, \(threads) threads")
+            #expect(maxAbsDifference(got, expected) <= tolerance, "forward, \(threads) threads, bf16 \(bf16)")
             #expect(maxAbsDifference(xa, xaExpected) <= 2e-6 * Float(c).squareRoot())
 
             var dinp = dinp0, da = da0, db = db0

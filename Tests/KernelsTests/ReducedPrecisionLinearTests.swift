@@ -40,28 +40,54 @@ import Testing
     }
 
     /// Every bf16 kernel this CPU has (VDPBF16PS, the widened FMAs, plain C for AVX2 and the baseline)
-    /// gives the plain C kernel's bits, with bias, residual and GELU, whichever one the dispatcher picks.
+    /// gives the plain C kernel's bits, with bias, residual and GELU, with and without a float32
+    /// low-rank term (LoRA's up-projection), whichever one the dispatcher picks.
     @Test(arguments: shapes)
     func bf16KernelsGiveTheSameBits(n: Int, c: Int, oc: Int) {
         let inp = randomArray(n * c, seed: UInt64(n * 3 + c)), residual = randomArray(n * oc, seed: 6)
         let weight = randomArray(oc * c, seed: UInt64(oc + 2), scale: 0.2), bias = randomArray(oc, seed: 97)
         var packed = [UInt16](repeating: 0, count: embedtune_bf16_linear_elements(oc, c))
         embedtune_bf16_linear_pack(weight, oc, c, &packed)
+        let rank = 1 + (n + c) % 9
+        let low = randomArray(n * rank, seed: UInt64(rank)), up = randomArray(oc * rank, seed: 5, scale: 0.3)
+        var lowPacked = [Float](repeating: 0, count: embedtune_packed_linear_floats(oc, rank))
+        embedtune_packed_linear_pack(up, oc, rank, &lowPacked)
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: embedtune_bf16_linear_scratch_bytes(c), alignment: 64)
         defer { scratch.deallocate() }
         let kernels = [EMBEDTUNE_BF16_PLAIN, EMBEDTUNE_BF16_PLAIN_AVX2, EMBEDTUNE_BF16_WIDENED, EMBEDTUNE_BF16_DOT]
-        for gelu in [false, true] {
+        for (gelu, termRank) in [(false, 0), (true, 0), (false, rank), (true, rank)] {
             var outputs: [Int32: [UInt32]] = [:]
             for kernel in kernels.map(Int32.init) {
                 var out = [Float](repeating: .nan, count: n * oc)
-                let ran = embedtune_bf16_linear_forward_with(
+                let ran = embedtune_bf16_linear_forward_low_rank_with(
                     kernel, inp, n, c, packed, oc, bias, residual,
-                    gelu ? Int32(EMBEDTUNE_PACKED_LINEAR_GELU) : Int32(EMBEDTUNE_PACKED_LINEAR_IDENTITY), &out, scratch)
+                    gelu ? Int32(EMBEDTUNE_PACKED_LINEAR_GELU) : Int32(EMBEDTUNE_PACKED_LINEAR_IDENTITY),
+                    termRank > 0 ? low : nil, termRank, termRank > 0 ? lowPacked : nil, &out, scratch)
                 if ran == 1 { outputs[kernel] = out.map(\.bitPattern) }
             }
             let plain = outputs[Int32(EMBEDTUNE_BF16_PLAIN)]
             #expect(plain != nil, "the plain kernel runs everywhere")
-            for (kernel, bits) in outputs { #expect(bits == plain, "kernel \(kernel), gelu \(gelu): n \(n) c \(c) oc \(oc)") }
+            for (kernel, bits) in outputs {
+                #expect(bits == plain, "kernel \(kernel), gelu \(gelu), rank \(termRank): n \(n) c \(c) oc \(oc)")
+            }
+            if termRank > 0, !gelu, let plain {
+                // The term is really added: the plain kernel's output less the product without it is
+                // low @ up^T, to float32 rounding of the output's magnitude.
+                var without = [Float](repeating: .nan, count: n * oc)
+                _ = embedtune_bf16_linear_forward_with(
+                    Int32(EMBEDTUNE_BF16_PLAIN), inp, n, c, packed, oc, bias, residual,
+                    Int32(EMBEDTUNE_PACKED_LINEAR_IDENTITY), &without, scratch)
+                var worst: Float = 0
+                for row in 0..<n {
+                    for col in 0..<oc {
+                        var term: Double = 0
+                        for j in 0..<rank { term += Double(low[row * rank + j]) * Double(up[col * rank + j]) }
+                        let got = Float(bitPattern: plain[row * oc + col]) - without[row * oc + col]
+                        worst = max(worst, abs(got - Float(term)))
+                    }
+                }
+                #expect(worst <= 1e-5 * Float(c).squareRoot() * 4, "low-rank term: n \(n) c \(c) oc \(oc)")
+            }
             #expect(outputs[embedtune_bf16_linear_kernel()] != nil, "the dispatcher's kernel runs here")
             if embedtune_cpu_detected() & Int32(EMBEDTUNE_CPU_AVX512) != 0 {
                 #expect(outputs[Int32(EMBEDTUNE_BF16_WIDENED)] != nil, "an AVX-512 CPU runs the widened kernel")

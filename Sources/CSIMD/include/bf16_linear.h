@@ -33,6 +33,15 @@ void embedtune_bf16_linear_forward(const float *inp, long m, long k, const uint1
                                    const float *bias, const float *residual, int activation, float *out,
                                    void *scratch);
 
+/// `embedtune_bf16_linear_forward` plus a float32 low-rank term in the same accumulators, before the
+/// activation: out = act(bf16(inp) @ W^T + bias + residual + low (m, rank) row-major @ up^T), with
+/// `low_packed` packed from up (n, rank) by `embedtune_packed_linear_pack` (k = rank), float32 FMAs.
+/// `low` NULL or rank 0: no term.
+void embedtune_bf16_linear_forward_low_rank(const float *inp, long m, long k, const uint16_t *packed, long n,
+                                            const float *bias, const float *residual, int activation,
+                                            const float *low, long rank, const float *low_packed, float *out,
+                                            void *scratch);
+
 /// The kernels, for `embedtune_bf16_linear_forward_with`.
 enum {
     EMBEDTUNE_BF16_PLAIN = 0,       // plain C, baseline
@@ -49,6 +58,12 @@ int embedtune_bf16_linear_kernel(void);
 int embedtune_bf16_linear_forward_with(int kernel, const float *inp, long m, long k, const uint16_t *packed, long n,
                                        const float *bias, const float *residual, int activation, float *out,
                                        void *scratch);
+
+/// embedtune_bf16_linear_forward_low_rank through `kernel`; 0 without running when the CPU lacks it.
+int embedtune_bf16_linear_forward_low_rank_with(int kernel, const float *inp, long m, long k, const uint16_t *packed,
+                                                long n, const float *bias, const float *residual, int activation,
+                                                const float *low, long rank, const float *low_packed, float *out,
+                                                void *scratch);
 
 /// float32 -> bfloat16, round to nearest even (NaN stays NaN): the conversion of every path.
 uint16_t embedtune_bf16_from_float(float x);
