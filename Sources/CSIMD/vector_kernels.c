@@ -22,16 +22,19 @@
         }                                                                                                   \
     }                                                                                                       \
     V16 void gelu_backward##SUFFIX(float *dinp, const float *inp, const float *dout, long count,            \
-                                   float fault) {                                                           \
+                                   float fault, int overwrite) {                                            \
         long i = 0;                                                                                         \
+        const v16f zero = v16_splat(0.0f);                                                                  \
         for (; i + 16 <= count; i += 16) {                                                                  \
             const v16f d = DERIVATIVE(v16_load(inp + i)) * fault;                                           \
-            v16_store(dinp + i, v16_fma(v16_load(dout + i), d, v16_load(dinp + i)));                        \
+            const v16f old = overwrite ? zero : v16_load(dinp + i);                                         \
+            v16_store(dinp + i, v16_fma(v16_load(dout + i), d, old));                                       \
         }                                                                                                   \
         if (i < count) {                                                                                    \
             const long r = count - i;                                                                       \
             const v16f d = DERIVATIVE(v16_load_tail(inp + i, r, 0)) * fault;                                \
-            v16_store_tail(dinp + i, v16_fma(v16_load_tail(dout + i, r, 0), d, v16_load_tail(dinp + i, r, 0)), r); \
+            const v16f old = overwrite ? zero : v16_load_tail(dinp + i, r, 0);                              \
+            v16_store_tail(dinp + i, v16_fma(v16_load_tail(dout + i, r, 0), d, old), r);                    \
         }                                                                                                   \
     }
 
@@ -51,8 +54,8 @@ EMBEDTUNE_VARIANTS(void, embedtune_vec_exp, (inp, count, out),
                    const float *inp, long count, float *out)
 EMBEDTUNE_VARIANTS_OF(void, embedtune_gelu_reference_forward, gelu_forward_permuted, (inp, count, out),
                       const float *inp, long count, float *out)
-EMBEDTUNE_VARIANTS_OF(void, embedtune_gelu_backward, gelu_backward_permuted, (dinp, inp, dout, count, fault),
-                      float *dinp, const float *inp, const float *dout, long count, float fault)
+EMBEDTUNE_VARIANTS_OF(void, embedtune_gelu_backward, gelu_backward_permuted, (dinp, inp, dout, count, fault, overwrite),
+                      float *dinp, const float *inp, const float *dout, long count, float fault, int overwrite)
 
 // MARK: reductions and elementwise products
 
@@ -296,7 +299,7 @@ EMBEDTUNE_VARIANTS(void, embedtune_layer_norm_reference_forward, (inp, weight, b
 
 V16 void embedtune_layer_norm_backward_body(float *dinp, float *dweight, float *dbias, const float *dout,
                                              const float *inp, const float *weight, const float *mean,
-                                             const float *rstd, long n, long c) {
+                                             const float *rstd, long n, long c, int overwrite) {
     const long vector_end = c - c % 16;
     for (long row = 0; row < n; row++) {
         const float *x = inp + row * c, *g = dout + row * c;
@@ -326,21 +329,22 @@ V16 void embedtune_layer_norm_backward_body(float *dinp, float *dweight, float *
             const v16f gv = v16_load(g + i);
             const v16f dnorm = v16_load(weight + i) * gv;
             const v16f term = (dnorm - dmv - norm * dnmv) * sv;
-            v16_store(dx + i, v16_load(dx + i) + term);
+            v16_store(dx + i, overwrite ? term : v16_load(dx + i) + term);
             if (dweight) v16_store(dweight + i, v16_fma(norm, gv, v16_load(dweight + i)));
             if (dbias) v16_store(dbias + i, v16_load(dbias + i) + gv);
         }
         for (; i < c; i++) {
             const float norm = (x[i] - m) * s;
             const float dnorm = weight[i] * g[i];
-            dx[i] += (dnorm - d_mean - norm * dn_mean) * s;
+            const float term = (dnorm - d_mean - norm * dn_mean) * s;
+            dx[i] = overwrite ? term : dx[i] + term;
             if (dweight) dweight[i] += norm * g[i];
             if (dbias) dbias[i] += g[i];
         }
     }
 }
-EMBEDTUNE_VARIANTS(void, embedtune_layer_norm_backward, (dinp, dweight, dbias, dout, inp, weight, mean, rstd, n, c),
-                   float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, const float *mean, const float *rstd, long n, long c)
+EMBEDTUNE_VARIANTS(void, embedtune_layer_norm_backward, (dinp, dweight, dbias, dout, inp, weight, mean, rstd, n, c, overwrite),
+                   float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, const float *mean, const float *rstd, long n, long c, int overwrite)
 
 // MARK: LoRA dropout
 

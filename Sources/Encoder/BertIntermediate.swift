@@ -26,14 +26,16 @@ enum BertIntermediate {
     }
 
     /// From dActivated (N, I): dh (N, C) ACCUMULATED (+=), and the dense layer's gradients.
-    /// dIntermediate (N, I) is scratch and must come in zeroed.
+    /// dIntermediate (N, I) is scratch, written over.
     static func backward(
         dh: UnsafeMutablePointer<Float>, dIntermediate: UnsafeMutablePointer<Float>, dActivated: UnsafePointer<Float>,
         acts: LayerActivations, h: UnsafePointer<Float>, linears: BertLinears<AdaptedLinear>, n: Int
     ) {
         let dense = linears.intermediate
         // a = GELU(intermediate)
-        GELU.backward(dinp: dIntermediate, inp: acts.intermediate.pointer, dout: dActivated, count: n * dense.weights.outFeatures)
+        GELU.backward(
+            dinp: dIntermediate, inp: acts.intermediate.pointer, dout: dActivated, count: n * dense.weights.outFeatures,
+            overwrite: true)
         // intermediate = dense(h)
         dense.backward(dinp: dh, dout: dIntermediate, inp: h, n: n)
     }

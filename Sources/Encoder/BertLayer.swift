@@ -49,8 +49,8 @@ public enum BertLayer {
             n: n, config: config)
     }
 
-    /// Gradients of the training `forward`: dOutput (N, C) → dInput (N, C), ACCUMULATED (+=) into `dInput`,
-    /// into the LoRA gradients (`loraGrads`) and, for full fine-tuning, into the weight gradients
+    /// Gradients of the training `forward`: dOutput (N, C) → dInput (N, C), WRITTEN over `dInput` (it
+    /// need not be zeroed), ACCUMULATED (+=) into the LoRA gradients (`loraGrads`) and, for full fine-tuning, into the weight gradients
     /// (`weightGrads`; nil keeps the base weights frozen: only input gradients flow through them).
     /// `inputGradient` false leaves out the gradient through Q, K and V into dInput (the first layer
     /// under frozen embeddings, where nothing reads dInput): three products fewer.
@@ -62,7 +62,6 @@ public enum BertLayer {
         packedBase: BertLinears<PackedFrozenLinear>? = nil, inputGradient: Bool = true
     ) {
         s.resize(n: n, c: config.hiddenSize, intermediateSize: config.intermediateSize)
-        s.zero()
         let linears = BertLinears {
             AdaptedLinear(
                 $0, layer: layer, weights: w, adapter: adapter, saved: acts, weightGrads: g, loraGrads: loraGrads,

@@ -27,7 +27,7 @@ enum BertOutput {
             eps: config.layerNormEps)
     }
 
-    /// From dout (N, C): dActivated (N, I), written over, and dh (N, C) and the parameters' gradients,
+    /// From dout (N, C): dActivated (N, I) and dh (N, C), written over, and the parameters' gradients,
     /// ACCUMULATED (+=).
     static func backward(
         dActivated: UnsafeMutablePointer<Float>, dh: UnsafeMutablePointer<Float>, scratch s: LayerGradientScratch,
@@ -35,7 +35,7 @@ enum BertOutput {
         weights: BertLayerParameters, weightGrads: BertLayerParameters?, hiddenDropout p: Float, n: Int
     ) {
         DenseAddNorm.backward(
-            dinp: dActivated, dresidual: dh, dSum: s.dSum.pointer, dDense: s.dDense.pointer, dout: dout,
+            dinp: dActivated, dresidual: dh, dSum: s.dSum.pointer, dout: dout,
             saved: acts.layerOutput, inp: acts.activated.pointer, dense: linears.output,
             norm: weights.outputLayerNorm, normGrads: weightGrads?.outputLayerNorm, hiddenDropout: p, n: n)
     }

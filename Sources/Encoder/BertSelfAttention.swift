@@ -38,8 +38,8 @@ enum BertSelfAttention {
     }
 
     /// Gradients of the training `forward` from dContext (N, C), ACCUMULATED (+=) into dinp (N, C;
-    /// nil: the input needs none) and the three Linears' gradients. dq, dk, dv (N, C) are scratch and
-    /// must come in zeroed.
+    /// nil: the input needs none) and the three Linears' gradients. dq, dk, dv (N, C) are scratch,
+    /// written over.
     static func backward(
         dinp: UnsafeMutablePointer<Float>?, dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
         dv: UnsafeMutablePointer<Float>, dContext: UnsafePointer<Float>, acts: LayerActivations,
@@ -50,7 +50,7 @@ enum BertSelfAttention {
         Attention.backward(
             dq: dq, dk: dk, dv: dv, dout: dContext, q: acts.q.pointer, k: acts.k.pointer, v: acts.v.pointer,
             probs: acts.probs.pointer, offsets: offsets, b: b, nh: config.numAttentionHeads, c: config.hiddenSize,
-            threads: threads, dropout: acts.attentionDropout)
+            threads: threads, dropout: acts.attentionDropout, overwrite: true)
         // q, k, v = query(x), key(x), value(x)
         linears.query.backward(dinp: dinp, dout: dq, inp: inp, n: n)
         linears.key.backward(dinp: dinp, dout: dk, inp: inp, n: n)

@@ -26,7 +26,7 @@ enum BertSelfOutput {
             norm: weights.attentionLayerNorm, hiddenDropout: p, rng: &rng, n: n, eps: config.layerNormEps)
     }
 
-    /// From dout (N, C): dContext (N, C), written over, and dx (N, C) and the parameters' gradients,
+    /// From dout (N, C): dContext (N, C) and dx (N, C), written over, and the parameters' gradients,
     /// ACCUMULATED (+=).
     static func backward(
         dContext: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>, scratch s: LayerGradientScratch,
@@ -34,7 +34,7 @@ enum BertSelfOutput {
         weights: BertLayerParameters, weightGrads: BertLayerParameters?, hiddenDropout p: Float, n: Int
     ) {
         DenseAddNorm.backward(
-            dinp: dContext, dresidual: dx, dSum: s.dSum.pointer, dDense: s.dDense.pointer, dout: dout,
+            dinp: dContext, dresidual: dx, dSum: s.dSum.pointer, dout: dout,
             saved: acts.selfOutput, inp: acts.context.pointer, dense: linears.attentionOutput,
             norm: weights.attentionLayerNorm, normGrads: weightGrads?.attentionLayerNorm, hiddenDropout: p, n: n)
     }

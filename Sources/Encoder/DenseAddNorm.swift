@@ -45,30 +45,31 @@ enum DenseAddNorm {
             weight: norm.weight, bias: norm.bias, n: n, c: c, eps: eps)
     }
 
-    /// Gradients of the training `forward` from dout (N, C): WRITTEN over dinp (N, CI), ACCUMULATED
-    /// (+=) into dresidual (N, C), the LayerNorm's `normGrads` and the dense layer's gradients. `dSum`
-    /// and `dDense` (N, C) are scratch, overwritten.
+    /// Gradients of the training `forward` from dout (N, C): WRITTEN over dinp (N, CI) and over
+    /// dresidual (N, C) — ACCUMULATED (+=) into dresidual instead when `overwriteResidual` is false —,
+    /// ACCUMULATED into the LayerNorm's `normGrads` and the dense layer's gradients. `dSum` (N, C) is
+    /// scratch, overwritten. Nothing here needs zeroed memory.
     static func backward(
-        dinp: UnsafeMutablePointer<Float>, dresidual: UnsafeMutablePointer<Float>,
-        dSum: UnsafeMutablePointer<Float>, dDense: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        dinp: UnsafeMutablePointer<Float>, dresidual: UnsafeMutablePointer<Float>, overwriteResidual: Bool = true,
+        dSum: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
         saved: DenseAddNormActivations, inp: UnsafePointer<Float>, dense: AdaptedLinear,
         norm: LayerNormParameters, normGrads: LayerNormParameters?, hiddenDropout p: Float, n: Int
     ) {
         let c = dense.weights.outFeatures
         // normed = LayerNorm(sum)
-        dSum.update(repeating: 0, count: n * c)
         LayerNorm.backward(
             dinp: dSum, dweight: normGrads?.weight, dbias: normGrads?.bias, dout: dout, inp: saved.sum.pointer,
-            weight: norm.weight, mean: saved.mean.pointer, rstd: saved.rstd.pointer, n: n, c: c)
+            weight: norm.weight, mean: saved.mean.pointer, rstd: saved.rstd.pointer, n: n, c: c, overwrite: true)
         // sum = dropout(dense(inp)) + residual
-        VectorOps.add(dSum, into: dresidual, n * c)
-        var dDenseOut = UnsafePointer(dSum)
-        if p > 0 {
-            dDense.update(repeating: 0, count: n * c)
-            Dropout.backward(dinp: dDense, dout: dSum, mask: saved.dropMask.pointer, count: n * c)
-            dDenseOut = UnsafePointer(dDense)
+        if overwriteResidual {
+            dresidual.update(from: dSum, count: n * c)
+        } else {
+            VectorOps.add(dSum, into: dresidual, n * c)
         }
-        dense.backward(dinp: dinp, dout: dDenseOut, inp: inp, n: n, overwrite: true)
+        // dropout(d) = d · mask  =>  the dense output's gradient is dSum · mask, made in place (the
+        // residual has had its share)
+        if p > 0 { VectorOps.multiply(saved.dropMask.pointer, into: dSum, n * c) }
+        dense.backward(dinp: dinp, dout: dSum, inp: inp, n: n, overwrite: true)
     }
 }
 

@@ -1,10 +1,10 @@
 import Tensor
 
-/// Gradient buffers of one layer's backward, reused by every layer.
+/// Gradient buffers of one layer's backward, reused by every layer. Each is written over by its first
+/// use in a layer, so none is zeroed.
 public final class LayerGradientScratch: @unchecked Sendable {
     let dSum = Tensor(zeros: [0])  // (N, C) gradient of a pre-LayerNorm sum
     let dNormed = Tensor(zeros: [0])  // (N, C) gradient of BertSelfOutput's output h
-    let dDense = Tensor(zeros: [0])  // (N, C) gradient of a dense output before its dropout
     let dActivated = Tensor(zeros: [0])  // (N, I)
     let dIntermediate = Tensor(zeros: [0])  // (N, I)
     let dContext = Tensor(zeros: [0])  // (N, C)
@@ -13,14 +13,8 @@ public final class LayerGradientScratch: @unchecked Sendable {
     public init() {}
 
     func resize(n: Int, c: Int, intermediateSize: Int) {
-        for t in [dSum, dNormed, dDense, dContext, dq, dk, dv] { t.reshape([n, c]) }
+        for t in [dSum, dNormed, dContext, dq, dk, dv] { t.reshape([n, c]) }
         dActivated.reshape([n, intermediateSize])
         dIntermediate.reshape([n, intermediateSize])
-    }
-
-    /// Zeroes the buffers that backward accumulates into from the start; dSum and dDense are zeroed
-    /// where they are used, dActivated and dContext are written over by their first product.
-    func zero() {
-        for t in [dNormed, dq, dk, dv, dIntermediate] { t.zero() }
     }
 }

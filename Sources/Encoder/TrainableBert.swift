@@ -157,7 +157,6 @@ public final class TrainableBert: @unchecked Sendable {
             var dOutput = dHiddenA, dInput = dHiddenB
             for l in stride(from: parameters.layers.count - 1, through: 0, by: -1) {
                 let input = l == 0 ? embeddingOut : layerActs[l - 1].output
-                dInput.zero()
                 BertLayer.backward(
                     dInput: dInput.pointer, scratch: scratch, dOutput: dOutput.pointer, acts: layerActs[l],
                     input: input.pointer, weights: parameters.layers[l], weightGrads: weightGrads?.layers[l],

@@ -81,9 +81,11 @@ public enum Attention {
         }
     }
 
-    /// Gradients of `forward`, ACCUMULATED (+=) into `dq`, `dk` and `dv`. `probs` is what forward
-    /// saved; `dropout` must be the forward's (its masks are drawn again). Each worker uses an (L, L)
-    /// scratch for dP, and another for the dropout mask.
+    /// Gradients of `forward`, ACCUMULATED (+=) into `dq`, `dk` and `dv`, or written over them (not
+    /// read) with `overwrite`: every row of them belongs to one sequence, each head's columns to one
+    /// item, written by one product each. `probs` is what forward saved; `dropout` must be the
+    /// forward's (its masks are drawn again). Each worker uses an (L, L) scratch for dP, and another for
+    /// the dropout mask.
     public static func backward(
         dq: UnsafeMutablePointer<Float>,  // (N, C)
         dk: UnsafeMutablePointer<Float>,  // (N, C)
@@ -94,12 +96,13 @@ public enum Attention {
         v: UnsafePointer<Float>,  // (N, C)
         probs: UnsafePointer<Float>,  // (sum_b NH * L_b * L_b)
         offsets: UnsafePointer<Int>,  // (B + 1)
-        b: Int, nh: Int, c: Int, threads: Int, dropout: AttentionDropout = .none
+        b: Int, nh: Int, c: Int, threads: Int, dropout: AttentionDropout = .none, overwrite: Bool = false
     ) {
         let layout = Layout(offsets: offsets, b: b, nh: nh, c: c)
         let hs = c / nh
         let scale = 1 / Float(hs).squareRoot()
         let square = layout.maxLength * layout.maxLength
+        let beta: Float = overwrite ? 0 : 1
         layout.run(threads: threads, scratchPerWorker: dropout.isActive ? 2 * square : square) { item, dp in
             let (s, h) = (item / nh, item % nh)
             let start = offsets[s], l = offsets[s + 1] - start
@@ -116,7 +119,7 @@ public enum Attention {
                 used = UnsafePointer(dp)
             }
             gemm(.transposed, .none, m: l, n: hs, k: l, a: used, lda: l, b: dout + column, ldb: c,
-                 beta: 1, c: dv + column, ldc: c, context: .serial)
+                 beta: beta, c: dv + column, ldc: c, context: .serial)
             // dP' = dout_h V_h^T ;  dP = dP' · mask
             gemm(.none, .transposed, m: l, n: l, k: hs, a: dout + column, lda: c, b: v + column, ldb: c,
                  c: dp, ldc: l, context: .serial)
@@ -125,9 +128,9 @@ public enum Attention {
             Softmax.backwardInPlace(grad: dp, out: p, rows: l, cols: l)
             // S = Q_h K_h^T * scale  =>  dQ_h += scale dS K_h ;  dK_h += scale dS^T Q_h
             gemm(.none, .none, m: l, n: hs, k: l, alpha: scale, a: dp, lda: l, b: k + column, ldb: c,
-                 beta: 1, c: dq + column, ldc: c, context: .serial)
+                 beta: beta, c: dq + column, ldc: c, context: .serial)
             gemm(.transposed, .none, m: l, n: hs, k: l, alpha: scale, a: dp, lda: l, b: q + column, ldb: c,
-                 beta: 1, c: dk + column, ldc: c, context: .serial)
+                 beta: beta, c: dk + column, ldc: c, context: .serial)
         }
     }
 

@@ -30,14 +30,16 @@ public enum GELU {
         embedtune_gelu_reference_forward(inp, count, out)
     }
 
-    /// dinp += dout * gelu'(inp), gelu'(x) = Φ(x) + x φ(x); ACCUMULATED into `dinp`.
+    /// dinp += dout * gelu'(inp), gelu'(x) = Φ(x) + x φ(x); ACCUMULATED into `dinp`, or written over
+    /// it (not read) with `overwrite`.
     public static func backward(
         dinp: UnsafeMutablePointer<Float>,  // (count)
         inp: UnsafePointer<Float>,  // (count)
         dout: UnsafePointer<Float>,  // (count)
-        count: Int
+        count: Int, overwrite: Bool = false
     ) {
         precondition(count >= 0, "GELU.backward: negative count")
-        embedtune_gelu_backward(dinp, inp, dout, count, KernelFaults.scaleGELUBackward)  // fault: 1 except in tests
+        // fault: 1 except in tests
+        embedtune_gelu_backward(dinp, inp, dout, count, KernelFaults.scaleGELUBackward, overwrite ? 1 : 0)
     }
 }

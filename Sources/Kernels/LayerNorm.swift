@@ -35,8 +35,9 @@ public enum LayerNorm {
         embedtune_layer_norm_reference_forward(inp, weight, bias, n, c, eps, mean, rstd, out)
     }
 
-    /// Gradients of `forward`, ACCUMULATED (+=) into `dinp` and, when non-nil, `dweight` and `dbias`
-    /// (nil for a frozen LayerNorm). `dinp` must not alias `dout`.
+    /// Gradients of `forward`, ACCUMULATED (+=) into `dinp` (or written over it, not read, with
+    /// `overwrite`) and, when non-nil, `dweight` and `dbias` (nil for a frozen LayerNorm). `dinp` must
+    /// not alias `dout`.
     public static func backward(
         dinp: UnsafeMutablePointer<Float>,  // (N, C)
         dweight: UnsafeMutablePointer<Float>?,  // (C)
@@ -46,9 +47,9 @@ public enum LayerNorm {
         weight: UnsafePointer<Float>,  // (C)
         mean: UnsafePointer<Float>,  // (N)
         rstd: UnsafePointer<Float>,  // (N)
-        n: Int, c: Int
+        n: Int, c: Int, overwrite: Bool = false
     ) {
         precondition(n >= 0 && c > 0, "LayerNorm.backward: bad sizes n \(n), c \(c)")
-        embedtune_layer_norm_backward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, n, c)
+        embedtune_layer_norm_backward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, n, c, overwrite ? 1 : 0)
     }
 }

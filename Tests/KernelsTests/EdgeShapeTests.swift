@@ -72,5 +72,13 @@ import Testing
             let mismatch = FiniteDifference.mismatch(analytic.array, numeric, relative: 1e-3, absolute: 1e-4)
             #expect(mismatch <= 1, "d\(name): worst mismatch \(mismatch) of the tolerance")
         }
+        // Written over instead of accumulated: the same values onto buffers full of NaN (not read).
+        let written = (0..<3).map { _ in Tensor(shape: [n, c], values: [Float](repeating: .nan, count: n * c)) }
+        offsets.withUnsafeBufferPointer {
+            Attention.backward(dq: written[0].pointer, dk: written[1].pointer, dv: written[2].pointer, dout: dout.pointer,
+                               q: q.pointer, k: k.pointer, v: v.pointer, probs: probs.pointer, offsets: $0.baseAddress!,
+                               b: b, nh: nh, c: c, threads: 2, overwrite: true)
+        }
+        #expect(written[0].array == dq.array && written[1].array == dk.array && written[2].array == dv.array)
     }
 }

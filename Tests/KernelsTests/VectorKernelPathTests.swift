@@ -31,7 +31,16 @@ import Testing
             if n > 8 { x[7] = .nan; y[8] = .infinity }
             samePaths("exp \(n)") { p in var o = [Float](repeating: 0, count: n); embedtune_vec_exp_on(p, x, n, &o); return o }
             samePaths("gelu \(n)") { p in var o = [Float](repeating: 0, count: n); embedtune_gelu_reference_forward_on(p, x, n, &o); return o }
-            samePaths("gelu backward \(n)") { p in var d = y; embedtune_gelu_backward_on(p, &d, x, y, n, 1); return d }
+            samePaths("gelu backward \(n)") { p in var d = y; embedtune_gelu_backward_on(p, &d, x, y, n, 1, 0); return d }
+            // Written over: the accumulated result onto zeros, whatever was there (NaN, not read).
+            var onZeros = [Float](repeating: 0, count: n)
+            embedtune_gelu_backward_on(0, &onZeros, x, y, n, 1, 0)
+            samePaths("gelu backward written over \(n)") { p in
+                var d = [Float](repeating: .nan, count: n)
+                embedtune_gelu_backward_on(p, &d, x, y, n, 1, 1)
+                #expect(d.map(\.bitPattern) == onZeros.map(\.bitPattern), "gelu backward written over \(n), path \(p)")
+                return d
+            }
             samePaths("dot \(n)") { p in [embedtune_vec_dot_on(p, x, y, n)] }
             samePaths("sum \(n)") { p in [embedtune_vec_sum_on(p, x, n)] }
             samePaths("axpy \(n)") { p in var o = y; embedtune_vec_axpy_on(p, 0.3, x, &o, n); return o }
@@ -112,7 +121,17 @@ import Testing
             }
             samePaths("layer norm backward \(c)") { p in
                 var dx = g, dw = w, db = b
-                embedtune_layer_norm_backward_on(p, &dx, &dw, &db, g, x, w, mean, rstd, n, c)
+                embedtune_layer_norm_backward_on(p, &dx, &dw, &db, g, x, w, mean, rstd, n, c, 0)
+                return dx + dw + db
+            }
+            // Written over dinp (NaN before, not read): what accumulating onto zeros gives.
+            var dxOnZeros = [Float](repeating: 0, count: n * c), dw0 = w, db0 = b
+            embedtune_layer_norm_backward_on(0, &dxOnZeros, &dw0, &db0, g, x, w, mean, rstd, n, c, 0)
+            samePaths("layer norm backward written over \(c)") { p in
+                var dx = [Float](repeating: .nan, count: n * c), dw = w, db = b
+                embedtune_layer_norm_backward_on(p, &dx, &dw, &db, g, x, w, mean, rstd, n, c, 1)
+                #expect((dx + dw + db).map(\.bitPattern) == (dxOnZeros + dw0 + db0).map(\.bitPattern),
+                        "layer norm backward written over \(c), path \(p)")
                 return dx + dw + db
             }
         }

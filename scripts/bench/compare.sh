@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Two builds of EmbedTune against each other, in turns, on the same machine in one run: encoding
-# throughput (`embed` of ../shared/bench/corpus.txt, batch 32, length 128), LoRA and full training
-# steps/s (batch 32, length 128, pairs of neighbouring corpus sentences) and exact search latency
+# throughput (`embed` of ../shared/bench/corpus.txt, batch 32, length 128), LoRA (float32, and bf16 as
+# the kind `bf16`) and full training steps/s (batch 32, length 128, pairs of neighbouring corpus
+# sentences) and exact search latency
 # (embedtune-bench-search, 100k vectors, 1 thread), THREADS threads (default 1) for the rest, ROUNDS rounds
 # (default 3). Prints each round, and the medians with the ratio new/old and the median of the
 # per-round ratios new/old. Used to show that a change costs no speed.
@@ -30,8 +31,9 @@ run() {  # run BUILD KIND -> one number
     encode)
         "$b/embedtune" embed --model $model --threads $THREADS --batch-size 32 --max-length 128 \
             --benchmark-repeats 1 < "$BENCH/corpus.txt" | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["sentences_per_s"])' ;;
-    lora|full)
+    lora|full|bf16)
         local extra=(--lr 1e-4); [ "$kind" = full ] && extra=(--full --lr 2e-5)
+        [ "$kind" = bf16 ] && extra=(--lr 1e-4 --precision bf16)
         rm -rf "$out/train"
         "$b/embedtune" train --model $model --data "$out/pairs.jsonl" --output "$out/train" \
             --max-steps 13 --threads $THREADS --max-length 128 "${extra[@]}" 2> /dev/null
@@ -61,7 +63,7 @@ rows = {}
 for line in open(sys.argv[1]):
     kind, o, n = line.split()
     rows.setdefault(kind, []).append((float(o), float(n)))
-units = {"encode": "sentences/s", "lora": "steps/s", "full": "steps/s", "search": "ms (lower is better)"}
+units = {"encode": "sentences/s", "lora": "steps/s", "bf16": "steps/s", "full": "steps/s", "search": "ms (lower is better)"}
 for kind, xs in rows.items():
     o = statistics.median(x[0] for x in xs); n = statistics.median(x[1] for x in xs)
     # Each round's ratio compares builds that ran a minute apart, so a slow minute on a shared machine

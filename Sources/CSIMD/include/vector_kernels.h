@@ -15,8 +15,9 @@ void embedtune_vec_exp(const float *inp, long count, float *out);
 /// out[i] = x Φ(x), Φ from the piecewise normal tail of gelu_table.h: the project's one GELU, bit for
 /// bit what gelu.h's AVX-512 kernel and the packed products' stores give. out may equal inp.
 void embedtune_gelu_reference_forward(const float *inp, long count, float *out);
-/// dinp[i] += dout[i] * GELU'(inp[i]) * fault (fault is 1 except in tests).
-void embedtune_gelu_backward(float *dinp, const float *inp, const float *dout, long count, float fault);
+/// dinp[i] += dout[i] * GELU'(inp[i]) * fault (fault is 1 except in tests); with `overwrite`,
+/// dinp[i] = dout[i] * GELU'(inp[i]) * fault (dinp is not read).
+void embedtune_gelu_backward(float *dinp, const float *inp, const float *dout, long count, float fault, int overwrite);
 
 /// Σ x[i] y[i]: four 16-lane accumulators, then the lanes in order, then the scalar tail.
 float embedtune_vec_dot(const float *x, const float *y, long n);
@@ -52,9 +53,11 @@ void embedtune_softmax_backward_in_place(float *grad, const float *out, long row
 /// out may equal inp.
 void embedtune_layer_norm_reference_forward(const float *inp, const float *weight, const float *bias, long n, long c,
                                             float eps, float *mean, float *rstd, float *out);
-/// LayerNorm's backward, ACCUMULATED into dinp, dweight and dbias (either may be null).
+/// LayerNorm's backward, ACCUMULATED into dinp, dweight and dbias (either may be null); with
+/// `overwrite`, written over dinp (not read), still accumulated into dweight and dbias.
 void embedtune_layer_norm_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
-                                   const float *weight, const float *mean, const float *rstd, long n, long c);
+                                   const float *weight, const float *mean, const float *rstd, long n, long c,
+                                   int overwrite);
 
 /// LoRA's input dropout backward: dinp += dx * m, m = keep where `dropped` (= inp * m) kept the
 /// element (same sign bit as inp), 0 where it was dropped.
@@ -77,7 +80,7 @@ void embedtune_adam_update(float *p, const float *g, float *m, float *v, long co
 /// what the CPU has) whatever EMBEDTUNE_CPU says, for tests that compare the paths.
 void embedtune_vec_exp_on(int cpu, const float *inp, long count, float *out);
 void embedtune_gelu_reference_forward_on(int cpu, const float *inp, long count, float *out);
-void embedtune_gelu_backward_on(int cpu, float *dinp, const float *inp, const float *dout, long count, float fault);
+void embedtune_gelu_backward_on(int cpu, float *dinp, const float *inp, const float *dout, long count, float fault, int overwrite);
 float embedtune_vec_dot_on(int cpu, const float *x, const float *y, long n);
 float embedtune_vec_sum_on(int cpu, const float *x, long n);
 long embedtune_vec_first_nonfinite_on(int cpu, const float *x, long n);
@@ -92,7 +95,7 @@ void embedtune_softmax_forward_on(int cpu, float *out, const float *inp, long ro
 void embedtune_softmax_backward_on(int cpu, float *dinp, const float *dout, const float *out, long rows, long cols);
 void embedtune_softmax_backward_in_place_on(int cpu, float *grad, const float *out, long rows, long cols);
 void embedtune_layer_norm_reference_forward_on(int cpu, const float *inp, const float *weight, const float *bias, long n, long c, float eps, float *mean, float *rstd, float *out);
-void embedtune_layer_norm_backward_on(int cpu, float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, const float *mean, const float *rstd, long n, long c);
+void embedtune_layer_norm_backward_on(int cpu, float *dinp, float *dweight, float *dbias, const float *dout, const float *inp, const float *weight, const float *mean, const float *rstd, long n, long c, int overwrite);
 void embedtune_lora_dropout_backward_on(int cpu, float *dinp, const float *dx, const float *dropped, const float *inp, float keep, long count);
 void embedtune_lora_merge_on(int cpu, float *weight, const float *a, const float *b, float scale, long c, long oc, long r);
 void embedtune_adam_update_on(int cpu, float *p, const float *g, float *m, float *v, long count, const struct embedtune_adam_rule *rule);
