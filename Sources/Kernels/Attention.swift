@@ -12,8 +12,10 @@ import Tensor
 /// (`offsets` (B+1): offsets[0] = 0, offsets[B] = N); C channels; NH heads of HS = C / NH channels,
 /// head h owning channels h*HS ..< (h+1)*HS of q, k, v and out.
 ///
-/// Threading: the B * NH (sequence, head) items run in parallel on `threads` threads, each doing
-/// small single-threaded `gemm`s (`ComputeContext.serial`).
+/// Threading: the B * NH (sequence, head) items run in parallel on `threads` threads. Each runs one
+/// AVX-512 kernel per item where the CPU has it and HS is a multiple of 16 (`embedtune_attention_head`
+/// in inference, `embedtune_attention_train_forward` / `_backward` in training), otherwise small
+/// single-threaded `gemm`s (`ComputeContext.serial`) and the softmax kernels.
 public enum Attention {
     /// Floats needed by `probs`: sum over b of NH * L_b * L_b.
     public static func probabilitiesCount(offsets: UnsafePointer<Int>, b: Int, nh: Int) -> Int {
@@ -54,6 +56,15 @@ public enum Attention {
                 guard l > 0 else { return }
                 let column = start * c + h * hs
                 embedtune_attention_head(q + column, k + column, v + column, c, l, hs, scale, scratch, out + column)
+            }
+            return
+        }
+        if let probs, embedtune_attention_train_available(hs) != 0 {
+            // Training on an AVX-512 CPU: one kernel per item.
+            layout.runTrainingKernel(threads: threads, hs: hs, dropout: dropout) { item in
+                embedtune_attention_train_forward(
+                    q + item.column, k + item.column, v + item.column, c, item.length, hs, scale, item.mask,
+                    probs + item.probs, item.scratch, out + item.column)
             }
             return
         }
@@ -103,6 +114,15 @@ public enum Attention {
         let scale = 1 / Float(hs).squareRoot()
         let square = layout.maxLength * layout.maxLength
         let beta: Float = overwrite ? 0 : 1
+        if embedtune_attention_train_available(hs) != 0 {
+            layout.runTrainingKernel(threads: threads, hs: hs, dropout: dropout) { item in
+                embedtune_attention_train_backward(
+                    q + item.column, k + item.column, v + item.column, dout + item.column, c, item.length, hs, scale,
+                    probs + item.probs, item.mask, item.scratch, dq + item.column, dk + item.column, dv + item.column,
+                    overwrite ? 1 : 0)
+            }
+            return
+        }
         layout.run(threads: threads, scratchPerWorker: dropout.isActive ? 2 * square : square) { item, dp in
             let (s, h) = (item / nh, item % nh)
             let start = offsets[s], l = offsets[s + 1] - start
@@ -134,11 +154,25 @@ public enum Attention {
         }
     }
 
+    /// One (sequence, head) item for the training kernels: where its head's columns start in the
+    /// (N, C) buffers, its length L, where its (L, L) probabilities start, its dropout mask (nil
+    /// without dropout) and the kernel's scratch.
+    struct TrainingItem {
+        let column: Int
+        let length: Int
+        let probs: Int
+        let mask: UnsafePointer<Float>?
+        let scratch: UnsafeMutablePointer<Float>
+    }
+
     /// Validated sizes and per-sequence starts of the probabilities buffer.
     struct Layout {
         let items: Int
         let maxLength: Int
         let probsStart: [Int]  // (B) start of sequence b's block in `probs`
+        let offsets: UnsafePointer<Int>
+        let nh: Int
+        let c: Int
 
         init(offsets: UnsafePointer<Int>, b: Int, nh: Int, c: Int) {
             precondition(b >= 0 && nh > 0 && c > 0 && c % nh == 0,
@@ -156,6 +190,26 @@ public enum Attention {
             items = b * nh
             maxLength = longest
             probsStart = starts
+            self.offsets = offsets
+            self.nh = nh
+            self.c = c
+        }
+
+        /// Runs `body` for every non-empty item, with the training kernels' scratch for head size `hs`
+        /// and, when `dropout` is active, the item's mask drawn after it.
+        func runTrainingKernel(threads: Int, hs: Int, dropout: AttentionDropout, _ body: (TrainingItem) -> Void) {
+            let kernelScratch = embedtune_attention_train_scratch_floats(maxLength, hs)
+            let maskFloats = dropout.isActive ? maxLength * maxLength : 0
+            run(threads: threads, scratchPerWorker: kernelScratch + maskFloats) { item, scratch in
+                let (s, h) = (item / nh, item % nh)
+                let start = offsets[s], l = offsets[s + 1] - start
+                guard l > 0 else { return }
+                let mask = dropout.isActive ? scratch + kernelScratch : nil
+                if let mask { dropout.mask(into: mask, item: item, count: l * l) }
+                body(TrainingItem(
+                    column: start * c + h * hs, length: l, probs: probsStart[s] + h * l * l, mask: mask.map { UnsafePointer($0) },
+                    scratch: scratch))
+            }
         }
 
         /// Runs `body(item, scratch)` for every (sequence, head) item; items are dealt round-robin

@@ -1,5 +1,6 @@
 // The C SIMD kernels of EmbedTune, each choosing an AVX-512, AVX2 or portable path at run time.
 #include "attention_head.h"
+#include "attention_train.h"
 #include "bf16_linear.h"
 #include "cpu_features.h"
 #include "dropout_mask.h"
