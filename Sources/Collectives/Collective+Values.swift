@@ -22,7 +22,7 @@ extension Collective {
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(length), alignment: 1)
         defer { buffer.deallocate() }
-        if rank == root { buffer.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count)) }
+        if rank == root { bytes.withUnsafeBytes { buffer.copyMemory(from: $0) } }
         try broadcast(buffer, root: root, label: label)
         do { return try JSONDecoder().decode(Value.self, from: Data(buffer)) } catch {
             throw .disagreement("cannot decode \(label) received from rank \(root): \(error)")

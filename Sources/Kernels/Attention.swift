@@ -95,8 +95,8 @@ public enum Attention {
     /// Gradients of `forward`, ACCUMULATED (+=) into `dq`, `dk` and `dv`, or written over them (not
     /// read) with `overwrite`: every row of them belongs to one sequence, each head's columns to one
     /// item, written by one product each. `probs` is what forward saved; `dropout` must be the
-    /// forward's (its masks are drawn again). Each worker uses an (L, L) scratch for dP, and another for
-    /// the dropout mask.
+    /// forward's (its masks are drawn again). Each worker has the kernel's scratch, or, on the `gemm`
+    /// path, an (L, L) scratch for dP; and another (L, L) for the dropout mask.
     public static func backward(
         dq: UnsafeMutablePointer<Float>,  // (N, C)
         dk: UnsafeMutablePointer<Float>,  // (N, C)
@@ -112,8 +112,6 @@ public enum Attention {
         let layout = Layout(offsets: offsets, b: b, nh: nh, c: c)
         let hs = c / nh
         let scale = 1 / Float(hs).squareRoot()
-        let square = layout.maxLength * layout.maxLength
-        let beta: Float = overwrite ? 0 : 1
         if embedtune_attention_train_available(hs) != 0 {
             layout.runTrainingKernel(threads: threads, hs: hs, dropout: dropout) { item in
                 embedtune_attention_train_backward(
@@ -123,6 +121,8 @@ public enum Attention {
             }
             return
         }
+        let square = layout.maxLength * layout.maxLength
+        let beta: Float = overwrite ? 0 : 1
         layout.run(threads: threads, scratchPerWorker: dropout.isActive ? 2 * square : square) { item, dp in
             let (s, h) = (item / nh, item % nh)
             let start = offsets[s], l = offsets[s + 1] - start
