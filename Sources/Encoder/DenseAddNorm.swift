@@ -46,11 +46,10 @@ enum DenseAddNorm {
     }
 
     /// Gradients of the training `forward` from dout (N, C): WRITTEN over dinp (N, CI) and over
-    /// dresidual (N, C) — ACCUMULATED (+=) into dresidual instead when `overwriteResidual` is false —,
-    /// ACCUMULATED into the LayerNorm's `normGrads` and the dense layer's gradients. `dSum` (N, C) is
-    /// scratch, overwritten. Nothing here needs zeroed memory.
+    /// dresidual (N, C), ACCUMULATED (+=) into the LayerNorm's `normGrads` and the dense layer's
+    /// gradients. `dSum` (N, C) is scratch, overwritten. Nothing here needs zeroed memory.
     static func backward(
-        dinp: UnsafeMutablePointer<Float>, dresidual: UnsafeMutablePointer<Float>, overwriteResidual: Bool = true,
+        dinp: UnsafeMutablePointer<Float>, dresidual: UnsafeMutablePointer<Float>,
         dSum: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
         saved: DenseAddNormActivations, inp: UnsafePointer<Float>, dense: AdaptedLinear,
         norm: LayerNormParameters, normGrads: LayerNormParameters?, hiddenDropout p: Float, n: Int
@@ -61,11 +60,7 @@ enum DenseAddNorm {
             dinp: dSum, dweight: normGrads?.weight, dbias: normGrads?.bias, dout: dout, inp: saved.sum.pointer,
             weight: norm.weight, mean: saved.mean.pointer, rstd: saved.rstd.pointer, n: n, c: c, overwrite: true)
         // sum = dropout(dense(inp)) + residual
-        if overwriteResidual {
-            dresidual.update(from: dSum, count: n * c)
-        } else {
-            VectorOps.add(dSum, into: dresidual, n * c)
-        }
+        dresidual.update(from: dSum, count: n * c)
         // dropout(d) = d · mask  =>  the dense output's gradient is dSum · mask, made in place (the
         // residual has had its share)
         if p > 0 { VectorOps.multiply(saved.dropMask.pointer, into: dSum, n * c) }
