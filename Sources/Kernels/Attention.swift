@@ -50,18 +50,17 @@ public enum Attention {
             // Inference on an AVX-512 CPU: one fused kernel per (sequence, head) — scores, softmax
             // and the product with V in one pass per query row, no probabilities written.
             let scratchFloats = embedtune_attention_head_scratch_floats(layout.maxLength, hs)
-            layout.run(threads: threads, scratchPerWorker: scratchFloats) { item, scratch in
-                let (s, h) = (item / nh, item % nh)
-                let start = offsets[s], l = offsets[s + 1] - start
-                guard l > 0 else { return }
-                let column = start * c + h * hs
-                embedtune_attention_head(q + column, k + column, v + column, c, l, hs, scale, scratch, out + column)
+            layout.runKernel(threads: threads, hs: hs, scratchFloats: scratchFloats, dropout: .none) { item in
+                embedtune_attention_head(
+                    q + item.column, k + item.column, v + item.column, c, item.length, hs, scale, item.scratch,
+                    out + item.column)
             }
             return
         }
         if let probs, embedtune_attention_train_available(hs) != 0 {
             // Training on an AVX-512 CPU: one kernel per item.
-            layout.runTrainingKernel(threads: threads, hs: hs, dropout: dropout) { item in
+            let scratchFloats = embedtune_attention_train_scratch_floats(layout.maxLength, hs)
+            layout.runKernel(threads: threads, hs: hs, scratchFloats: scratchFloats, dropout: dropout) { item in
                 embedtune_attention_train_forward(
                     q + item.column, k + item.column, v + item.column, c, item.length, hs, scale, item.mask,
                     probs + item.probs, item.scratch, out + item.column)
@@ -113,7 +112,8 @@ public enum Attention {
         let hs = c / nh
         let scale = 1 / Float(hs).squareRoot()
         if embedtune_attention_train_available(hs) != 0 {
-            layout.runTrainingKernel(threads: threads, hs: hs, dropout: dropout) { item in
+            let scratchFloats = embedtune_attention_train_scratch_floats(layout.maxLength, hs)
+            layout.runKernel(threads: threads, hs: hs, scratchFloats: scratchFloats, dropout: dropout) { item in
                 embedtune_attention_train_backward(
                     q + item.column, k + item.column, v + item.column, dout + item.column, c, item.length, hs, scale,
                     probs + item.probs, item.mask, item.scratch, dq + item.column, dk + item.column, dv + item.column,
@@ -154,10 +154,10 @@ public enum Attention {
         }
     }
 
-    /// One (sequence, head) item for the training kernels: where its head's columns start in the
-    /// (N, C) buffers, its length L, where its (L, L) probabilities start, its dropout mask (nil
-    /// without dropout) and the kernel's scratch.
-    struct TrainingItem {
+    /// One (sequence, head) item for a per-item kernel: where its head's columns start in the (N, C)
+    /// buffers, its length L, where its (L, L) probabilities start, its dropout mask (nil without
+    /// dropout) and the kernel's scratch.
+    struct KernelItem {
         let column: Int
         let length: Int
         let probs: Int
@@ -195,10 +195,12 @@ public enum Attention {
             self.c = c
         }
 
-        /// Runs `body` for every non-empty item, with the training kernels' scratch for head size `hs`
-        /// and, when `dropout` is active, the item's mask drawn after it.
-        func runTrainingKernel(threads: Int, hs: Int, dropout: AttentionDropout, _ body: (TrainingItem) -> Void) {
-            let kernelScratch = embedtune_attention_train_scratch_floats(maxLength, hs)
+        /// Runs `body` for every non-empty item, with `scratchFloats` of kernel scratch for head size
+        /// `hs` and, when `dropout` is active, the item's mask drawn after it.
+        func runKernel(
+            threads: Int, hs: Int, scratchFloats kernelScratch: Int, dropout: AttentionDropout,
+            _ body: (KernelItem) -> Void
+        ) {
             let maskFloats = dropout.isActive ? maxLength * maxLength : 0
             run(threads: threads, scratchPerWorker: kernelScratch + maskFloats) { item, scratch in
                 let (s, h) = (item / nh, item % nh)
@@ -206,7 +208,7 @@ public enum Attention {
                 guard l > 0 else { return }
                 let mask = dropout.isActive ? scratch + kernelScratch : nil
                 if let mask { dropout.mask(into: mask, item: item, count: l * l) }
-                body(TrainingItem(
+                body(KernelItem(
                     column: start * c + h * hs, length: l, probs: probsStart[s] + h * l * l, mask: mask.map { UnsafePointer($0) },
                     scratch: scratch))
             }
