@@ -43,8 +43,10 @@ public final class BF16Linear: LowRankProduct, @unchecked Sendable {
     ) {
         let c = inFeatures, oc = outFeatures, storage = storage
         if let lowRank { precondition(lowRank.outFeatures == oc, "BF16Linear: low-rank term of \(lowRank.outFeatures) columns, not \(oc)") }
+        precondition(lowRank?.sums == nil || threads <= 1, "BF16Linear: a low-rank term with outer sums runs on one thread")
         let bytes = embedtune_bf16_linear_scratch_bytes(c)
         ProductRows.forEachPart(n: n, threads: threads, scratchBytes: bytes, epilogue: epilogue) { lo, hi, scratch in
+            lowRank?.prepare(rows: lo, hi, productInput: inp, inFeatures: c)
             embedtune_bf16_linear_forward_low_rank(
                 inp + lo * c, hi - lo, c, storage.packed, oc, storage.bias, residual.map { $0 + lo * oc },
                 activation.code, lowRank.map { $0.inp + lo * $0.rank }, lowRank?.rank ?? 0, lowRank?.packed,

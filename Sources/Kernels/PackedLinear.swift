@@ -70,7 +70,9 @@ public final class PackedLinear: LowRankProduct, @unchecked Sendable {
     ) {
         let c = inFeatures, oc = outFeatures, storage = storage
         if let lowRank { precondition(lowRank.outFeatures == oc, "PackedLinear: low-rank term of \(lowRank.outFeatures) columns, not \(oc)") }
+        precondition(lowRank?.sums == nil || threads <= 1, "PackedLinear: a low-rank term with outer sums runs on one thread")
         ProductRows.forEachPart(n: n, threads: threads, epilogue: epilogue) { lo, hi, _ in
+            lowRank?.prepare(rows: lo, hi, productInput: inp, inFeatures: c)
             embedtune_packed_linear_forward_low_rank(
                 inp + lo * c, hi - lo, c, storage.packed, oc, storage.bias, residual.map { $0 + lo * oc }, activation.code,
                 lowRank.map { $0.inp + lo * $0.rank }, lowRank?.rank ?? 0, lowRank?.packed, out + lo * oc)

@@ -62,6 +62,9 @@ import Testing
             inp: inp.pointer, a: a.pointer, b: b.pointer, scale: scale, dropout: 0, n: n, c: c, oc: oc, r: r,
             context: .serial)
 
+        // On one thread dB's sums ride along the product's blocks (`OuterSums`); on two, `LowRank.outer`
+        // sums by columns: the same bits, like everything else here.
+        var firstRun: [[Float]]? = nil
         for threads in [1, 2] {
             let context = ComputeContext(threads: threads)
             var got = [Float](repeating: 0, count: n * oc), xa = [Float](repeating: 0, count: n * r)
@@ -91,6 +94,8 @@ import Testing
                 dinp: nil, da: &daAlone, db: &dbAlone, dout: dout.pointer, xa: xa, inp: inp.pointer,
                 transposedBase: transposed, a: a.pointer, b: b.pointer, scale: scale, n: n, r: r, context: context)
             #expect(daAlone == da && dbAlone == db)
+            if let firstRun { #expect(firstRun == [got, xa, dinp, da, db], "1 against 2 threads") }
+            firstRun = [got, xa, dinp, da, db]
         }
     }
 
@@ -145,5 +150,21 @@ import Testing
             }
         }
         #expect(outerError <= 4e-6 * Double(n).squareRoot())
+
+        // The same sums gathered in uneven blocks of rows (`OuterSums`), then added: g's bits.
+        u.withUnsafeBufferPointer { uBuffer in
+            guard let uPointer = uBuffer.baseAddress else { return }
+            let sums = OuterSums(u: uPointer, rank: r, columns: k)
+            var lo = 0, block = 1
+            while lo < n {
+                let hi = min(n, lo + block)
+                sums.accumulate(rows: lo, hi, v: inp, k: k)
+                lo = hi
+                block = block * 3 + 5
+            }
+            var blocked = g0
+            sums.finish(into: &blocked, ldj: k, ldk: 1, scale: 2)
+            #expect(blocked == g)
+        }
     }
 }

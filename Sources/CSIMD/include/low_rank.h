@@ -19,6 +19,16 @@ void embedtune_low_rank_down(const float *inp, long m, long k, const float *down
 void embedtune_low_rank_outer(const float *u, long m, long r, const float *v, long ldv, long k, float scale, float *g,
                               long ldj, long ldk);
 
+/// The same sums in parts, for a caller that has the rows of v block by block (while they are in its
+/// cache): `sums` holds `embedtune_low_rank_outer_sums_floats(r, k)` floats, 64-byte aligned and zeroed
+/// before the first part; each `accumulate` adds rows 0..<m of u and v (the caller's next block, in
+/// order), and `finish` does g += scale * sums. Over all the blocks of m rows in order, g gets the bits
+/// `embedtune_low_rank_outer` gives for the m rows in one call.
+long embedtune_low_rank_outer_sums_floats(long r, long k);
+void embedtune_low_rank_outer_accumulate(const float *u, long m, long r, const float *v, long ldv, long k,
+                                         float *sums);
+void embedtune_low_rank_outer_finish(const float *sums, long r, long k, float scale, float *g, long ldj, long ldk);
+
 #ifdef __cplusplus
 }
 #endif
