@@ -36,6 +36,19 @@
             const v16f old = overwrite ? zero : v16_load_tail(dinp + i, r, 0);                              \
             v16_store_tail(dinp + i, v16_fma(v16_load_tail(dout + i, r, 0), d, old), r);                    \
         }                                                                                                   \
+    }                                                                                                       \
+    V16 void gelu_keeping_derivative##SUFFIX(const float *inp, long count, float *out, float *derivative) {   \
+        long i = 0;                                                                                         \
+        for (; i + 16 <= count; i += 16) {                                                                  \
+            const v16f x = v16_load(inp + i);                                                               \
+            v16_store(out + i, GELU(x));                                                                    \
+            v16_store(derivative + i, DERIVATIVE(x));                                                       \
+        }                                                                                                   \
+        if (i < count) {                                                                                    \
+            const v16f x = v16_load_tail(inp + i, count - i, 0);                                            \
+            v16_store_tail(out + i, GELU(x), count - i);                                                    \
+            v16_store_tail(derivative + i, DERIVATIVE(x), count - i);                                       \
+        }                                                                                                   \
     }
 
 EMBEDTUNE_GELU_KERNELS(_body, v16_gelu, v16_gelu_derivative)
@@ -44,6 +57,7 @@ EMBEDTUNE_GELU_KERNELS(_permuted, v16_gelu_avx512, v16_gelu_derivative_avx512)
 #else
 #define map_permuted map_body
 #define gelu_backward_permuted gelu_backward_body
+#define gelu_keeping_derivative_permuted gelu_keeping_derivative_body
 #endif
 
 #define embedtune_vec_exp_body(inp, count, out) map_body(inp, count, out, 0)
@@ -56,6 +70,29 @@ EMBEDTUNE_VARIANTS_OF(void, embedtune_gelu_reference_forward, gelu_forward_permu
                       const float *inp, long count, float *out)
 EMBEDTUNE_VARIANTS_OF(void, embedtune_gelu_backward, gelu_backward_permuted, (dinp, inp, dout, count, fault, overwrite),
                       float *dinp, const float *inp, const float *dout, long count, float fault, int overwrite)
+#define embedtune_gelu_keeping_derivative_body gelu_keeping_derivative_body
+EMBEDTUNE_VARIANTS_OF(void, embedtune_gelu_keeping_derivative, gelu_keeping_derivative_permuted,
+                      (inp, count, out, derivative), const float *inp, long count, float *out, float *derivative)
+
+// GELU's backward from the derivative its forward kept: the multiply-add of gelu_backward with d given.
+V16 void embedtune_gelu_backward_saved_body(float *dinp, const float *derivative, const float *dout, long count,
+                                            float fault, int overwrite) {
+    long i = 0;
+    const v16f zero = v16_splat(0.0f);
+    for (; i + 16 <= count; i += 16) {
+        const v16f d = v16_load(derivative + i) * fault;
+        const v16f old = overwrite ? zero : v16_load(dinp + i);
+        v16_store(dinp + i, v16_fma(v16_load(dout + i), d, old));
+    }
+    if (i < count) {
+        const long r = count - i;
+        const v16f d = v16_load_tail(derivative + i, r, 0) * fault;
+        const v16f old = overwrite ? zero : v16_load_tail(dinp + i, r, 0);
+        v16_store_tail(dinp + i, v16_fma(v16_load_tail(dout + i, r, 0), d, old), r);
+    }
+}
+EMBEDTUNE_VARIANTS(void, embedtune_gelu_backward_saved, (dinp, derivative, dout, count, fault, overwrite),
+                   float *dinp, const float *derivative, const float *dout, long count, float fault, int overwrite)
 
 // MARK: reductions and elementwise products
 

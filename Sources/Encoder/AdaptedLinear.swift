@@ -40,17 +40,19 @@ struct AdaptedLinear {
     }
 
     /// out (N, OC) = inp (N, C) W^T + b (+ residual (N, OC)) (+ scale · dropout(inp) A^T B^T). Draws
-    /// from `rng` only for LoRA dropout.
+    /// from `rng` only for LoRA dropout. `epilogue(lo, hi)`, when given, runs on rows lo..<hi of `out`
+    /// once they are final: inside the packed product while they are in cache, else once over all rows.
     func forward(
         out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, residual: UnsafePointer<Float>? = nil,
-        rng: inout SplitMix64, n: Int
+        rng: inout SplitMix64, n: Int, epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
     ) {
         if let adapter, let pair, let base = fusedBase {
             PackedLoRA.forward(
                 out: out, xa: saved.xa.pointer, inp: inp, residual: residual, base: base.forward, a: pair.a, b: pair.b,
-                scale: adapter.scale, n: n, r: adapter.rank, context: context)
+                scale: adapter.scale, n: n, r: adapter.rank, context: context, epilogue: epilogue)
             return
         }
+        defer { epilogue?(0, n) }
         if let packed {
             packed.forward(out: out, inp: inp, residual: residual, n: n, threads: context.threads)
         } else {
@@ -78,18 +80,20 @@ struct AdaptedLinear {
 
     /// Gradients of `forward` (without its residual) from dout (N, OC), ACCUMULATED (+=) into
     /// `weightGrads` and `loraGrads`, and into dinp (N, C) — or written over it with `overwrite`;
-    /// dinp nil: the input needs no gradient.
+    /// dinp nil: the input needs no gradient. `epilogue(lo, hi)`, when given, runs on rows lo..<hi of
+    /// dinp once they are final: inside the packed product while they are in cache, else once over all rows.
     func backward(
         dinp: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, n: Int,
-        overwrite: Bool = false
+        overwrite: Bool = false, epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
     ) {
         if let adapter, let pair, let base = fusedBase {
             PackedLoRA.backward(
                 dinp: dinp, da: loraGrads?.a, db: loraGrads?.b, dout: dout, xa: saved.xa.pointer, inp: inp,
                 transposedBase: base.backward, a: pair.a, b: pair.b, scale: adapter.scale, n: n, r: adapter.rank,
-                overwrite: overwrite, context: context)
+                overwrite: overwrite, context: context, epilogue: epilogue)
             return
         }
+        defer { if dinp != nil { epilogue?(0, n) } }
         if let packed {
             if let dinp { packed.backward(dinp: dinp, dout: dout, n: n, threads: context.threads, overwrite: overwrite) }
         } else {

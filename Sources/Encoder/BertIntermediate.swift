@@ -14,29 +14,41 @@ enum BertIntermediate {
         layer.linears.intermediate.forward(out: out, inp: h, n: n, threads: threads, activation: .gelu)
     }
 
-    /// Training: acts.intermediate = dense(h), acts.activated = GELU(acts.intermediate).
+    /// Training: acts.activated = GELU(dense(h)); acts.intermediate keeps GELU's derivative there
+    /// (written over dense(h), rows block by block inside the product while they are in cache).
     static func forward(
         acts: LayerActivations, h: UnsafePointer<Float>, linears: BertLinears<AdaptedLinear>,
         rng: inout SplitMix64, n: Int
     ) {
         let dense = linears.intermediate
-        dense.forward(out: acts.intermediate.pointer, inp: h, rng: &rng, n: n)
-        GELU.forward(
-            out: acts.activated.pointer, inp: acts.intermediate.pointer, count: n * dense.weights.outFeatures)
+        let width = dense.weights.outFeatures, pre = acts.intermediate.pointer, activated = acts.activated.pointer
+        dense.forward(out: pre, inp: h, rng: &rng, n: n) { lo, hi in
+            GELU.forwardKeepingDerivative(
+                out: activated + lo * width, derivative: pre + lo * width, inp: pre + lo * width, count: (hi - lo) * width)
+        }
     }
 
-    /// From dActivated (N, I): dh (N, C) ACCUMULATED (+=), and the dense layer's gradients.
-    /// dIntermediate (N, I) is scratch, written over.
+    /// GELU's backward, a = GELU(intermediate), as an epilogue of the product that computes
+    /// dActivated (N, I) (`BertOutput.backward`): rows lo..<hi of dActivated become dIntermediate, in
+    /// place, while they are in cache.
+    static func activationBackward(
+        dActivated: UnsafeMutablePointer<Float>, acts: LayerActivations, width: Int
+    ) -> (_ lo: Int, _ hi: Int) -> Void {
+        let derivative = acts.intermediate.pointer
+        return { lo, hi in
+            GELU.backward(
+                dinp: dActivated + lo * width, derivative: derivative + lo * width, dout: dActivated + lo * width,
+                count: (hi - lo) * width, overwrite: true)
+        }
+    }
+
+    /// From dIntermediate (N, I) (`activationBackward`'s output): dh (N, C) ACCUMULATED (+=), and the
+    /// dense layer's gradients.
     static func backward(
-        dh: UnsafeMutablePointer<Float>, dIntermediate: UnsafeMutablePointer<Float>, dActivated: UnsafePointer<Float>,
-        acts: LayerActivations, h: UnsafePointer<Float>, linears: BertLinears<AdaptedLinear>, n: Int
+        dh: UnsafeMutablePointer<Float>, dIntermediate: UnsafePointer<Float>, h: UnsafePointer<Float>,
+        linears: BertLinears<AdaptedLinear>, n: Int
     ) {
-        let dense = linears.intermediate
-        // a = GELU(intermediate)
-        GELU.backward(
-            dinp: dIntermediate, inp: acts.intermediate.pointer, dout: dActivated, count: n * dense.weights.outFeatures,
-            overwrite: true)
         // intermediate = dense(h)
-        dense.backward(dinp: dh, dout: dIntermediate, inp: h, n: n)
+        linears.intermediate.backward(dinp: dh, dout: dIntermediate, inp: h, n: n)
     }
 }

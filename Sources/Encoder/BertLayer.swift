@@ -67,12 +67,15 @@ public enum BertLayer {
                 $0, layer: layer, weights: w, adapter: adapter, saved: acts, weightGrads: g, loraGrads: loraGrads,
                 packed: packedBase, threads: threads)
         }
+        // dActivated becomes dIntermediate inside the output dense's product (GELU's backward).
         BertOutput.backward(
             dActivated: s.dActivated.pointer, dh: s.dNormed.pointer, scratch: s, dout: dOutput, acts: acts,
-            linears: linears, weights: w, weightGrads: g, hiddenDropout: p, n: n)
+            linears: linears, weights: w, weightGrads: g, hiddenDropout: p, n: n,
+            activatedEpilogue: BertIntermediate.activationBackward(
+                dActivated: s.dActivated.pointer, acts: acts, width: config.intermediateSize))
         BertIntermediate.backward(
-            dh: s.dNormed.pointer, dIntermediate: s.dIntermediate.pointer, dActivated: s.dActivated.pointer,
-            acts: acts, h: acts.selfOutput.normed.pointer, linears: linears, n: n)
+            dh: s.dNormed.pointer, dIntermediate: s.dActivated.pointer, h: acts.selfOutput.normed.pointer,
+            linears: linears, n: n)
         BertSelfOutput.backward(
             dContext: s.dContext.pointer, dx: dInput, scratch: s, dout: s.dNormed.pointer, acts: acts,
             linears: linears, weights: w, weightGrads: g, hiddenDropout: p, n: n)

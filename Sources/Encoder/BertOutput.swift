@@ -28,15 +28,18 @@ enum BertOutput {
     }
 
     /// From dout (N, C): dActivated (N, I) and dh (N, C), written over, and the parameters' gradients,
-    /// ACCUMULATED (+=).
+    /// ACCUMULATED (+=). `activatedEpilogue(lo, hi)` runs on dActivated's rows lo..<hi once they are
+    /// final, while they are in cache (GELU's backward, `BertIntermediate.activationBackward`).
     static func backward(
         dActivated: UnsafeMutablePointer<Float>, dh: UnsafeMutablePointer<Float>, scratch s: LayerGradientScratch,
         dout: UnsafePointer<Float>, acts: LayerActivations, linears: BertLinears<AdaptedLinear>,
-        weights: BertLayerParameters, weightGrads: BertLayerParameters?, hiddenDropout p: Float, n: Int
+        weights: BertLayerParameters, weightGrads: BertLayerParameters?, hiddenDropout p: Float, n: Int,
+        activatedEpilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
     ) {
         DenseAddNorm.backward(
             dinp: dActivated, dresidual: dh, dSum: s.dSum.pointer, dout: dout,
             saved: acts.layerOutput, inp: acts.activated.pointer, dense: linears.output,
-            norm: weights.outputLayerNorm, normGrads: weightGrads?.outputLayerNorm, hiddenDropout: p, n: n)
+            norm: weights.outputLayerNorm, normGrads: weightGrads?.outputLayerNorm, hiddenDropout: p, n: n,
+            dinpEpilogue: activatedEpilogue)
     }
 }

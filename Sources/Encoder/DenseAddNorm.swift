@@ -48,11 +48,13 @@ enum DenseAddNorm {
     /// Gradients of the training `forward` from dout (N, C): WRITTEN over dinp (N, CI) and over
     /// dresidual (N, C), ACCUMULATED (+=) into the LayerNorm's `normGrads` and the dense layer's
     /// gradients. `dSum` (N, C) is scratch, overwritten. Nothing here needs zeroed memory.
+    /// `dinpEpilogue(lo, hi)` runs on dinp's rows lo..<hi once they are final (`AdaptedLinear.backward`).
     static func backward(
         dinp: UnsafeMutablePointer<Float>, dresidual: UnsafeMutablePointer<Float>,
         dSum: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
         saved: DenseAddNormActivations, inp: UnsafePointer<Float>, dense: AdaptedLinear,
-        norm: LayerNormParameters, normGrads: LayerNormParameters?, hiddenDropout p: Float, n: Int
+        norm: LayerNormParameters, normGrads: LayerNormParameters?, hiddenDropout p: Float, n: Int,
+        dinpEpilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
     ) {
         let c = dense.weights.outFeatures
         // normed = LayerNorm(sum)
@@ -64,7 +66,7 @@ enum DenseAddNorm {
         // dropout(d) = d · mask  =>  the dense output's gradient is dSum · mask, made in place (the
         // residual has had its share)
         if p > 0 { VectorOps.multiply(saved.dropMask.pointer, into: dSum, n * c) }
-        dense.backward(dinp: dinp, dout: dSum, inp: inp, n: n, overwrite: true)
+        dense.backward(dinp: dinp, dout: dSum, inp: inp, n: n, overwrite: true, epilogue: dinpEpilogue)
     }
 }
 

@@ -16,7 +16,7 @@ public final class LayerActivations: @unchecked Sendable {
     // BertSelfOutput: h = LayerNorm(dropout(dense(context)) + x)
     public let selfOutput = DenseAddNormActivations()
     // BertIntermediate
-    public let intermediate = Tensor(zeros: [0])  // (N, I) before GELU
+    public let intermediate = Tensor(zeros: [0])  // (N, I) GELU's derivative at its input (BertIntermediate)
     public let activated = Tensor(zeros: [0])  // (N, I) after GELU
     // BertOutput: out = LayerNorm(dropout(dense(activated)) + h)
     public let layerOutput = DenseAddNormActivations()

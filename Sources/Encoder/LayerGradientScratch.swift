@@ -5,8 +5,7 @@ import Tensor
 public final class LayerGradientScratch: @unchecked Sendable {
     let dSum = Tensor(zeros: [0])  // (N, C) gradient of a pre-LayerNorm sum
     let dNormed = Tensor(zeros: [0])  // (N, C) gradient of BertSelfOutput's output h
-    let dActivated = Tensor(zeros: [0])  // (N, I)
-    let dIntermediate = Tensor(zeros: [0])  // (N, I)
+    let dActivated = Tensor(zeros: [0])  // (N, I) gradient of GELU's output, then (in place) of its input
     let dContext = Tensor(zeros: [0])  // (N, C)
     let dq = Tensor(zeros: [0]), dk = Tensor(zeros: [0]), dv = Tensor(zeros: [0])  // (N, C)
 
@@ -15,6 +14,5 @@ public final class LayerGradientScratch: @unchecked Sendable {
     func resize(n: Int, c: Int, intermediateSize: Int) {
         for t in [dSum, dNormed, dContext, dq, dk, dv] { t.reshape([n, c]) }
         dActivated.reshape([n, intermediateSize])
-        dIntermediate.reshape([n, intermediateSize])
     }
 }

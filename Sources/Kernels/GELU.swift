@@ -30,6 +30,30 @@ public enum GELU {
         embedtune_gelu_reference_forward(inp, count, out)
     }
 
+    /// out = gelu(inp) and derivative = gelu'(inp) elementwise, the bits of `forward` and of the
+    /// derivative `backward` computes: a training forward that keeps the derivative for
+    /// `backward(derivative:)` instead of its input. `derivative` may alias `inp`.
+    public static func forwardKeepingDerivative(
+        out: UnsafeMutablePointer<Float>,  // (count)
+        derivative: UnsafeMutablePointer<Float>,  // (count)
+        inp: UnsafePointer<Float>,  // (count)
+        count: Int
+    ) {
+        precondition(count >= 0, "GELU.forwardKeepingDerivative: negative count")
+        embedtune_gelu_keeping_derivative(inp, count, out, derivative)
+    }
+
+    /// `backward` from the derivative `forwardKeepingDerivative` kept: the same bits.
+    public static func backward(
+        dinp: UnsafeMutablePointer<Float>,  // (count)
+        derivative: UnsafePointer<Float>,  // (count)
+        dout: UnsafePointer<Float>,  // (count)
+        count: Int, overwrite: Bool = false
+    ) {
+        precondition(count >= 0, "GELU.backward: negative count")
+        embedtune_gelu_backward_saved(dinp, derivative, dout, count, KernelFaults.scaleGELUBackward, overwrite ? 1 : 0)
+    }
+
     /// dinp += dout * gelu'(inp), gelu'(x) = Φ(x) + x φ(x); ACCUMULATED into `dinp`, or written over
     /// it (not read) with `overwrite`.
     public static func backward(

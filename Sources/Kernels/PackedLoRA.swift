@@ -22,7 +22,8 @@ public enum PackedLoRA {
         base: any LowRankProduct,  // W (OC, C) and b
         a: UnsafePointer<Float>,  // (R, C) lora_A.weight
         b: UnsafePointer<Float>,  // (OC, R) lora_B.weight
-        scale: Float, n: Int, r: Int, context: ComputeContext
+        scale: Float, n: Int, r: Int, context: ComputeContext,
+        epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil  // as the base's `forward`
     ) {
         let oc = base.outFeatures
         let packedUp = UnsafeMutablePointer<Float>.allocate(capacity: LowRankTerm.packedCount(outFeatures: oc, rank: r))
@@ -32,7 +33,7 @@ public enum PackedLoRA {
         base.forward(
             out: out, inp: inp, n: n, threads: context.threads, residual: residual,
             lowRank: LowRankTerm(computing: xa, down: a, packed: packedUp, rank: r, outFeatures: oc),
-            activation: .identity, epilogue: nil)
+            activation: .identity, epilogue: epilogue)
     }
 
     /// Gradients of `forward` (without its residual) from dout, ACCUMULATED (+=) into `da` and `db`
@@ -47,7 +48,8 @@ public enum PackedLoRA {
         transposedBase: any LowRankProduct,  // W^T (C, OC), no bias
         a: UnsafePointer<Float>,  // (R, C)
         b: UnsafePointer<Float>,  // (OC, R)
-        scale: Float, n: Int, r: Int, overwrite: Bool = false, context: ComputeContext
+        scale: Float, n: Int, r: Int, overwrite: Bool = false, context: ComputeContext,
+        epilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil  // on dinp's rows, as the base's `forward`
     ) {
         let c = transposedBase.outFeatures, oc = transposedBase.inFeatures
         let dxa = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, n * r))  // (N, R)
@@ -72,7 +74,7 @@ public enum PackedLoRA {
                 out: dinp, inp: dout, n: n, threads: context.threads, residual: overwrite ? nil : dinp,
                 lowRank: LowRankTerm(
                     computing: dxa, down: bT, scale: scale, packed: packedDown, rank: r, outFeatures: c, sums: sums),
-                activation: .identity, epilogue: nil)
+                activation: .identity, epilogue: epilogue)
             if let db, let sums { sums.finish(into: db, ldj: 1, ldk: r, scale: scale) }
         } else {
             if let db { LowRank.outer(into: db, ldj: 1, ldk: r, u: xa, v: dout, scale: scale, n: n, k: oc, r: r, context: context) }

@@ -41,6 +41,22 @@ import Testing
                 #expect(d.map(\.bitPattern) == onZeros.map(\.bitPattern), "gelu backward written over \(n), path \(p)")
                 return d
             }
+            // The forward that keeps the derivative (in place over its input): GELU's bits, and a
+            // backward from it with the bits of the backward from the input, accumulated and written over.
+            samePaths("gelu keeping derivative \(n)") { p in
+                var o = [Float](repeating: 0, count: n), kept = x
+                embedtune_gelu_keeping_derivative_on(p, x, n, &o, &kept)
+                var reference = [Float](repeating: 0, count: n)
+                embedtune_gelu_reference_forward_on(p, x, n, &reference)
+                #expect(o.map(\.bitPattern) == reference.map(\.bitPattern), "gelu keeping derivative \(n), path \(p)")
+                for overwrite: Int32 in [0, 1] {
+                    var fromInput = y, fromKept = overwrite == 1 ? [Float](repeating: .nan, count: n) : y
+                    embedtune_gelu_backward_on(p, &fromInput, x, y, n, 1, overwrite)
+                    embedtune_gelu_backward_saved_on(p, &fromKept, kept, y, n, 1, overwrite)
+                    #expect(fromKept.map(\.bitPattern) == fromInput.map(\.bitPattern), "gelu backward saved \(n), path \(p)")
+                }
+                return o + kept
+            }
             samePaths("dot \(n)") { p in [embedtune_vec_dot_on(p, x, y, n)] }
             samePaths("sum \(n)") { p in [embedtune_vec_sum_on(p, x, n)] }
             samePaths("axpy \(n)") { p in var o = y; embedtune_vec_axpy_on(p, 0.3, x, &o, n); return o }

@@ -18,6 +18,13 @@ void embedtune_gelu_reference_forward(const float *inp, long count, float *out);
 /// dinp[i] += dout[i] * GELU'(inp[i]) * fault (fault is 1 except in tests); with `overwrite`,
 /// dinp[i] = dout[i] * GELU'(inp[i]) * fault (dinp is not read).
 void embedtune_gelu_backward(float *dinp, const float *inp, const float *dout, long count, float fault, int overwrite);
+/// out[i] = GELU(inp[i]) and derivative[i] = GELU'(inp[i]), the bits of the two functions above (for a
+/// forward that keeps the derivative instead of its input). derivative may equal inp.
+void embedtune_gelu_keeping_derivative(const float *inp, long count, float *out, float *derivative);
+/// `embedtune_gelu_backward` from the kept derivative: dinp[i] (+)= dout[i] * derivative[i] * fault,
+/// the same bits.
+void embedtune_gelu_backward_saved(float *dinp, const float *derivative, const float *dout, long count, float fault,
+                                   int overwrite);
 
 /// Σ x[i] y[i]: four 16-lane accumulators, then the lanes in order, then the scalar tail.
 float embedtune_vec_dot(const float *x, const float *y, long n);
@@ -81,6 +88,9 @@ void embedtune_adam_update(float *p, const float *g, float *m, float *v, long co
 void embedtune_vec_exp_on(int cpu, const float *inp, long count, float *out);
 void embedtune_gelu_reference_forward_on(int cpu, const float *inp, long count, float *out);
 void embedtune_gelu_backward_on(int cpu, float *dinp, const float *inp, const float *dout, long count, float fault, int overwrite);
+void embedtune_gelu_keeping_derivative_on(int cpu, const float *inp, long count, float *out, float *derivative);
+void embedtune_gelu_backward_saved_on(int cpu, float *dinp, const float *derivative, const float *dout, long count,
+                                      float fault, int overwrite);
 float embedtune_vec_dot_on(int cpu, const float *x, const float *y, long n);
 float embedtune_vec_sum_on(int cpu, const float *x, long n);
 long embedtune_vec_first_nonfinite_on(int cpu, const float *x, long n);
