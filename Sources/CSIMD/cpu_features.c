@@ -25,12 +25,13 @@ static int detect(void) {
     const int ymm_state = (xcr0 & 0x6) == 0x6;
     const int zmm_state = (xcr0 & 0xE6) == 0xE6;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
+    const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1, avx512bw = (b >> 30) & 1,
+              avx512vl = (b >> 31) & 1;
     const int vnni = (c >> 11) & 1;
     unsigned a1 = 0, b1 = 0, c1 = 0, d1 = 0;
     const int bf16 = a >= 1 && __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1) && ((a1 >> 5) & 1);
     if (ymm_state && avx2 && fma) features |= EMBEDTUNE_CPU_AVX2;
-    if (zmm_state && avx512f && avx512bw && avx512vl) {
+    if (zmm_state && avx512f && avx512dq && avx512bw && avx512vl) {
         features |= EMBEDTUNE_CPU_AVX512;
         if (vnni) features |= EMBEDTUNE_CPU_AVX512_VNNI;
         if (vnni && bf16) features |= EMBEDTUNE_CPU_AVX512_BF16;

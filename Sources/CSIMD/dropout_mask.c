@@ -26,13 +26,11 @@ static uint64_t mask_plain(uint64_t state, float p, float keep, const float *inp
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
+#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
 
-// The low 64 bits of a * c in each lane, from 32-bit halves (AVX-512F has no 64-bit multiply).
+// The low 64 bits of a * c in each lane (AVX512DQ's vpmullq).
 TARGET static inline __m512i mul_low64(__m512i a, uint64_t c) {
-    const __m512i cLow = _mm512_set1_epi64((long long)(c & 0xFFFFFFFFull)), cHigh = _mm512_set1_epi64((long long)(c >> 32));
-    const __m512i cross = _mm512_add_epi64(_mm512_mul_epu32(_mm512_srli_epi64(a, 32), cLow), _mm512_mul_epu32(a, cHigh));
-    return _mm512_add_epi64(_mm512_mul_epu32(a, cLow), _mm512_slli_epi64(cross, 32));
+    return _mm512_mullo_epi64(a, _mm512_set1_epi64((long long)c));
 }
 
 TARGET static uint64_t mask_avx512(uint64_t state, float p, float keep, const float *inp, float *out, float *mask,
@@ -47,7 +45,7 @@ TARGET static uint64_t mask_avx512(uint64_t state, float p, float keep, const fl
         z = mul_low64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), mix1);
         z = mul_low64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), mix2);
         z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
-        const __m256 u = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm512_cvtepi64_epi32(_mm512_srli_epi64(z, 40))), unit);
+        const __m256 u = _mm256_mul_ps(_mm512_cvtepi64_ps(_mm512_srli_epi64(z, 40)), unit);  // 24 bits: exact
         const __m256 m = _mm256_maskz_mov_ps(_mm256_cmp_ps_mask(u, pV, _CMP_NLT_UQ), keepV);
         const __mmask8 live = count - i >= 8 ? 0xFF : (__mmask8)((1u << (count - i)) - 1);
         _mm256_mask_storeu_ps(mask + i, live, m);

@@ -9,7 +9,7 @@ extern "C" {
 
 enum {
     EMBEDTUNE_CPU_AVX2 = 1,         // AVX2 + FMA, ymm state enabled
-    EMBEDTUNE_CPU_AVX512 = 2,       // AVX-512 F, BW, VL, zmm state enabled
+    EMBEDTUNE_CPU_AVX512 = 2,       // AVX-512 F, DQ, BW, VL, zmm state enabled
     EMBEDTUNE_CPU_AVX512_VNNI = 4,  // the above plus AVX-512 VNNI
     EMBEDTUNE_CPU_AVX512_BF16 = 8,  // the above plus AVX512-BF16 (VDPBF16PS, VCVTNE2PS2BF16)
     EMBEDTUNE_CPU_ALL = 15,
