@@ -87,17 +87,19 @@ V16 v16f v16_gelu_coefficient_avx512(int j, v16i interval) {
 
 /// The exact GELU x Φ(x) (HF "gelu", PyTorch's approximate="none") lane by lane: the GELU of every
 /// path. NaN stays NaN; gelu(+inf) = +inf, gelu(-inf) = NaN (-inf * 0, as in PyTorch). And
-/// gelu'(x) = Φ(x) + x φ(x). NAME_GELU and NAME_DERIVATIVE over the CDF named CDF.
+/// gelu'(x) = Φ(x) + x φ(x). NAME_GELU and NAME_DERIVATIVE over the CDF named CDF; NAME_DERIVATIVE##_at
+/// takes Φ(x) already computed (a kernel that wants both computes it once).
 #define EMBEDTUNE_GELU(NAME_GELU, NAME_DERIVATIVE, CDF)                                                 \
     V16 v16f NAME_GELU(v16f x) {                                                                         \
         _Pragma("clang fp contract(off)")                                                                \
         return x * CDF(x);                                                                               \
     }                                                                                                    \
-    V16 v16f NAME_DERIVATIVE(v16f x) {                                                                   \
+    V16 v16f NAME_DERIVATIVE##_at(v16f x, v16f cdf) {                                                    \
         _Pragma("clang fp contract(off)")                                                                \
         const v16f pdf = v16_exp(v16_splat(-0.5f) * x * x) * 0.3989422804014327f;                        \
-        return v16_fma(x, pdf, CDF(x));                                                                  \
-    }
+        return v16_fma(x, pdf, cdf);                                                                     \
+    }                                                                                                    \
+    V16 v16f NAME_DERIVATIVE(v16f x) { return NAME_DERIVATIVE##_at(x, CDF(x)); }
 
 EMBEDTUNE_NORMAL_CDF(v16_normal_cdf, v16_gelu_coefficient)
 EMBEDTUNE_GELU(v16_gelu, v16_gelu_derivative, v16_normal_cdf)

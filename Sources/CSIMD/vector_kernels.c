@@ -7,9 +7,9 @@
 #include "vector16_math.h"
 
 // exp or GELU over count floats (which 0 or 1), and GELU's backward, as NAME##SUFFIX with the GELU
-// functions GELU and DERIVATIVE (vector16_math.h): once with indexed lookups for
+// functions GELU, DERIVATIVE and CDF (vector16_math.h): once with indexed lookups for
 // every path, once with permutes for the AVX-512 one (called only from it); the same bits.
-#define EMBEDTUNE_GELU_KERNELS(SUFFIX, GELU, DERIVATIVE)                                                     \
+#define EMBEDTUNE_GELU_KERNELS(SUFFIX, GELU, DERIVATIVE, CDF)                                                   \
     V16 void map##SUFFIX(const float *inp, long count, float *out, int which) {                              \
         long i = 0;                                                                                         \
         for (; i + 16 <= count; i += 16) {                                                                  \
@@ -40,20 +40,20 @@
     V16 void gelu_keeping_derivative##SUFFIX(const float *inp, long count, float *out, float *derivative) {   \
         long i = 0;                                                                                         \
         for (; i + 16 <= count; i += 16) {                                                                  \
-            const v16f x = v16_load(inp + i);                                                               \
-            v16_store(out + i, GELU(x));                                                                    \
-            v16_store(derivative + i, DERIVATIVE(x));                                                       \
+            const v16f x = v16_load(inp + i), cdf = CDF(x);                                                 \
+            v16_store(out + i, x * cdf);                                                                    \
+            v16_store(derivative + i, DERIVATIVE##_at(x, cdf));                                             \
         }                                                                                                   \
         if (i < count) {                                                                                    \
-            const v16f x = v16_load_tail(inp + i, count - i, 0);                                            \
-            v16_store_tail(out + i, GELU(x), count - i);                                                    \
-            v16_store_tail(derivative + i, DERIVATIVE(x), count - i);                                       \
+            const v16f x = v16_load_tail(inp + i, count - i, 0), cdf = CDF(x);                              \
+            v16_store_tail(out + i, x * cdf, count - i);                                                    \
+            v16_store_tail(derivative + i, DERIVATIVE##_at(x, cdf), count - i);                             \
         }                                                                                                   \
     }
 
-EMBEDTUNE_GELU_KERNELS(_body, v16_gelu, v16_gelu_derivative)
+EMBEDTUNE_GELU_KERNELS(_body, v16_gelu, v16_gelu_derivative, v16_normal_cdf)
 #if defined(__x86_64__)
-EMBEDTUNE_GELU_KERNELS(_permuted, v16_gelu_avx512, v16_gelu_derivative_avx512)
+EMBEDTUNE_GELU_KERNELS(_permuted, v16_gelu_avx512, v16_gelu_derivative_avx512, v16_normal_cdf_avx512)
 #else
 #define map_permuted map_body
 #define gelu_backward_permuted gelu_backward_body
