@@ -160,6 +160,15 @@ EMBEDTUNE_VARIANTS(void, embedtune_vec_mul, (x, y, n),
 EMBEDTUNE_VARIANTS(void, embedtune_vec_scale, (y, alpha, n),
                    float *y, float alpha, long n)
 
+/// out = x * y, elementwise (the bits of `embedtune_vec_mul` on a copy).
+V16 void embedtune_vec_mul_to_body(const float *x, const float *y, float *out, long n) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) v16_store(out + i, v16_load(x + i) * v16_load(y + i));
+    for (; i < n; i++) out[i] = x[i] * y[i];
+}
+EMBEDTUNE_VARIANTS(void, embedtune_vec_mul_to, (x, y, out, n),
+                   const float *x, const float *y, float *out, long n)
+
 /// dinp += dout * mask (dropout's backward).
 V16 void embedtune_vec_fma_into_body(const float *dout, const float *mask, float *dinp, long n) {
     long i = 0;

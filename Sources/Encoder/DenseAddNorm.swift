@@ -47,7 +47,8 @@ enum DenseAddNorm {
 
     /// Gradients of the training `forward` from dout (N, C): WRITTEN over dinp (N, CI) and over
     /// dresidual (N, C), ACCUMULATED (+=) into the LayerNorm's `normGrads` and the dense layer's
-    /// gradients. `dSum` (N, C) is scratch, overwritten. Nothing here needs zeroed memory.
+    /// gradients. `dSum` (N, C) is scratch, overwritten with hidden dropout; dresidual must not alias
+    /// dout. Nothing here needs zeroed memory.
     /// `dinpEpilogue(lo, hi)` runs on dinp's rows lo..<hi once they are final (`AdaptedLinear.backward`).
     static func backward(
         dinp: UnsafeMutablePointer<Float>, dresidual: UnsafeMutablePointer<Float>,
@@ -57,16 +58,20 @@ enum DenseAddNorm {
         dinpEpilogue: ((_ lo: Int, _ hi: Int) -> Void)? = nil
     ) {
         let c = dense.weights.outFeatures
-        // normed = LayerNorm(sum)
+        precondition(UnsafePointer(dresidual) != dout, "DenseAddNorm.backward: dresidual aliases dout")
+        // normed = LayerNorm(sum); sum = dropout(dense(inp)) + residual: the gradient of sum is the
+        // residual's, written straight into dresidual
         LayerNorm.backward(
-            dinp: dSum, dweight: normGrads?.weight, dbias: normGrads?.bias, dout: dout, inp: saved.sum.pointer,
+            dinp: dresidual, dweight: normGrads?.weight, dbias: normGrads?.bias, dout: dout, inp: saved.sum.pointer,
             weight: norm.weight, mean: saved.mean.pointer, rstd: saved.rstd.pointer, n: n, c: c, overwrite: true)
-        // sum = dropout(dense(inp)) + residual
-        dresidual.update(from: dSum, count: n * c)
-        // dropout(d) = d · mask  =>  the dense output's gradient is dSum · mask, made in place (the
-        // residual has had its share)
-        if p > 0 { VectorOps.multiply(saved.dropMask.pointer, into: dSum, n * c) }
-        dense.backward(dinp: dinp, dout: dSum, inp: inp, n: n, overwrite: true, epilogue: dinpEpilogue)
+        // dropout(d) = d · mask  =>  the dense output's gradient is dresidual · mask (into dSum), or
+        // dresidual itself without dropout
+        var dDense = UnsafePointer(dresidual)
+        if p > 0 {
+            VectorOps.multiply(dresidual, saved.dropMask.pointer, into: dSum, n * c)
+            dDense = UnsafePointer(dSum)
+        }
+        dense.backward(dinp: dinp, dout: dDense, inp: inp, n: n, overwrite: true, epilogue: dinpEpilogue)
     }
 }
 

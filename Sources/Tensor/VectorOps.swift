@@ -41,6 +41,12 @@ public enum VectorOps {
         embedtune_vec_mul(x, y, n)
     }
 
+    /// out[i] = x[i] * y[i]
+    @inlinable
+    public static func multiply(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int) {
+        embedtune_vec_mul_to(x, y, out, n)
+    }
+
     /// x[i] *= alpha
     @inlinable
     public static func scale(_ x: UnsafeMutablePointer<Float>, _ alpha: Float, _ n: Int) {

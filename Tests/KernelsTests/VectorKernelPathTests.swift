@@ -61,7 +61,14 @@ import Testing
             samePaths("sum \(n)") { p in [embedtune_vec_sum_on(p, x, n)] }
             samePaths("axpy \(n)") { p in var o = y; embedtune_vec_axpy_on(p, 0.3, x, &o, n); return o }
             samePaths("add \(n)") { p in var o = y; embedtune_vec_add_on(p, x, &o, n); return o }
-            samePaths("mul \(n)") { p in var o = y; embedtune_vec_mul_on(p, x, &o, n); return o }
+            samePaths("mul \(n)") { p in
+                var o = y
+                embedtune_vec_mul_on(p, x, &o, n)
+                var to = [Float](repeating: .nan, count: n)
+                embedtune_vec_mul_to_on(p, y, x, &to, n)
+                #expect(to.map(\.bitPattern) == o.map(\.bitPattern), "mul to \(n), path \(p)")
+                return o
+            }
             samePaths("scale \(n)") { p in var o = y; embedtune_vec_scale_on(p, &o, 0.7, n); return o }
             samePaths("fma into \(n)") { p in var o = y; embedtune_vec_fma_into_on(p, x, y, &o, n); return o }
             let b = input(3 * 8, seed: UInt64(n) + 200)

@@ -38,6 +38,8 @@ void embedtune_vec_axpy(float alpha, const float *x, float *y, long n);
 void embedtune_vec_add(const float *x, float *y, long n);
 /// y *= x.
 void embedtune_vec_mul(const float *x, float *y, long n);
+/// out = x * y.
+void embedtune_vec_mul_to(const float *x, const float *y, float *out, long n);
 /// y *= alpha.
 void embedtune_vec_scale(float *y, float alpha, long n);
 /// dinp += dout * mask (fused on whole vectors).
@@ -97,6 +99,7 @@ long embedtune_vec_first_nonfinite_on(int cpu, const float *x, long n);
 void embedtune_vec_axpy_on(int cpu, float alpha, const float *x, float *y, long n);
 void embedtune_vec_add_on(int cpu, const float *x, float *y, long n);
 void embedtune_vec_mul_on(int cpu, const float *x, float *y, long n);
+void embedtune_vec_mul_to_on(int cpu, const float *x, const float *y, float *out, long n);
 void embedtune_vec_scale_on(int cpu, float *y, float alpha, long n);
 void embedtune_vec_fma_into_on(int cpu, const float *dout, const float *mask, float *dinp, long n);
 float embedtune_scan_dot_on(int cpu, const float *q, const float *row, long stride);
