@@ -70,6 +70,9 @@ struct AdaptedLinear {
             context: context)
     }
 
+    /// True when `forward` draws from its generator (LoRA dropout).
+    var drawsFromGenerator: Bool { pair != nil && (adapter?.config.loraDropout ?? 0) > 0 }
+
     /// The packed base (float32 or bf16) when this Linear's LoRA branch runs inside its kernels
     /// (`PackedLoRA`): a frozen packed base on an AVX-512 CPU, a targeted Linear and no LoRA dropout;
     /// nil otherwise.

@@ -24,25 +24,43 @@ enum DenseAddNorm {
     }
 
     /// Training: fills `saved` (the sum, its LayerNorm statistics and output, and the dropout mask
-    /// when `p` > 0). Without dropout the residual is added right after the base product.
+    /// when `p` > 0). Without dropout the residual is added right after the base product. The dropout,
+    /// the residual and the LayerNorm run on each block of rows the product has just finished, while it
+    /// is in cache (draw i of the mask is a function of the generator's state and i alone, so a block
+    /// starts its draws at its own offset: the same bits as one pass), unless the dense layer itself
+    /// draws from `rng` (LoRA dropout), whose draws come first.
     static func forward(
         saved: DenseAddNormActivations, inp: UnsafePointer<Float>, residual: UnsafePointer<Float>,
         dense: AdaptedLinear, norm: LayerNormParameters, hiddenDropout p: Float, rng: inout SplitMix64,
         n: Int, eps: Float
     ) {
         let c = dense.weights.outFeatures
-        if p > 0 {
-            dense.forward(out: saved.sum.pointer, inp: inp, rng: &rng, n: n)
-            Dropout.forward(
-                out: saved.sum.pointer, mask: saved.dropMask.pointer, inp: saved.sum.pointer, p: p, rng: &rng,
-                count: n * c)
-            VectorOps.add(residual, into: saved.sum.pointer, n * c)
-        } else {
-            dense.forward(out: saved.sum.pointer, inp: inp, residual: residual, rng: &rng, n: n)
+        let sum = saved.sum.pointer, mask = saved.dropMask.pointer, normed = saved.normed.pointer
+        let mean = saved.mean.pointer, rstd = saved.rstd.pointer
+        let normalize = { (lo: Int, hi: Int) in
+            LayerNorm.forward(
+                out: normed + lo * c, mean: mean + lo, rstd: rstd + lo, inp: sum + lo * c, weight: norm.weight,
+                bias: norm.bias, n: hi - lo, c: c, eps: eps)
         }
-        LayerNorm.forward(
-            out: saved.normed.pointer, mean: saved.mean.pointer, rstd: saved.rstd.pointer, inp: saved.sum.pointer,
-            weight: norm.weight, bias: norm.bias, n: n, c: c, eps: eps)
+        guard p > 0 else {
+            dense.forward(out: sum, inp: inp, residual: residual, rng: &rng, n: n, epilogue: normalize)
+            return
+        }
+        if dense.drawsFromGenerator {
+            dense.forward(out: sum, inp: inp, rng: &rng, n: n)
+            Dropout.forward(out: sum, mask: mask, inp: sum, p: p, rng: &rng, count: n * c)
+            VectorOps.add(residual, into: sum, n * c)
+            normalize(0, n)
+            return
+        }
+        let start = rng.state
+        dense.forward(out: sum, inp: inp, rng: &rng, n: n) { lo, hi in
+            var blockRNG = SplitMix64.at(draw: lo * c, from: start)
+            Dropout.forward(out: sum + lo * c, mask: mask + lo * c, inp: sum + lo * c, p: p, rng: &blockRNG, count: (hi - lo) * c)
+            VectorOps.add(residual + lo * c, into: sum + lo * c, (hi - lo) * c)
+            normalize(lo, hi)
+        }
+        rng = SplitMix64.at(draw: n * c, from: start)
     }
 
     /// Gradients of the training `forward` from dout (N, C): WRITTEN over dinp (N, CI) and over

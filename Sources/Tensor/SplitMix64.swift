@@ -13,6 +13,11 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Codable {
         return z ^ (z >> 31)
     }
 
+    /// The generator that, from `state`, has made `draw` draws: draw i depends on the state and i alone.
+    public static func at(draw: Int, from state: UInt64) -> SplitMix64 {
+        SplitMix64(seed: state &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(draw))
+    }
+
     /// A uniform Float in [0, 1) from the top 24 bits.
     public mutating func nextUniform() -> Float { Float(next() >> 40) * 0x1p-24 }
 }
