@@ -77,7 +77,7 @@ struct AdaptedLinear {
     /// (`PackedLoRA`): a frozen packed base on an AVX-512 CPU, a targeted Linear and no LoRA dropout;
     /// nil otherwise.
     private var fusedBase: (forward: any LowRankProduct, backward: any LowRankProduct)? {
-        guard pair != nil, let adapter, adapter.config.loraDropout == 0 else { return nil }
+        guard pair != nil, adapter != nil, !drawsFromGenerator else { return nil }
         return packed?.lowRankProducts
     }
 

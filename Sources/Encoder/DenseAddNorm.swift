@@ -27,8 +27,8 @@ enum DenseAddNorm {
     /// when `p` > 0). Without dropout the residual is added right after the base product. The dropout,
     /// the residual and the LayerNorm run on each block of rows the product has just finished, while it
     /// is in cache (draw i of the mask is a function of the generator's state and i alone, so a block
-    /// starts its draws at its own offset: the same bits as one pass), unless the dense layer itself
-    /// draws from `rng` (LoRA dropout), whose draws come first.
+    /// starts its draws at its own offset: the same bits as one pass). When the dense layer itself draws
+    /// from `rng` (LoRA dropout), its draws come first, and these steps run once over all rows after it.
     static func forward(
         saved: DenseAddNormActivations, inp: UnsafePointer<Float>, residual: UnsafePointer<Float>,
         dense: AdaptedLinear, norm: LayerNormParameters, hiddenDropout p: Float, rng: inout SplitMix64,
@@ -46,19 +46,24 @@ enum DenseAddNorm {
             dense.forward(out: sum, inp: inp, residual: residual, rng: &rng, n: n, epilogue: normalize)
             return
         }
+        // Rows lo..<hi: dropout (its mask drawn from `start` on), the residual, LayerNorm.
+        func finish(drawingFrom start: UInt64) -> (_ lo: Int, _ hi: Int) -> Void {
+            { lo, hi in
+                var blockRNG = SplitMix64.at(draw: lo * c, from: start)
+                Dropout.forward(
+                    out: sum + lo * c, mask: mask + lo * c, inp: sum + lo * c, p: p, rng: &blockRNG, count: (hi - lo) * c)
+                VectorOps.add(residual + lo * c, into: sum + lo * c, (hi - lo) * c)
+                normalize(lo, hi)
+            }
+        }
+        let start: UInt64
         if dense.drawsFromGenerator {
             dense.forward(out: sum, inp: inp, rng: &rng, n: n)
-            Dropout.forward(out: sum, mask: mask, inp: sum, p: p, rng: &rng, count: n * c)
-            VectorOps.add(residual, into: sum, n * c)
-            normalize(0, n)
-            return
-        }
-        let start = rng.state
-        dense.forward(out: sum, inp: inp, rng: &rng, n: n) { lo, hi in
-            var blockRNG = SplitMix64.at(draw: lo * c, from: start)
-            Dropout.forward(out: sum + lo * c, mask: mask + lo * c, inp: sum + lo * c, p: p, rng: &blockRNG, count: (hi - lo) * c)
-            VectorOps.add(residual + lo * c, into: sum + lo * c, (hi - lo) * c)
-            normalize(lo, hi)
+            start = rng.state
+            finish(drawingFrom: start)(0, n)
+        } else {
+            start = rng.state
+            dense.forward(out: sum, inp: inp, rng: &rng, n: n, epilogue: finish(drawingFrom: start))
         }
         rng = SplitMix64.at(draw: n * c, from: start)
     }
