@@ -25,7 +25,7 @@
 enum { NR = 32, MR = 12, ROW_BLOCK = EMBEDTUNE_PACKED_LINEAR_ROW_BLOCK };
 
 int embedtune_packed_linear_available(void) {
-    return (embedtune_cpu_features() & EMBEDTUNE_CPU_AVX512) != 0;
+    return (embedtune_cpu_features() & (EMBEDTUNE_CPU_AVX512 | EMBEDTUNE_CPU_AVX2)) != 0;
 }
 
 long embedtune_packed_linear_floats(long n, long k) { return (n + NR - 1) / NR * NR * k; }
@@ -238,6 +238,100 @@ TARGET static void forward_avx512(const float *inp, long m, long k, const float 
         }
     }
 }
+
+// The AVX2 + FMA spelling of the same product (16 ymm registers instead of 32 zmm): a tile is 6 rows
+// times one half of a panel (16 columns) in 12 ymm accumulators; per k it loads the half-panel's 16
+// weights (two ymm, one cache line) and broadcasts one input value per row, i.e. 12 FMAs per 2 loads
+// + 6 broadcasts. Each output is the same chain as in the AVX-512 kernel (bias plus residual, then
+// one FMA per k in order, then the low-rank term's, then GELU: gelu_avx2), so both give the same bits
+// (tested), and a row's output does not depend on which rows share its call. The loops are the
+// AVX-512 kernel's: blocks of 240 rows, panels, then tiles of 6 rows (each half of the panel in turn,
+// the second reading the rows again from L1), the last rows one at a time.
+#define TARGET2 __attribute__((target("avx2,fma")))
+
+// Lanes j of a ymm whose column (`first` + j) is below n: all ones there.
+TARGET2 static inline __m256i lanes_below(long n, long first) {
+    const long width = n - first;
+    const int w = width <= 0 ? 0 : width >= 8 ? 8 : (int)width;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(w), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// `rows` (1..6, a constant where inlined) rows from `a` (stride k) times half `h` of a panel (columns
+// col0 ..< col0 + 16 of the output, `edge` of them real), plus the low-rank term, into `c` (stride ldc).
+TARGET2 static inline __attribute__((always_inline)) void tile_avx2(int rows, const float *a, long k, const float *panel, const float *a2, long k2,
+                                     const float *panel2, __m256 bias0, __m256 bias1, __m256i m0, __m256i m1,
+                                     int full, const float *res, float *c, long ldc, int gelu) {
+    __m256 acc[6][2];
+    for (int i = 0; i < rows; i++) {
+        acc[i][0] = bias0;
+        acc[i][1] = bias1;
+        if (res) {
+            acc[i][0] = _mm256_add_ps(bias0, _mm256_maskload_ps(res + i * ldc, m0));
+            acc[i][1] = _mm256_add_ps(bias1, _mm256_maskload_ps(res + i * ldc + 8, m1));
+        }
+    }
+    for (long kk = 0; kk < k; kk++) {
+        const __m256 w0 = _mm256_loadu_ps(panel + kk * NR), w1 = _mm256_loadu_ps(panel + kk * NR + 8);
+        for (int i = 0; i < rows; i++) {
+            const __m256 x = _mm256_broadcast_ss(a + i * k + kk);
+            acc[i][0] = _mm256_fmadd_ps(x, w0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(x, w1, acc[i][1]);
+        }
+    }
+    for (long kk = 0; kk < k2; kk++) {
+        const __m256 w0 = _mm256_loadu_ps(panel2 + kk * NR), w1 = _mm256_loadu_ps(panel2 + kk * NR + 8);
+        for (int i = 0; i < rows; i++) {
+            const __m256 x = _mm256_broadcast_ss(a2 + i * k2 + kk);
+            acc[i][0] = _mm256_fmadd_ps(x, w0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(x, w1, acc[i][1]);
+        }
+    }
+    for (int i = 0; i < rows; i++) {
+        const __m256 y0 = gelu ? gelu_avx2(acc[i][0]) : acc[i][0], y1 = gelu ? gelu_avx2(acc[i][1]) : acc[i][1];
+        if (full) {
+            _mm256_storeu_ps(c + i * ldc, y0);
+            _mm256_storeu_ps(c + i * ldc + 8, y1);
+        } else {
+            _mm256_maskstore_ps(c + i * ldc, m0, y0);
+            _mm256_maskstore_ps(c + i * ldc + 8, m1, y1);
+        }
+    }
+}
+
+enum { MR2 = 6 };
+
+TARGET2 static void forward_avx2(const float *inp, long m, long k, const float *packed, long n, const float *bias,
+                                 const float *residual, int activation, const float *low, long rank,
+                                 const float *low_packed, float *out) {
+    const int gelu = activation == EMBEDTUNE_PACKED_LINEAR_GELU;
+    const long panels = (n + NR - 1) / NR;
+    for (long r0 = 0; r0 < m; r0 += ROW_BLOCK) {
+        const long r1 = r0 + ROW_BLOCK < m ? r0 + ROW_BLOCK : m;
+        for (long p = 0; p < panels; p++) {
+            for (int h = 0; h < 2; h++) {
+                const long col0 = p * NR + h * 16;
+                if (col0 >= n) break;
+                const __m256i m0 = lanes_below(n, col0), m1 = lanes_below(n, col0 + 8);
+                const int full = col0 + 16 <= n;
+                const __m256 bias0 = bias ? _mm256_maskload_ps(bias + col0, m0) : _mm256_setzero_ps();
+                const __m256 bias1 = bias ? _mm256_maskload_ps(bias + col0 + 8, m1) : _mm256_setzero_ps();
+                const float *panel = packed + p * k * NR + h * 16;
+                const float *panel2 = low_packed ? low_packed + p * rank * NR + h * 16 : NULL;
+                long r = r0;
+#define LOW(row) (low ? low + (row) * rank : NULL)
+#define RES(row) (residual ? residual + (row) * n + col0 : NULL)
+                for (; r + MR2 <= r1; r += MR2)
+                    tile_avx2(MR2, inp + r * k, k, panel, LOW(r), rank, panel2, bias0, bias1, m0, m1, full, RES(r),
+                                out + r * n + col0, n, gelu);
+                for (; r < r1; r++)
+                    tile_avx2(1, inp + r * k, k, panel, LOW(r), rank, panel2, bias0, bias1, m0, m1, full, RES(r),
+                                out + r * n + col0, n, gelu);
+#undef LOW
+#undef RES
+            }
+        }
+    }
+}
 #endif
 
 void embedtune_packed_linear_forward(const float *inp, long m, long k, const float *packed, long n,
@@ -248,23 +342,39 @@ void embedtune_packed_linear_forward(const float *inp, long m, long k, const flo
 void embedtune_packed_linear_forward_low_rank(const float *inp, long m, long k, const float *packed, long n,
                                               const float *bias, const float *residual, int activation,
                                               const float *low, long rank, const float *low_packed, float *out) {
+    embedtune_packed_linear_forward_low_rank_on(embedtune_cpu_features(), inp, m, k, packed, n, bias, residual,
+                                                activation, low, rank, low_packed, out);
+}
+
+void embedtune_packed_linear_forward_low_rank_on(int cpu, const float *inp, long m, long k, const float *packed,
+                                                 long n, const float *bias, const float *residual, int activation,
+                                                 const float *low, long rank, const float *low_packed, float *out) {
     if (!low || !low_packed) rank = 0;
     if (rank == 0) low = low_packed = NULL;
 #if defined(__x86_64__)
-    if (embedtune_packed_linear_available()) {
+    cpu &= embedtune_cpu_detected();
+    if (cpu & EMBEDTUNE_CPU_AVX512) {
         forward_avx512(inp, m, k, packed, n, bias, residual, activation, low, rank, low_packed, out);
         return;
     }
+    if (cpu & EMBEDTUNE_CPU_AVX2) {
+        forward_avx2(inp, m, k, packed, n, bias, residual, activation, low, rank, low_packed, out);
+        return;
+    }
+#else
+    (void)cpu;
 #endif
-    // Not reached when callers check availability; a plain loop keeps the function total.
+    // The portable path: one output at a time, the same chain as the kernels' accumulators (bias plus
+    // residual, then one fused multiply-add per k in order, then the low-rank term's), so the same bits.
     for (long r = 0; r < m; r++) {
         for (long col = 0; col < n; col++) {
             const float *panel = packed + (col / NR) * k * NR + col % NR;
-            float s = (bias ? bias[col] : 0.0f) + (residual ? residual[r * n + col] : 0.0f);
-            for (long kk = 0; kk < k; kk++) s += inp[r * k + kk] * panel[kk * NR];
+            float s = bias ? bias[col] : 0.0f;
+            if (residual) s = s + residual[r * n + col];
+            for (long kk = 0; kk < k; kk++) s = fmaf(inp[r * k + kk], panel[kk * NR], s);
             if (rank > 0) {
                 const float *panel2 = low_packed + (col / NR) * rank * NR + col % NR;
-                for (long kk = 0; kk < rank; kk++) s += low[r * rank + kk] * panel2[kk * NR];
+                for (long kk = 0; kk < rank; kk++) s = fmaf(low[r * rank + kk], panel2[kk * NR], s);
             }
             out[r * n + col] = s;
         }

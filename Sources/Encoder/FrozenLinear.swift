@@ -4,7 +4,7 @@ import Tensor
 /// Work on rows lo..<hi of a product's output, run right after the product (a LayerNorm).
 typealias RowEpilogue = (_ lo: Int, _ hi: Int) -> Void
 
-/// One Linear of the frozen inference path. In float32: the AVX-512 `PackedLinear` when the CPU runs
+/// One Linear of the frozen inference path. In float32: `PackedLinear` (AVX-512 or AVX2) when the CPU runs
 /// it and the call is large enough to be worth packing for (`LinearPacking`), else `Linear` (OpenBLAS)
 /// on the weights as they lie. In bf16 or int8 (`InferencePrecision`): that format's product
 /// (`BF16Linear`, `Int8Linear`), converted at init and used by every call whatever its size. No adapter (an adapter is merged before inference), no dropout, nothing kept
@@ -19,7 +19,7 @@ struct FrozenLinear: @unchecked Sendable {
     /// The bf16 or int8 product, made at init; nil in fp32.
     private let reduced: (any FrozenProduct)?
     /// Made once, by the first call that runs packed; nil where the CPU (or EMBEDTUNE_CPU) rules out
-    /// AVX-512.
+    /// both of its kernels.
     private let packed: OnceValue<PackedLinear?>
 
     /// Rows from which a call runs packed under `LinearPacking.forLargeCalls`. Measured with

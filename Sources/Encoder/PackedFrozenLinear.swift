@@ -2,7 +2,7 @@ import Kernels
 import Tensor
 
 /// The frozen base of a Linear in LoRA training, laid out for a packed kernel — float32
-/// (`PackedLinear`, AVX-512) or bf16 (`BF16Linear`: bf16 weights and activations, float32 sums, for
+/// (`PackedLinear`, AVX-512 or AVX2) or bf16 (`BF16Linear`: bf16 weights and activations, float32 sums, for
 /// `train --precision bf16`) — forward and backward side by side:
 ///   forward   out (N, OC) = inp (N, C) W^T + b (+ residual (N, OC))   through a packed copy of W (OC, C);
 ///   backward  dinp (N, C) += dout (N, OC) W                            through a packed copy of W^T (C, OC),
@@ -16,7 +16,7 @@ public final class PackedFrozenLinear: @unchecked Sendable {
     let transposed: any FrozenProduct
 
     /// Packs `weights` (its values must not change afterwards) in `precision` (fp32 or bf16). fp32 is
-    /// nil where the CPU (or EMBEDTUNE_CPU) rules out AVX-512, unless `fastPathOnly` is false (tests:
+    /// nil where the CPU (or EMBEDTUNE_CPU) rules out both of its kernels, unless `fastPathOnly` is false (tests:
     /// the kernel's plain C loop then runs); bf16 has a path on every CPU.
     init?(_ weights: LinearParameters, precision: InferencePrecision = .fp32, fastPathOnly: Bool = true) {
         precondition(precision != .int8, "training products are fp32 or bf16")
@@ -41,7 +41,7 @@ public final class PackedFrozenLinear: @unchecked Sendable {
     }
 
     /// One per Linear of each layer of `parameters`, in `precision`; nil where the CPU rules out the
-    /// fp32 kernel (AVX-512).
+    /// fp32 kernels (AVX-512, AVX2).
     static func layers(of parameters: BertParameters, precision: InferencePrecision) -> [BertLinears<PackedFrozenLinear>]? {
         var layers: [BertLinears<PackedFrozenLinear>] = []
         for layer in parameters.layers {

@@ -9,8 +9,9 @@ import Tensor
 ///
 /// Sizes: N rows (tokens), K channels, R rank.
 public enum LowRank {
-    /// True when the kernels run their AVX-512 code; elsewhere OpenBLAS's sgemm is faster.
-    public static var isFast: Bool { embedtune_packed_linear_available() != 0 }
+    /// True when the kernels run their AVX-512 code; elsewhere (AVX2 included: the down-projection and
+    /// the outer sums have no AVX2 code) OpenBLAS's sgemm is faster.
+    public static var isFast: Bool { embedtune_cpu_features() & Int32(EMBEDTUNE_CPU_AVX512) != 0 }
 
     /// out (N, R) = scale * inp (N, K) @ down (R, K)^T, down row-major or, with `transposed`, given as
     /// down^T (K, R) (LoRA's B in its input gradient); the rows are split among the threads.

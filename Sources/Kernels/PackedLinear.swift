@@ -2,7 +2,7 @@ import CSIMD
 import Tensor
 
 /// A frozen `Linear` for the forward-only inference path: the weight (OC, C) is re-laid out once
-/// into panels of 32 output channels, and an AVX-512 kernel (`embedtune_packed_linear_forward`)
+/// into panels of 32 output channels, and a kernel (`embedtune_packed_linear_forward`: AVX-512 or AVX2, the same bits)
 /// computes `out = inp @ weight^T + bias (+ residual)` with bias and residual in its accumulators —
 /// no per-call packing, no bias or residual pass — and can apply GELU to them before the store. It has no backward: training differentiates
 /// `Linear` on the original weight, and a weight that changes must be packed again (the inference
@@ -30,11 +30,11 @@ public final class PackedLinear: LowRankProduct, @unchecked Sendable {
         }
     }
 
-    /// True when this CPU runs the kernel (AVX-512); otherwise use `Linear`.
+    /// True when this CPU runs a kernel (AVX-512, or AVX2 + FMA); otherwise use `Linear`.
     public static var isAvailable: Bool { embedtune_packed_linear_available() != 0 }
 
     /// Packs `weight` (OC, C) and copies `bias` (OC); nil when the CPU (or EMBEDTUNE_CPU) rules out
-    /// AVX-512, unless `fastPathOnly` is false (tests): then `forward` runs the kernel's plain C loop.
+    /// both kernels, unless `fastPathOnly` is false (tests): then `forward` runs the kernel's plain C loop.
     /// Neither pointer is kept.
     public init?(
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, inFeatures c: Int, outFeatures oc: Int,

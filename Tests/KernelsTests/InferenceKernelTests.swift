@@ -6,13 +6,69 @@ import Testing
 
 /// The AVX-512 kernels of the inference path against the general ones they replace.
 @Suite struct InferenceKernelTests {
-    /// The fast paths are taken exactly where the CPU has AVX-512 (CI's machines do; elsewhere the
-    /// general kernels run and the comparisons below check that `PackedLinear` declines).
-    @Test func fastPathsAreAvailableWhereTheCPUHasAVX512() {
-        let avx512 = embedtune_cpu_features() & Int32(EMBEDTUNE_CPU_AVX512) != 0
-        #expect(PackedLinear.isAvailable == avx512)
+    /// The packed product runs where the CPU has AVX2 or AVX-512, the attention kernel where it has
+    /// AVX-512 (elsewhere the general kernels run and the comparisons below check that `PackedLinear`
+    /// declines).
+    @Test func fastPathsAreAvailableWhereTheCPUHasThem() {
+        let features = embedtune_cpu_features()
+        let avx512 = features & Int32(EMBEDTUNE_CPU_AVX512) != 0, avx2 = features & Int32(EMBEDTUNE_CPU_AVX2) != 0
+        #expect(PackedLinear.isAvailable == (avx512 || avx2))
+        #expect(LowRank.isFast == avx512)
         #expect((embedtune_attention_head_available(32) != 0) == avx512)
         #expect(embedtune_attention_head_available(24) == 0, "head sizes must be multiples of 16")
+    }
+
+    /// The packed product gives the same bits on the portable loop, the AVX2 kernel and the AVX-512
+    /// kernel (those this CPU has), with and without bias, residual (in place too), low-rank term and
+    /// GELU, over the tile shapes of both kernels (12-, 6-, 4- and 1-row tails; masked last panels
+    /// and half-panels) — so a row's vector depends neither on the CPU nor on the rows beside it.
+    @Test(arguments: [(1, 7, 3), (7, 16, 40), (13, 33, 45), (19, 384, 64), (251, 50, 97), (37, 384, 1536)])
+    func packedLinearGivesTheSameBitsOnEveryPath(n: Int, c: Int, oc: Int) {
+        let rank = 8
+        let inp = randomArray(n * c, seed: UInt64(n + c), scale: 2), weight = randomArray(oc * c, seed: 21, scale: 0.2)
+        let bias = randomArray(oc, seed: 22), residual = randomArray(n * oc, seed: 23, scale: 3)
+        let low = randomArray(n * rank, seed: 24), up = randomArray(oc * rank, seed: 25, scale: 0.1)
+        var packed = [Float](repeating: 0, count: embedtune_packed_linear_floats(oc, c))
+        var upPacked = [Float](repeating: 0, count: embedtune_packed_linear_floats(oc, rank))
+        embedtune_packed_linear_pack(weight, oc, c, &packed)
+        embedtune_packed_linear_pack(up, oc, rank, &upPacked)
+        let paths: [Int32] = [0, Int32(EMBEDTUNE_CPU_AVX2), Int32(EMBEDTUNE_CPU_AVX2 | EMBEDTUNE_CPU_AVX512)]
+        for withBias in [false, true] {
+            for withResidual in [false, true] {
+                for withLow in [false, true] {
+                    for activation in [EMBEDTUNE_PACKED_LINEAR_IDENTITY, EMBEDTUNE_PACKED_LINEAR_GELU] {
+                        let run = { (path: Int32, inPlace: Bool) -> [UInt32] in
+                            var out = inPlace ? residual : [Float](repeating: .nan, count: n * oc)
+                            bias.withUnsafeBufferPointer { b in
+                                residual.withUnsafeBufferPointer { r in
+                                    low.withUnsafeBufferPointer { l in
+                                        upPacked.withUnsafeBufferPointer { u in
+                                            out.withUnsafeMutableBufferPointer { o in
+                                                let res = withResidual ? (inPlace ? UnsafePointer(o.baseAddress) : r.baseAddress) : nil
+                                                embedtune_packed_linear_forward_low_rank_on(
+                                                    path, inp, n, c, packed, oc, withBias ? b.baseAddress : nil, res,
+                                                    Int32(activation), withLow ? l.baseAddress : nil, withLow ? rank : 0,
+                                                    withLow ? u.baseAddress : nil, o.baseAddress)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            return out.map(\.bitPattern)
+                        }
+                        let portable = run(0, false)
+                        #expect(!portable.contains(Float.nan.bitPattern))
+                        for path in paths.dropFirst() {
+                            #expect(run(path, false) == portable,
+                                    "n \(n) c \(c) oc \(oc) bias \(withBias) residual \(withResidual) low \(withLow) act \(activation) path \(path)")
+                        }
+                        if withResidual {
+                            #expect(run(paths.last ?? 0, true) == portable, "in place, n \(n) c \(c) oc \(oc)")
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Row counts around the 12-row tile and the 240-row block, output widths around the 32-column

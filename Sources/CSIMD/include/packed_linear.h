@@ -1,4 +1,4 @@
-// A frozen nn.Linear with its weight re-laid out once for an AVX-512 matrix-product kernel:
+// A frozen nn.Linear with its weight re-laid out once for a matrix-product kernel (AVX-512 or AVX2):
 // out (M, N) = act(inp (M, K) @ weight (N, K)^T + bias (N) [+ residual (M, N)]), bias and residual added
 // in the kernel's accumulators, the activation (identity or GELU) applied to them before the store.
 // The inference path packs every weight at load; then no product re-packs anything per call.
@@ -20,7 +20,8 @@ enum {
     EMBEDTUNE_PACKED_LINEAR_GELU = 1,
 };
 
-/// 1 when this CPU runs the kernel (AVX-512 F/BW/VL); otherwise callers use their general product.
+/// 1 when this CPU runs a kernel (AVX-512 F/BW/VL, or AVX2 + FMA); otherwise callers use their general
+/// product.
 int embedtune_packed_linear_available(void);
 
 /// Floats of the packed form of an (n, k) weight: ceil(n / 32) panels of k rows of 32.
@@ -37,7 +38,8 @@ void embedtune_packed_linear_pack_transposed(const float *weight_t, long n, long
 /// out (m, n) row-major = act(inp (m, k) row-major @ weight^T + bias (n; NULL for none) + residual (m, n
 /// row-major; NULL for none; a residual connection added in the kernel, not in a later pass)), act
 /// given by `activation` (EMBEDTUNE_PACKED_LINEAR_IDENTITY or _GELU). `residual` may equal `out`.
-/// Requires `embedtune_packed_linear_available()`.
+/// Where no kernel is available (`embedtune_packed_linear_available()` is 0) a portable loop runs: the
+/// same bits, far slower.
 void embedtune_packed_linear_forward(const float *inp, long m, long k, const float *packed, long n,
                                      const float *bias, const float *residual, int activation, float *out);
 
@@ -48,6 +50,13 @@ void embedtune_packed_linear_forward(const float *inp, long m, long k, const flo
 void embedtune_packed_linear_forward_low_rank(const float *inp, long m, long k, const float *packed, long n,
                                               const float *bias, const float *residual, int activation,
                                               const float *low, long rank, const float *low_packed, float *out);
+
+/// `embedtune_packed_linear_forward_low_rank` on the path of the EMBEDTUNE_CPU_* mask `cpu` (limited to
+/// what the CPU has): AVX-512, AVX2 or the portable loop. Every path computes each output by the same
+/// chain of fused multiply-adds, so all give the same bits.
+void embedtune_packed_linear_forward_low_rank_on(int cpu, const float *inp, long m, long k, const float *packed,
+                                                 long n, const float *bias, const float *residual, int activation,
+                                                 const float *low, long rank, const float *low_packed, float *out);
 
 #ifdef __cplusplus
 }
