@@ -256,8 +256,9 @@ TARGET2 static inline __m256i lanes_below(long n, long first) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(w), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-// `rows` (1..6, a constant where inlined) rows from `a` (stride k) times half `h` of a panel (columns
-// col0 ..< col0 + 16 of the output, `edge` of them real), plus the low-rank term, into `c` (stride ldc).
+// `rows` (1..6, a constant where inlined) rows from `a` (stride k) times half a panel (`panel` points at
+// its first column; 16 columns of the output, lanes m0 and m1 of them real, all when `full`), plus the
+// low-rank term (rows of `a2`, stride k2, times `panel2`), into `c` (stride ldc).
 TARGET2 static inline __attribute__((always_inline)) void tile_avx2(int rows, const float *a, long k, const float *panel, const float *a2, long k2,
                                      const float *panel2, __m256 bias0, __m256 bias1, __m256i m0, __m256i m1,
                                      int full, const float *res, float *c, long ldc, int gelu) {
@@ -270,22 +271,19 @@ TARGET2 static inline __attribute__((always_inline)) void tile_avx2(int rows, co
             acc[i][1] = _mm256_add_ps(bias1, _mm256_maskload_ps(res + i * ldc + 8, m1));
         }
     }
-    for (long kk = 0; kk < k; kk++) {
-        const __m256 w0 = _mm256_loadu_ps(panel + kk * NR), w1 = _mm256_loadu_ps(panel + kk * NR + 8);
-        for (int i = 0; i < rows; i++) {
-            const __m256 x = _mm256_broadcast_ss(a + i * k + kk);
-            acc[i][0] = _mm256_fmadd_ps(x, w0, acc[i][0]);
-            acc[i][1] = _mm256_fmadd_ps(x, w1, acc[i][1]);
-        }
+    // Steps 0 ..< steps: row kk of `weights` (16 columns) times value kk of each row of src (stride ld).
+#define STEPS_AVX2(src, ld, weights, steps)                                                               \
+    for (long kk = 0; kk < (steps); kk++) {                                                              \
+        const __m256 w0 = _mm256_loadu_ps((weights) + kk * NR), w1 = _mm256_loadu_ps((weights) + kk * NR + 8); \
+        for (int i = 0; i < rows; i++) {                                                                 \
+            const __m256 x = _mm256_broadcast_ss((src) + i * (ld) + kk);                                 \
+            acc[i][0] = _mm256_fmadd_ps(x, w0, acc[i][0]);                                               \
+            acc[i][1] = _mm256_fmadd_ps(x, w1, acc[i][1]);                                               \
+        }                                                                                                \
     }
-    for (long kk = 0; kk < k2; kk++) {
-        const __m256 w0 = _mm256_loadu_ps(panel2 + kk * NR), w1 = _mm256_loadu_ps(panel2 + kk * NR + 8);
-        for (int i = 0; i < rows; i++) {
-            const __m256 x = _mm256_broadcast_ss(a2 + i * k2 + kk);
-            acc[i][0] = _mm256_fmadd_ps(x, w0, acc[i][0]);
-            acc[i][1] = _mm256_fmadd_ps(x, w1, acc[i][1]);
-        }
-    }
+    STEPS_AVX2(a, k, panel, k)
+    STEPS_AVX2(a2, k2, panel2, k2)
+#undef STEPS_AVX2
     for (int i = 0; i < rows; i++) {
         const __m256 y0 = gelu ? gelu_avx2(acc[i][0]) : acc[i][0], y1 = gelu ? gelu_avx2(acc[i][1]) : acc[i][1];
         if (full) {
