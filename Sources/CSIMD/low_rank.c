@@ -161,13 +161,103 @@ TARGET static void outer_block_avx512(const float *u, long m, long r, const floa
     }
 }
 
-TARGET static void outer_accumulate_avx512(const float *u, long m, long r, const float *v, long ldv, long k,
-                                           float *sums) {
+
+// The AVX2 + FMA spellings. Down-projection: one input row against eight rows of `down` at a time (one
+// pass over the input for rank 8), 8 accumulators of 8-lane partial dot products over k, folded by
+// horizontal adds (its sums group
+// differently from the AVX-512 kernel's, so its bits may differ from it in the last place, like the
+// plain loop's). Outer-product sums: 16 columns of v against 4 columns of u per pass, 8 accumulators,
+// the same FMA chain per sum in row order as the AVX-512 kernel, so the same bits.
+#define TARGET2 __attribute__((target("avx2,fma")))
+
+// Lanes j of a ymm with j < count: all ones there.
+TARGET2 static inline __m256i lanes_below_avx2(long count) {
+    const int w = count <= 0 ? 0 : count >= 8 ? 8 : (int)count;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(w), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// The lane sums of a, b, c and d, in that order.
+TARGET2 static inline __m128 sum_lanes_4(__m256 a, __m256 b, __m256 c, __m256 d) {
+    const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+    return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
+
+TARGET2 static void down_avx2(const float *inp, long m, long k, const float *down, long r, float scale, float *out) {
+    const long body = k - k % 8;
+    const __m256i tail = lanes_below_avx2(k % 8);
+    const __m128 scaleV = _mm_set1_ps(scale);
+    for (long j0 = 0; j0 < r; j0 += 8) {
+        const long jn = r - j0 < 8 ? r - j0 : 8;
+        const float *w[8];  // rows of `down`; past the last, the last again (computed, not stored)
+        for (int j = 0; j < 8; j++) w[j] = down + (j0 + (j < jn ? j : jn - 1)) * k;
+        for (long i = 0; i < m; i++) {
+            const float *x = inp + i * k;
+            __m256 acc[8];
+            for (int j = 0; j < 8; j++) acc[j] = _mm256_setzero_ps();
+            for (long kk = 0; kk < body; kk += 8) {
+                const __m256 v = _mm256_loadu_ps(x + kk);
+                for (int j = 0; j < 8; j++) acc[j] = _mm256_fmadd_ps(v, _mm256_loadu_ps(w[j] + kk), acc[j]);
+            }
+            if (k % 8) {
+                const __m256 v = _mm256_maskload_ps(x + body, tail);
+                for (int j = 0; j < 8; j++) acc[j] = _mm256_fmadd_ps(v, _mm256_maskload_ps(w[j] + body, tail), acc[j]);
+            }
+            float lanes[8];
+            _mm_storeu_ps(lanes, _mm_mul_ps(sum_lanes_4(acc[0], acc[1], acc[2], acc[3]), scaleV));
+            _mm_storeu_ps(lanes + 4, _mm_mul_ps(sum_lanes_4(acc[4], acc[5], acc[6], acc[7]), scaleV));
+            for (long j = 0; j < jn; j++) out[i * r + j0 + j] = lanes[j];
+        }
+    }
+}
+
+// sums (ceil(r / 8) * 8, ldSums) += u (m, r)^T @ v (m, k), rows in order. Chunk (j0, k0):
+// 4 columns of u (past r: the last again, into rows of sums never read back) by 16 of v (past k: zeros).
+TARGET2 static void outer_block_avx2(const float *u, long m, long r, const float *v, long ldv, long k, float *sums,
+                                     long ldSums, const float *nextV, long nextM) {
+    (void)nextV, (void)nextM;  // no prefetch
+    for (long k0 = 0; k0 < k; k0 += 16) {
+        const __m256i m0 = lanes_below_avx2(k - k0), m1 = lanes_below_avx2(k - k0 - 8);
+        const int full = k0 + 16 <= k;
+        for (long j0 = 0; j0 < r; j0 += 4) {
+            const long jn = r - j0 < 4 ? r - j0 : 4;
+            long column[4];
+            for (int j = 0; j < 4; j++) column[j] = j0 + (j < jn ? j : jn - 1);
+            float *s = sums + j0 * ldSums + k0;
+            __m256 acc[8];  // acc[2 * j + half]
+            for (int j = 0; j < 4; j++) {
+                acc[2 * j] = _mm256_loadu_ps(s + j * ldSums);
+                acc[2 * j + 1] = _mm256_loadu_ps(s + j * ldSums + 8);
+            }
+            for (long i = 0; i < m; i++) {
+                const float *vi = v + i * ldv + k0, *ui = u + i * r;
+                const __m256 v0 = full ? _mm256_loadu_ps(vi) : _mm256_maskload_ps(vi, m0);
+                const __m256 v1 = full ? _mm256_loadu_ps(vi + 8) : _mm256_maskload_ps(vi + 8, m1);
+                for (int j = 0; j < 4; j++) {
+                    const __m256 x = _mm256_broadcast_ss(ui + column[j]);
+                    acc[2 * j] = _mm256_fmadd_ps(x, v0, acc[2 * j]);
+                    acc[2 * j + 1] = _mm256_fmadd_ps(x, v1, acc[2 * j + 1]);
+                }
+            }
+            for (int j = 0; j < 4; j++) {
+                _mm256_storeu_ps(s + j * ldSums, acc[2 * j]);
+                _mm256_storeu_ps(s + j * ldSums + 8, acc[2 * j + 1]);
+            }
+        }
+    }
+}
+
+// One block of rows of the outer sums: sums (ldSums per row) += u (m, r)^T @ v (m, k), rows in order;
+// `nextV` (nextM rows, stride ldv) is the next block, which the block may fetch ahead.
+typedef void (*OuterBlock)(const float *u, long m, long r, const float *v, long ldv, long k, float *sums,
+                           long ldSums, const float *nextV, long nextM);
+
+// The rows in blocks of ROWS_PER_BLOCK, so a block of v stays in cache while every pass reads it.
+static void outer_accumulate_blocks(OuterBlock block, const float *u, long m, long r, const float *v, long ldv,
+                                    long k, float *sums) {
     for (long i0 = 0; i0 < m; i0 += ROWS_PER_BLOCK) {
         const long count = m - i0 < ROWS_PER_BLOCK ? m - i0 : ROWS_PER_BLOCK;
         const long next = m - i0 - count < ROWS_PER_BLOCK ? m - i0 - count : ROWS_PER_BLOCK;
-        outer_block_avx512(u + i0 * r, count, r, v + i0 * ldv, ldv, k, sums, sums_stride(k), v + (i0 + count) * ldv,
-                           next);
+        block(u + i0 * r, count, r, v + i0 * ldv, ldv, k, sums, sums_stride(k), v + (i0 + count) * ldv, next);
     }
 }
 #endif
@@ -175,8 +265,13 @@ TARGET static void outer_accumulate_avx512(const float *u, long m, long r, const
 void embedtune_low_rank_down(const float *inp, long m, long k, const float *down, long r, float scale, float *out) {
     if (m <= 0 || r <= 0) return;
 #if defined(__x86_64__)
-    if (embedtune_cpu_features() & EMBEDTUNE_CPU_AVX512) {
+    const int features = embedtune_cpu_features();
+    if (features & EMBEDTUNE_CPU_AVX512) {
         down_avx512(inp, m, k, down, r, scale, out);
+        return;
+    }
+    if (features & EMBEDTUNE_CPU_AVX2) {
+        down_avx2(inp, m, k, down, r, scale, out);
         return;
     }
 #endif
@@ -189,8 +284,13 @@ void embedtune_low_rank_outer_accumulate(const float *u, long m, long r, const f
                                          float *sums) {
     if (m <= 0 || r <= 0 || k <= 0) return;
 #if defined(__x86_64__)
-    if (embedtune_cpu_features() & EMBEDTUNE_CPU_AVX512) {
-        outer_accumulate_avx512(u, m, r, v, ldv, k, sums);
+    const int features = embedtune_cpu_features();
+    if (features & EMBEDTUNE_CPU_AVX512) {
+        outer_accumulate_blocks(outer_block_avx512, u, m, r, v, ldv, k, sums);
+        return;
+    }
+    if (features & EMBEDTUNE_CPU_AVX2) {
+        outer_accumulate_blocks(outer_block_avx2, u, m, r, v, ldv, k, sums);
         return;
     }
 #endif
@@ -207,12 +307,12 @@ void embedtune_low_rank_outer(const float *u, long m, long r, const float *v, lo
                               long ldj, long ldk) {
     if (m <= 0 || r <= 0 || k <= 0) return;
 #if defined(__x86_64__)
-    if (embedtune_cpu_features() & EMBEDTUNE_CPU_AVX512) {
+    if (embedtune_cpu_features() & (EMBEDTUNE_CPU_AVX512 | EMBEDTUNE_CPU_AVX2)) {
         const long count = embedtune_low_rank_outer_sums_floats(r, k);
         float *sums = aligned_alloc(64, (size_t)count * sizeof(float));
         if (sums) {
             for (long t = 0; t < count; t++) sums[t] = 0;
-            outer_accumulate_avx512(u, m, r, v, ldv, k, sums);
+            embedtune_low_rank_outer_accumulate(u, m, r, v, ldv, k, sums);
             embedtune_low_rank_outer_finish(sums, r, k, scale, g, ldj, ldk);
             free(sums);
             return;

@@ -57,7 +57,7 @@ public final class PackedFrozenLinear: @unchecked Sendable {
     private struct Unavailable: Error {}
 
     /// The packed products of W and W^T, for `PackedLoRA` (float32 or bf16); nil where `LowRank`'s
-    /// kernels do not run their AVX-512 code (then OpenBLAS's sgemm is the faster way to LoRA's products).
+    /// kernels do not run their AVX-512 or AVX2 code (then OpenBLAS's sgemm is the faster way to LoRA's products).
     var lowRankProducts: (forward: any LowRankProduct, backward: any LowRankProduct)? {
         guard LowRank.isFast, let forward = product as? any LowRankProduct,
               let backward = transposed as? any LowRankProduct else { return nil }

@@ -3,15 +3,14 @@ import Tensor
 
 /// The skinny products of a low-rank adapter, R columns wide (R = LoRA's rank): a down-projection, an
 /// up-projection added onto an output, and the outer-product sums of the weight gradients
-/// (`embedtune_low_rank_down` / `_outer` and the packed product's low-rank term: AVX-512 kernels, a
+/// (`embedtune_low_rank_down` / `_outer` and the packed product's low-rank term: AVX-512 and AVX2 kernels, a
 /// plain loop elsewhere, where OpenBLAS is the faster choice: see `isFast`). Each output is summed in
 /// a fixed order, whatever the threads.
 ///
 /// Sizes: N rows (tokens), K channels, R rank.
 public enum LowRank {
-    /// True when the kernels run their AVX-512 code; elsewhere (AVX2 included: the down-projection and
-    /// the outer sums have no AVX2 code) OpenBLAS's sgemm is faster.
-    public static var isFast: Bool { embedtune_cpu_features() & Int32(EMBEDTUNE_CPU_AVX512) != 0 }
+    /// True when the kernels run their AVX-512 or AVX2 code; elsewhere OpenBLAS's sgemm is faster.
+    public static var isFast: Bool { embedtune_packed_linear_available() != 0 }
 
     /// out (N, R) = scale * inp (N, K) @ down (R, K)^T, down row-major or, with `transposed`, given as
     /// down^T (K, R) (LoRA's B in its input gradient); the rows are split among the threads.

@@ -10,7 +10,8 @@ BENCH=${BENCH:-../shared/bench}
 THREADS=${THREADS:-1}
 STEPS=${STEPS:-20}
 ./scripts/setup.sh
-swift build -c release --product embedtune >&2
+scratch=${SCRATCH:-.build}
+swift build -c release --scratch-path "$scratch" --product embedtune >&2
 PY=$("$BENCH/setup-peers.sh")
 out=$(mktemp -d)
 # The pairs train_torch.py trains on, as JSONL.
@@ -29,10 +30,10 @@ PY
 for mode in lora full; do
     (cd "$BENCH" && "$PY" train_torch.py --mode "$mode" --threads "$THREADS" --steps "$STEPS") > "$out/torch_$mode.json"
     extra=(--lr 1e-4 --max-length 128); [ "$mode" = full ] && extra=(--full --lr 2e-5 --max-length 128)
-    OPENBLAS_NUM_THREADS=$THREADS .build/release/embedtune train --model models/all-MiniLM-L6-v2 --data "$out/pairs.jsonl" \
+    OPENBLAS_NUM_THREADS=$THREADS "$scratch/release/embedtune" train --model models/all-MiniLM-L6-v2 --data "$out/pairs.jsonl" \
         --output "$out/ours_$mode" --max-steps $((STEPS + 3)) --threads "$THREADS" "${extra[@]}" 2> "$out/ours_$mode.log"
 done
-OPENBLAS_NUM_THREADS=$THREADS .build/release/embedtune train --model models/all-MiniLM-L6-v2 --data "$out/pairs.jsonl" \
+OPENBLAS_NUM_THREADS=$THREADS "$scratch/release/embedtune" train --model models/all-MiniLM-L6-v2 --data "$out/pairs.jsonl" \
     --output "$out/ours_lora-bf16" --max-steps $((STEPS + 3)) --threads "$THREADS" --lr 1e-4 --max-length 128 \
     --precision bf16 2> "$out/ours_lora-bf16.log"
 "$PY" - "$out" <<'PY'
