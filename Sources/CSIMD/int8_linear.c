@@ -178,6 +178,31 @@ static inline void finish_row(Block blk, long row, const float *xs, float lo, fl
 
 // ---- Plain C: quantise a row, then one row times one panel at a time.
 
+// Row `row` of the block from x (k floats): smoothed, its scale, zero point and outliers found, its
+// bytes (lda, zeros past k) quantised.
+static inline __attribute__((always_inline)) void quantize_row(const float *x, long k, long lda, const float *smooth,
+                                                               Block blk, long row) {
+    float *xs = blk.smoothed;
+    float lo = 0.0f, hi = 0.0f, inv, lanes[16] = {0};
+    int bad = 0;
+    for (long kk = 0; kk < k; kk++) {
+        xs[kk] = x[kk] * smooth[kk];
+        lo = xs[kk] < lo ? xs[kk] : lo;
+        hi = xs[kk] > hi ? xs[kk] : hi;
+        bad |= (xs[kk] - xs[kk]) != 0.0f;
+        lanes[kk % 16] = fabsf(xs[kk]) > lanes[kk % 16] ? fabsf(xs[kk]) : lanes[kk % 16];
+    }
+    Largest t;
+    largest_start(&t, lanes);
+    for (long kk = 0; kk < k; kk++) largest_offer(&t, fabsf(xs[kk]), (int32_t)kk);
+    finish_row(blk, row, xs, lo, hi, bad, &t, &inv);
+    const int32_t z = blk.zero[row];
+    for (long kk = 0; kk < lda; kk++) {
+        int32_t q = (int32_t)nearbyintf((kk < k ? xs[kk] : 0.0f) * inv) + z;
+        blk.u[row * lda + kk] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+    }
+}
+
 static inline __attribute__((always_inline)) void forward_plain_body(
     const float *inp, long m, long k, const int8_t *packed, const float *scales, const int32_t *sums, long n,
     const float *bias, const float *residual, int activation, float *out, void *scratch, const float *smooth,
@@ -185,27 +210,9 @@ static inline __attribute__((always_inline)) void forward_plain_body(
     const long quads = quads_of(k), lda = 4 * quads, panels = (n + NR - 1) / NR, np = padded_columns(n);
     const Block blk = block_in(scratch, lda);
     for (long r = 0; r < m; r++) {
-        const float *x = inp + r * k;
-        float *xs = blk.smoothed;
-        float lo = 0.0f, hi = 0.0f, inv, lanes[16] = {0};
-        int bad = 0;
-        for (long kk = 0; kk < k; kk++) {
-            xs[kk] = x[kk] * smooth[kk];
-            lo = xs[kk] < lo ? xs[kk] : lo;
-            hi = xs[kk] > hi ? xs[kk] : hi;
-            bad |= (xs[kk] - xs[kk]) != 0.0f;
-            lanes[kk % 16] = fabsf(xs[kk]) > lanes[kk % 16] ? fabsf(xs[kk]) : lanes[kk % 16];
-        }
-        Largest t;
-        largest_start(&t, lanes);
-        for (long kk = 0; kk < k; kk++) largest_offer(&t, fabsf(xs[kk]), (int32_t)kk);
-        finish_row(blk, 0, xs, lo, hi, bad, &t, &inv);
+        quantize_row(inp + r * k, k, lda, smooth, blk, 0);
         const float scale = blk.scale[0];
         const int32_t z = blk.zero[0];
-        for (long kk = 0; kk < lda; kk++) {
-            int32_t q = (int32_t)nearbyintf((kk < k ? xs[kk] : 0.0f) * inv) + z;
-            blk.u[kk] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
-        }
         for (long p = 0; p < panels; p++) {
             int32_t acc[NR] = {0};
             const int8_t *panel = packed + p * quads * NR * 4;
@@ -242,17 +249,97 @@ static void forward_plain(PLAIN_PARAMETERS) {
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-__attribute__((target("avx2,fma"))) static void forward_plain_avx2(PLAIN_PARAMETERS) {
-    forward_plain_body(PLAIN_ARGUMENTS);
-}
-
-__attribute__((target("avx512f,avx512bw,avx512vl"))) static void forward_plain_avx512(PLAIN_PARAMETERS) {
-    forward_plain_body(PLAIN_ARGUMENTS);
-}
-
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #include "simd_math.h"
 #include "panel_edge.h"
+
+// ---- AVX2: exact int32 sums without VNNI. A tile is 4 rows times half a panel (16 columns) in 8 ymm
+// of int32 sums. Per quad of k it loads the half-panel's 16 column quads (two ymm of int8) and splits
+// them into 16-bit pairs (k 0 and 2, k 1 and 3: a shift pair for the even bytes, one arithmetic shift
+// for the odd), and splits each row's quad of unsigned bytes the same way (a mask, a shift); VPMADDWD
+// then multiplies 16-bit pairs into int32 sums with no saturation, so the sums are exact, the VNNI
+// kernel's. The rows are quantised by the plain path's code and the store does the VNNI kernel's
+// operations in the same order, so the outputs are the same bits on every path.
+#define TARGET2 __attribute__((target("avx2,fma")))
+
+TARGET2 static inline __m256i lanes_below_avx2(long width) {
+    const int w = width <= 0 ? 0 : width >= 8 ? 8 : (int)width;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(w), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// ROWS (4 or 1) quantised rows (row stride lda, their scales sx and zero points zs) times half a
+// panel (`panel` at its first column quad, row stride NR * 4 bytes), into `c` (row stride ldc) plus
+// `res` (or NULL); `cols` of the 16 columns exist (all from 16 on). scales, sums, bias and ow start
+// at the half-panel's first column.
+TARGET2 static inline __attribute__((always_inline)) void tile_avx2(
+    const int rows, const uint8_t *a, long lda, const float *sx, const int32_t *zs, long quads, const int8_t *panel,
+    long cols, const float *bias, const float *scales, const int32_t *sums, const int32_t *outlier,
+    const float *residual, const float *ow, long np, const float *res, float *c, long ldc, int gelu) {
+    const __m256i lowBytes = _mm256_set1_epi32(0x00FF00FF);
+    __m256i acc[4][2];
+    _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+    for (long kq = 0; kq < quads; kq++) {
+        const __m256i q0 = _mm256_loadu_si256((const __m256i *)(panel + kq * NR * 4));
+        const __m256i q1 = _mm256_loadu_si256((const __m256i *)(panel + kq * NR * 4 + 32));
+        const __m256i even0 = _mm256_srai_epi16(_mm256_slli_epi16(q0, 8), 8), odd0 = _mm256_srai_epi16(q0, 8);
+        const __m256i even1 = _mm256_srai_epi16(_mm256_slli_epi16(q1, 8), 8), odd1 = _mm256_srai_epi16(q1, 8);
+        _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
+            int32_t quad;
+            __builtin_memcpy(&quad, a + i * lda + 4 * kq, sizeof quad);
+            const __m256i x = _mm256_set1_epi32(quad);
+            const __m256i xe = _mm256_and_si256(x, lowBytes), xo = _mm256_srli_epi16(x, 8);
+            acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_add_epi32(_mm256_madd_epi16(xe, even0), _mm256_madd_epi16(xo, odd0)));
+            acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_add_epi32(_mm256_madd_epi16(xe, even1), _mm256_madd_epi16(xo, odd1)));
+        }
+    }
+    for (int h = 0; h < 2; h++) {
+        const __m256i m = lanes_below_avx2(cols - 8 * h);
+        const __m256 sw = _mm256_maskload_ps(scales + 8 * h, m);
+        const __m256i sum = _mm256_maskload_epi32((const int *)sums + 8 * h, m);
+        const __m256 b = bias ? _mm256_maskload_ps(bias + 8 * h, m) : _mm256_setzero_ps();
+        _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
+            __m256 v = _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[i][h], _mm256_mullo_epi32(_mm256_set1_epi32(zs[i]), sum)));
+            v = _mm256_mul_ps(v, _mm256_mul_ps(_mm256_set1_ps(sx[i]), sw));
+            _Pragma("clang loop unroll(full)") for (int o = 0; o < OUTLIERS; o++) {
+                const float *w = ow + (long)outlier[i * OUTLIERS + o] * np + 8 * h;
+                v = _mm256_fmadd_ps(_mm256_set1_ps(residual[i * OUTLIERS + o]), _mm256_loadu_ps(w), v);
+            }
+            v = _mm256_add_ps(v, b);
+            if (res) v = _mm256_add_ps(v, _mm256_maskload_ps(res + i * ldc + 8 * h, m));
+            if (gelu) v = gelu_avx2(v);
+            if (cols >= 8 * h + 8)
+                _mm256_storeu_ps(c + i * ldc + 8 * h, v);
+            else
+                _mm256_maskstore_ps(c + i * ldc + 8 * h, m, v);
+        }
+    }
+}
+
+TARGET2 static void forward_avx2(PLAIN_PARAMETERS) {
+    const int gelu = activation == EMBEDTUNE_PACKED_LINEAR_GELU;
+    const long quads = quads_of(k), lda = 4 * quads, panels = (n + NR - 1) / NR, np = padded_columns(n);
+    const Block blk = block_in(scratch, lda);
+    for (long r0 = 0; r0 < m; r0 += ROW_BLOCK) {
+        const long r1 = r0 + ROW_BLOCK < m ? r0 + ROW_BLOCK : m;
+        for (long r = r0; r < r1; r++) quantize_row(inp + r * k, k, lda, smooth, blk, r - r0);
+        for (long p = 0; p < panels; p++) {
+            for (long half = 0; half < 2 && p * NR + 16 * half < n; half++) {
+                const long col0 = p * NR + 16 * half;
+                const int8_t *panel = packed + p * quads * NR * 4 + 16 * half * 4;
+#define TILE(rows, r)                                                                                                \
+    tile_avx2(rows, blk.u + ((r) - r0) * lda, lda, blk.scale + ((r) - r0), blk.zero + ((r) - r0), quads, panel,      \
+              n - col0, bias ? bias + col0 : NULL, scales + col0, sums + col0, blk.outlier + ((r) - r0) * OUTLIERS, \
+              blk.residual + ((r) - r0) * OUTLIERS, outlier_weights + col0, np,                                     \
+              residual ? residual + (r) * n + col0 : NULL, out + (r) * n + col0, n, gelu)
+                long r = r0;
+                for (; r + 4 <= r1; r += 4) TILE(4, r);
+                for (; r < r1; r++) TILE(1, r);
+#undef TILE
+            }
+        }
+    }
+}
+#undef TARGET2
 
 // Rows (rows, k) -> the block's (rows, lda) bytes, scales, zero points and outliers, as the plain path does.
 TARGET static void quantize_rows(const float *inp, long rows, long k, long lda, const float *smooth, Block blk) {
@@ -372,20 +459,25 @@ void embedtune_int8_linear_forward(const float *inp, long m, long k, const int8_
                                    const int32_t *sums, long n, const float *bias, const float *residual,
                                    int activation, float *out, void *scratch, const float *smooth,
                                    const float *outlier_weights) {
+    embedtune_int8_linear_forward_on(embedtune_cpu_features(), PLAIN_ARGUMENTS);
+}
+
+void embedtune_int8_linear_forward_on(int cpu, const float *inp, long m, long k, const int8_t *packed,
+                                      const float *scales, const int32_t *sums, long n, const float *bias,
+                                      const float *residual, int activation, float *out, void *scratch,
+                                      const float *smooth, const float *outlier_weights) {
 #if defined(__x86_64__)
-    const int features = embedtune_cpu_features();
-    if (features & EMBEDTUNE_CPU_AVX512_VNNI) {
+    cpu &= embedtune_cpu_detected();
+    if (cpu & EMBEDTUNE_CPU_AVX512_VNNI) {
         forward_vnni(PLAIN_ARGUMENTS);
         return;
     }
-    if (features & EMBEDTUNE_CPU_AVX512) {
-        forward_plain_avx512(PLAIN_ARGUMENTS);
+    if (cpu & EMBEDTUNE_CPU_AVX2) {  // AVX-512 CPUs without VNNI have AVX2 too
+        forward_avx2(PLAIN_ARGUMENTS);
         return;
     }
-    if (features & EMBEDTUNE_CPU_AVX2) {
-        forward_plain_avx2(PLAIN_ARGUMENTS);
-        return;
-    }
+#else
+    (void)cpu;
 #endif
     forward_plain(PLAIN_ARGUMENTS);
 }

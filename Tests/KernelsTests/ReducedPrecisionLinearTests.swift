@@ -203,4 +203,51 @@ import Testing
             #expect(maxAbsDifference(Array(fused[..<(2 * oc)]), want) <= 1e-5, "\(type(of: product))")
         }
     }
+
+    /// Every int8 path this CPU has (VNNI, AVX2, portable) gives the same bits: with and without bias,
+    /// residual and GELU, over both kernels' tile shapes (12-, 4- and 1-row tails, masked last panels
+    /// and half-panels), with a row of zeros, a row holding NaN and a large outlier among the inputs.
+    @Test(arguments: [(1, 7, 3), (7, 16, 40), (13, 33, 45), (19, 384, 64), (251, 50, 97), (37, 384, 1536)])
+    func int8PathsGiveTheSameBits(n: Int, c: Int, oc: Int) {
+        var inp = randomArray(n * c, seed: UInt64(n + c), scale: 2)
+        if n > 2 {
+            inp[5] = 40
+            inp[c + 3] = .nan
+            for k in 0..<c { inp[2 * c + k] = 0 }
+        }
+        let weight = randomArray(oc * c, seed: 31, scale: 0.2), bias = randomArray(oc, seed: 32)
+        let residual = randomArray(n * oc, seed: 33)
+        var packed = [Int8](repeating: 0, count: embedtune_int8_linear_bytes(oc, c))
+        var scales = [Float](repeating: 0, count: oc), sums = [Int32](repeating: 0, count: oc)
+        var smooth = [Float](repeating: 0, count: c)
+        var outlierWeights = [Float](repeating: 0, count: embedtune_int8_linear_outlier_weights_count(oc, c))
+        embedtune_int8_linear_pack(weight, oc, c, &packed, &scales, &sums, &smooth, &outlierWeights)
+        let scratchBytes = embedtune_int8_linear_scratch_bytes(c)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
+        defer { scratch.deallocate() }
+        let paths: [Int32] = [0, Int32(EMBEDTUNE_CPU_AVX2), Int32(EMBEDTUNE_CPU_ALL)]
+        for withBias in [false, true] {
+            for withResidual in [false, true] {
+                for activation in [EMBEDTUNE_PACKED_LINEAR_IDENTITY, EMBEDTUNE_PACKED_LINEAR_GELU] {
+                    let run = { (path: Int32) -> [UInt32] in
+                        var out = [Float](repeating: 0, count: n * oc)
+                        bias.withUnsafeBufferPointer { b in
+                            residual.withUnsafeBufferPointer { r in
+                                embedtune_int8_linear_forward_on(
+                                    path, inp, n, c, packed, scales, sums, oc, withBias ? b.baseAddress : nil,
+                                    withResidual ? r.baseAddress : nil, Int32(activation), &out, scratch, smooth,
+                                    outlierWeights)
+                            }
+                        }
+                        return out.map(\.bitPattern)
+                    }
+                    let portable = run(0)
+                    for path in paths.dropFirst() {
+                        #expect(run(path) == portable,
+                                "n \(n) c \(c) oc \(oc) bias \(withBias) residual \(withResidual) act \(activation) path \(path)")
+                    }
+                }
+            }
+        }
+    }
 }

@@ -11,9 +11,9 @@
 // out[r, c] = sx[r] sw[c] (sum_k u[r, k] q[c, k] - z[r] sum_k q[c, k]) + sum_o res[r, o] w'[c, idx[r, o]]
 //             + bias[c] (+ residual[r, c]),
 // then the activation. AVX-512 VNNI (VPDPBUSD: unsigned activations times signed weights) where the
-// CPU has it, else plain C (compiled for AVX-512, AVX2 and the baseline) on the same layout; the
-// integer sums are exact, so every path gives the same bits (GELU aside: the table GELU on the VNNI
-// path, the erf GELU of the vector kernels otherwise).
+// CPU has it, else AVX2 (VPMADDWD on the bytes split into 16-bit pairs), else plain C, all on the same
+// layout; the integer sums are exact and the store's float operations the same, so every path gives
+// the same bits (GELU included: the one table GELU).
 #ifndef EMBEDTUNE_INT8_LINEAR_H
 #define EMBEDTUNE_INT8_LINEAR_H
 
@@ -52,6 +52,14 @@ void embedtune_int8_linear_forward(const float *inp, long m, long k, const int8_
                                    const int32_t *sums, long n, const float *bias, const float *residual,
                                    int activation, float *out, void *scratch, const float *smooth,
                                    const float *outlier_weights);
+
+/// `embedtune_int8_linear_forward` on the path of the EMBEDTUNE_CPU_* mask `cpu` (limited to what the
+/// CPU has): VNNI, AVX2 (VPMADDWD on 16-bit pairs) or portable. The int32 sums are exact on every path
+/// and the store does the same float operations, so all give the same bits.
+void embedtune_int8_linear_forward_on(int cpu, const float *inp, long m, long k, const int8_t *packed,
+                                      const float *scales, const int32_t *sums, long n, const float *bias,
+                                      const float *residual, int activation, float *out, void *scratch,
+                                      const float *smooth, const float *outlier_weights);
 
 #ifdef __cplusplus
 }
