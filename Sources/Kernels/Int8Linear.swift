@@ -12,7 +12,8 @@ import CSIMD
 /// The smoothed weight (OC, C) is quantised once per output channel (symmetric, scale max|w'| / 127),
 /// each call's input rows to unsigned 8 bits with a scale and zero point computed then, products
 /// summed exactly in int32 and scaled back to float32 with the outliers, bias (and residual) added.
-/// AVX-512 VNNI where the CPU has it, plain C otherwise, the same bits on every path; no backward.
+/// AVX-512 VNNI where the CPU has it, else AVX2 (exact 16-bit pair products), else plain C, the same bits on every
+/// path; no backward.
 ///
 /// Sizes: N tokens (rows), C input channels, OC output channels.
 public final class Int8Linear: FrozenProduct, @unchecked Sendable {
