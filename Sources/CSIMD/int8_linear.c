@@ -262,11 +262,6 @@ static void forward_plain(PLAIN_PARAMETERS) {
 // operations in the same order, so the outputs are the same bits on every path.
 #define TARGET2 __attribute__((target("avx2,fma")))
 
-TARGET2 static inline __m256i lanes_below_avx2(long width) {
-    const int w = width <= 0 ? 0 : width >= 8 ? 8 : (int)width;
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(w), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 // ROWS (4 or 1) quantised rows (row stride lda, their scales sx and zero points zs) times half a
 // panel (`panel` at its first column quad, row stride NR * 4 bytes), into `c` (row stride ldc) plus
 // `res` (or NULL); `cols` of the 16 columns exist (all from 16 on). scales, sums, bias and ow start

@@ -51,6 +51,8 @@ static void outer_accumulate_plain(const float *u, long m, long r, const float *
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "panel_edge.h"
+
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 
 // Lane 4 * (s % 4) + s / 4 of the result is the sum of the 16 lanes of v[s].
@@ -169,12 +171,6 @@ TARGET static void outer_block_avx512(const float *u, long m, long r, const floa
 // plain loop's). Outer-product sums: 16 columns of v against 4 columns of u per pass, 8 accumulators,
 // the same FMA chain per sum in row order as the AVX-512 kernel, so the same bits.
 #define TARGET2 __attribute__((target("avx2,fma")))
-
-// Lanes j of a ymm with j < count: all ones there.
-TARGET2 static inline __m256i lanes_below_avx2(long count) {
-    const int w = count <= 0 ? 0 : count >= 8 ? 8 : (int)count;
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(w), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 
 // The lane sums of a, b, c and d, in that order.
 TARGET2 static inline __m128 sum_lanes_4(__m256 a, __m256 b, __m256 c, __m256 d) {

@@ -249,13 +249,6 @@ TARGET static void forward_avx512(const float *inp, long m, long k, const float 
 // the second reading the rows again from L1), the last rows one at a time.
 #define TARGET2 __attribute__((target("avx2,fma")))
 
-// Lanes j of a ymm whose column (`first` + j) is below n: all ones there.
-TARGET2 static inline __m256i lanes_below(long n, long first) {
-    const long width = n - first;
-    const int w = width <= 0 ? 0 : width >= 8 ? 8 : (int)width;
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(w), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 // `rows` (1..6, a constant where inlined) rows from `a` (stride k) times half a panel (`panel` points at
 // its first column; 16 columns of the output, lanes m0 and m1 of them real, all when `full`), plus the
 // low-rank term (rows of `a2`, stride k2, times `panel2`), into `c` (stride ldc).
@@ -309,7 +302,7 @@ TARGET2 static void forward_avx2(const float *inp, long m, long k, const float *
             for (int h = 0; h < 2; h++) {
                 const long col0 = p * NR + h * 16;
                 if (col0 >= n) break;
-                const __m256i m0 = lanes_below(n, col0), m1 = lanes_below(n, col0 + 8);
+                const __m256i m0 = lanes_below_avx2(n - col0), m1 = lanes_below_avx2(n - col0 - 8);
                 const int full = col0 + 16 <= n;
                 const __m256 bias0 = bias ? _mm256_maskload_ps(bias + col0, m0) : _mm256_setzero_ps();
                 const __m256 bias1 = bias ? _mm256_maskload_ps(bias + col0 + 8, m1) : _mm256_setzero_ps();

@@ -1,6 +1,6 @@
 // The edge of one 32-column panel of a packed product's output (packed_linear.c, bf16_linear.c,
-// int8_linear.c): which of its columns exist (the last panel is masked) and their bias.
-// Only for x86-64 translation units that include <immintrin.h>, in AVX-512 code.
+// int8_linear.c): which of its columns exist (the last panel is masked) and their bias; and the lane
+// masks of the AVX2 kernels. Only for x86-64 translation units that include <immintrin.h>.
 #ifndef EMBEDTUNE_PANEL_EDGE_H
 #define EMBEDTUNE_PANEL_EDGE_H
 
@@ -18,6 +18,13 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) static inline PanelEdge pan
     e.bias0 = bias ? _mm512_maskz_loadu_ps(e.m0, bias + p * 32) : _mm512_setzero_ps();
     e.bias1 = bias ? _mm512_maskz_loadu_ps(e.m1, bias + p * 32 + 16) : _mm512_setzero_ps();
     return e;
+}
+
+// The AVX2 kernels' masks (packed_linear.c, int8_linear.c, low_rank.c): all ones in lanes j < count
+// of a ymm (none for count <= 0, all eight from 8 on).
+__attribute__((target("avx2"))) static inline __m256i lanes_below_avx2(long count) {
+    const int w = count <= 0 ? 0 : count >= 8 ? 8 : (int)count;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(w), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 // Calls TILE(rows, r) over the rows r0 ..< r1: 12 at a time (the kernels' tile), then 4, then 1.
