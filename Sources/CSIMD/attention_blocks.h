@@ -5,6 +5,8 @@
 #ifndef EMBEDTUNE_ATTENTION_BLOCKS_H
 #define EMBEDTUNE_ATTENTION_BLOCKS_H
 
+#include "lane_sums.h"
+
 // Scores of SCORE_ROWS query rows (row pointers q0..q3, rows beyond the real ones repeat the last) against
 // NV * 16 keys starting at `kt` (row stride lp), scaled, into rows[t] + j0.
 enum { SCORE_ROWS = 4 };
@@ -64,7 +66,8 @@ TARGET static inline void transpose_16(const float *k, long ld, long rows, float
     }
 }
 
-// Softmax numerators of one score row in place (first l entries); returns 1 / their sum.
+// Softmax numerators of one score row in place (first l entries, zeros after them up to the next
+// multiple of 16); returns 1 / their sum.
 TARGET static inline float exponentiate(float *row, long l) {
     __m512 m = _mm512_set1_ps(-__builtin_inff());
     long j = 0;
@@ -87,7 +90,7 @@ TARGET static inline float exponentiate(float *row, long l) {
         _mm512_storeu_ps(row + j, e);
         sum = _mm512_add_ps(sum, e);
     }
-    return 1.0f / _mm512_reduce_add_ps(sum);
+    return 1.0f / lane_sum16_avx512(sum);  // the order of lane_sums.h
 }
 
 #endif

@@ -5,19 +5,24 @@
 // keys per step). Four query rows go together (16 independent accumulator chains, enough to hide
 // the FMA latency).
 // Each row is exponentiated (max subtracted), and out_i = (sum_j e_ij v_j) / sum_j e_ij, with v
-// rows read directly.
+// rows read directly. The AVX2 spelling is in attention_avx2.c; it and the plain loop below compute
+// every output by the same chain of operations, so all paths give the same bits.
 #include "attention_head.h"
+#include "attention_avx2.h"
 #include "cpu_features.h"
+#include "lane_sums.h"
 #include "vector_kernels.h"
 
 #include <math.h>
+
+#pragma clang fp contract(off)
 
 enum { KEYS = 64 };
 
 static long padded(long l) { return (l + 15) / 16 * 16; }
 
 int embedtune_attention_head_available(long hs) {
-    return hs > 0 && hs % 16 == 0 && (embedtune_cpu_features() & EMBEDTUNE_CPU_AVX512) != 0;
+    return hs > 0 && hs % 16 == 0 && (embedtune_cpu_features() & (EMBEDTUNE_CPU_AVX512 | EMBEDTUNE_CPU_AVX2)) != 0;
 }
 
 long embedtune_attention_head_scratch_floats(long l, long hs) {
@@ -79,30 +84,38 @@ TARGET static void head_avx512(const float *q, const float *k, const float *v, l
 
 void embedtune_attention_head(const float *q, const float *k, const float *v, long ld, long l, long hs,
                               float scale, float *scratch, float *out) {
+    embedtune_attention_head_on(embedtune_cpu_features(), q, k, v, ld, l, hs, scale, scratch, out);
+}
+
+void embedtune_attention_head_on(int cpu, const float *q, const float *k, const float *v, long ld, long l, long hs,
+                                 float scale, float *scratch, float *out) {
 #if defined(__x86_64__)
-    if (embedtune_attention_head_available(hs)) {
+    cpu &= embedtune_cpu_detected();
+    if (hs > 0 && hs % 16 == 0 && (cpu & EMBEDTUNE_CPU_AVX512)) {
         head_avx512(q, k, v, ld, l, hs, scale, scratch, out);
         return;
     }
+    if (hs > 0 && hs % 16 == 0 && (cpu & EMBEDTUNE_CPU_AVX2)) {
+        embedtune_attention_head_avx2(q, k, v, ld, l, hs, scale, scratch, out);
+        return;
+    }
+#else
+    (void)cpu;
 #endif
-    // Not reached when callers check availability; a plain version keeps the function total.
+    // The plain loop, each output by the kernels' chain: a score is one fused multiply-add per channel
+    // in order, then the scale; an output one per key in order, then 1 / the sum. The same bits.
     float *row = scratch;
     for (long i = 0; i < l; i++) {
-        float m = -__builtin_inff();
         for (long j = 0; j < l; j++) {
             float s = 0.0f;
-            for (long d = 0; d < hs; d++) s += q[i * ld + d] * k[j * ld + d];
+            for (long d = 0; d < hs; d++) s = fmaf(q[i * ld + d], k[j * ld + d], s);
             row[j] = s * scale;
-            m = row[j] > m ? row[j] : m;
         }
-        for (long j = 0; j < l; j++) row[j] -= m;
-        embedtune_vec_exp(row, l, row);  // the one exp (vector16_math.h)
-        float sum = 0.0f;
-        for (long j = 0; j < l; j++) sum += row[j];
+        const float inverse = exponentiate_plain(row, l);
         for (long d = 0; d < hs; d++) {
             float o = 0.0f;
-            for (long j = 0; j < l; j++) o += row[j] * v[j * ld + d];
-            out[i * ld + d] = o / sum;
+            for (long j = 0; j < l; j++) o = fmaf(row[j], v[j * ld + d], o);
+            out[i * ld + d] = o * inverse;
         }
     }
 }

@@ -8,11 +8,17 @@
 //   columns in 24 accumulators, per step two loads of B and one broadcast of A per row, like the
 //   packed products' kernel.
 // Between them, the softmax and its backward run row by row on the (l, l) matrix in the scratch.
+// The AVX2 spelling is in attention_avx2.c; it and the plain loops below compute every output by the
+// same chain of operations (row sums in lane_sums.h's order), so all paths give the same bits.
 #include "attention_train.h"
+#include "attention_avx2.h"
 #include "cpu_features.h"
+#include "lane_sums.h"
 #include "vector_kernels.h"
 
 #include <math.h>
+
+#pragma clang fp contract(off)
 
 enum { KEYS = 64, MR = 12 };
 
@@ -21,7 +27,7 @@ static long padded(long l) { return (l + 15) / 16 * 16; }
 static long rows_of_four(long l) { return (l + 3) / 4 * 4; }
 
 int embedtune_attention_train_available(long hs) {
-    return hs > 0 && hs % 16 == 0 && (embedtune_cpu_features() & EMBEDTUNE_CPU_AVX512) != 0;
+    return hs > 0 && hs % 16 == 0 && (embedtune_cpu_features() & (EMBEDTUNE_CPU_AVX512 | EMBEDTUNE_CPU_AVX2)) != 0;
 }
 
 long embedtune_attention_train_scratch_floats(long l, long hs) {
@@ -167,7 +173,7 @@ TARGET static void backward_avx512(const float *q, const float *k, const float *
             _mm512_mask_storeu_ps(row + j, e, dp);
             sum = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(e, p + j), dp, sum);
         }
-        const __m512 dot = _mm512_set1_ps(_mm512_reduce_add_ps(sum));
+        const __m512 dot = _mm512_set1_ps(lane_sum16_avx512(sum));
         for (long j = 0; j < l; j += 16) {
             const __mmask16 e = entries(j, l);
             const __m512 ps = _mm512_mul_ps(_mm512_maskz_loadu_ps(e, p + j), vscale);
@@ -179,7 +185,8 @@ TARGET static void backward_avx512(const float *q, const float *k, const float *
 }
 #endif
 
-// ---- Plain C: not reached when callers check availability; it keeps the functions total.
+// ---- Plain C: each output by the kernels' chain (one fused multiply-add per step in order, from zero
+// or from the output when accumulating; scores then scaled; row sums in 16 lanes, lane_sums.h).
 
 // c (m, hs) (= or +=) a (m, steps) b (steps, hs), a[r][s] at a[r * ars + s * ass].
 static void small_product_plain(long m, long hs, const float *a, long ars, long ass, long steps, const float *b,
@@ -187,7 +194,7 @@ static void small_product_plain(long m, long hs, const float *a, long ars, long 
     for (long r = 0; r < m; r++)
         for (long col = 0; col < hs; col++) {
             float sum = overwrite ? 0.0f : c[r * ldc + col];
-            for (long s = 0; s < steps; s++) sum += a[r * ars + s * ass] * b[s * ldb + col];
+            for (long s = 0; s < steps; s++) sum = fmaf(a[r * ars + s * ass], b[s * ldb + col], sum);
             c[r * ldc + col] = sum;
         }
 }
@@ -197,41 +204,86 @@ static void scores_plain(const float *x, const float *y, long ld, long l, long h
     for (long i = 0; i < l; i++)
         for (long j = 0; j < l; j++) {
             float s = 0.0f;
-            for (long d = 0; d < hs; d++) s += x[i * ld + d] * y[j * ld + d];
+            for (long d = 0; d < hs; d++) s = fmaf(x[i * ld + d], y[j * ld + d], s);
             out[i * l + j] = s * scale;
         }
 }
 
 void embedtune_attention_train_forward(const float *q, const float *k, const float *v, long ld, long l, long hs,
                                        float scale, const float *mask, float *probs, float *scratch, float *out) {
+    embedtune_attention_train_forward_on(embedtune_cpu_features(), q, k, v, ld, l, hs, scale, mask, probs, scratch,
+                                         out);
+}
+
+void embedtune_attention_train_forward_on(int cpu, const float *q, const float *k, const float *v, long ld, long l,
+                                          long hs, float scale, const float *mask, float *probs, float *scratch,
+                                          float *out) {
 #if defined(__x86_64__)
-    if (embedtune_attention_train_available(hs)) {
+    cpu &= embedtune_cpu_detected();
+    if (hs > 0 && hs % 16 == 0 && (cpu & EMBEDTUNE_CPU_AVX512)) {
         forward_avx512(q, k, v, ld, l, hs, scale, mask, probs, scratch, out);
         return;
     }
+    if (hs > 0 && hs % 16 == 0 && (cpu & EMBEDTUNE_CPU_AVX2)) {
+        embedtune_attention_train_forward_avx2(q, k, v, ld, l, hs, scale, mask, probs, scratch, out);
+        return;
+    }
+#else
+    (void)cpu;
 #endif
-    scores_plain(q, k, ld, l, hs, scale, probs);
-    embedtune_softmax_forward(probs, probs, l, l);
-    for (long i = 0; i < l * l; i++) scratch[i] = mask ? probs[i] * mask[i] : probs[i];
+    scores_plain(q, k, ld, l, hs, scale, scratch);
+    for (long i = 0; i < l; i++) {
+        float *row = scratch + i * l;
+        const float inverse = exponentiate_plain(row, l);
+        for (long j = 0; j < l; j++) {
+            probs[i * l + j] = row[j] * inverse;
+            row[j] = mask ? probs[i * l + j] * mask[i * l + j] : probs[i * l + j];
+        }
+    }
     small_product_plain(l, hs, scratch, l, 1, l, v, ld, out, ld, 1);
 }
 
 void embedtune_attention_train_backward(const float *q, const float *k, const float *v, const float *dout, long ld,
                                         long l, long hs, float scale, const float *probs, const float *mask,
                                         float *scratch, float *dq, float *dk, float *dv, int overwrite) {
+    embedtune_attention_train_backward_on(embedtune_cpu_features(), q, k, v, dout, ld, l, hs, scale, probs, mask,
+                                          scratch, dq, dk, dv, overwrite);
+}
+
+void embedtune_attention_train_backward_on(int cpu, const float *q, const float *k, const float *v, const float *dout,
+                                           long ld, long l, long hs, float scale, const float *probs,
+                                           const float *mask, float *scratch, float *dq, float *dk, float *dv,
+                                           int overwrite) {
 #if defined(__x86_64__)
-    if (embedtune_attention_train_available(hs)) {
+    cpu &= embedtune_cpu_detected();
+    if (hs > 0 && hs % 16 == 0 && (cpu & EMBEDTUNE_CPU_AVX512)) {
         backward_avx512(q, k, v, dout, ld, l, hs, scale, probs, mask, scratch, dq, dk, dv, overwrite);
         return;
     }
+    if (hs > 0 && hs % 16 == 0 && (cpu & EMBEDTUNE_CPU_AVX2)) {
+        embedtune_attention_train_backward_avx2(q, k, v, dout, ld, l, hs, scale, probs, mask, scratch, dq, dk, dv,
+                                                overwrite);
+        return;
+    }
+#else
+    (void)cpu;
 #endif
     for (long i = 0; i < l * l; i++) scratch[i] = mask ? probs[i] * mask[i] : probs[i];
     small_product_plain(l, hs, scratch, 1, l, l, dout, ld, dv, ld, overwrite);
     scores_plain(dout, v, ld, l, hs, 1.0f, scratch);
-    if (mask)
-        for (long i = 0; i < l * l; i++) scratch[i] *= mask[i];
-    embedtune_softmax_backward_in_place(scratch, probs, l, l);
-    for (long i = 0; i < l * l; i++) scratch[i] *= scale;
+    for (long i = 0; i < l; i++) {
+        float *row = scratch + i * l;
+        const float *p = probs + i * l;
+        float lanes[16] = {0};
+        for (long j = 0; j < l; j++) {
+            if (mask) row[j] *= mask[i * l + j];
+            lanes[j % 16] = fmaf(p[j], row[j], lanes[j % 16]);
+        }
+        // the kernels' lanes past l, up to the next multiple of 16, add 0 * 0 (which turns a -0 into +0)
+        for (long j = l; j % 16 != 0; j++) lanes[j % 16] = fmaf(0.0f, 0.0f, lanes[j % 16]);
+        const float dot = lane_sum16_plain(lanes);
+        for (long j = 0; j < l; j++) row[j] = (p[j] * scale) * (row[j] - dot);
+    }
     small_product_plain(l, hs, scratch, l, 1, l, k, ld, dq, ld, overwrite);
     small_product_plain(l, hs, scratch, 1, l, l, q, ld, dk, ld, overwrite);
 }

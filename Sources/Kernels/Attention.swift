@@ -13,7 +13,7 @@ import Tensor
 /// head h owning channels h*HS ..< (h+1)*HS of q, k, v and out.
 ///
 /// Threading: the B * NH (sequence, head) items run in parallel on `threads` threads. Each runs one
-/// AVX-512 kernel per item where the CPU has it and HS is a multiple of 16 (`embedtune_attention_head`
+/// AVX-512 or AVX2 kernel per item where the CPU has one and HS is a multiple of 16 (`embedtune_attention_head`
 /// in inference, `embedtune_attention_train_forward` / `_backward` in training), otherwise small
 /// single-threaded `gemm`s (`ComputeContext.serial`) and the softmax kernels.
 public enum Attention {
@@ -47,7 +47,7 @@ public enum Attention {
         let scale = 1 / Float(hs).squareRoot()
         let square = layout.maxLength * layout.maxLength
         if probs == nil && !dropout.isActive && embedtune_attention_head_available(hs) != 0 {
-            // Inference on an AVX-512 CPU: one fused kernel per (sequence, head) — scores, softmax
+            // Inference on an AVX-512 or AVX2 CPU: one fused kernel per (sequence, head) — scores, softmax
             // and the product with V in one pass per query row, no probabilities written.
             let scratchFloats = embedtune_attention_head_scratch_floats(layout.maxLength, hs)
             layout.runKernel(threads: threads, hs: hs, scratchFloats: scratchFloats, dropout: .none) { item in
@@ -58,7 +58,7 @@ public enum Attention {
             return
         }
         if let probs, embedtune_attention_train_available(hs) != 0 {
-            // Training on an AVX-512 CPU: one kernel per item.
+            // Training on an AVX-512 or AVX2 CPU: one kernel per item (the same bits on either).
             let scratchFloats = embedtune_attention_train_scratch_floats(layout.maxLength, hs)
             layout.runKernel(threads: threads, hs: hs, scratchFloats: scratchFloats, dropout: dropout) { item in
                 embedtune_attention_train_forward(

@@ -6,15 +6,16 @@ import Testing
 
 /// The AVX-512 kernels of the inference path against the general ones they replace.
 @Suite struct InferenceKernelTests {
-    /// The packed product and LoRA's skinny products run where the CPU has AVX2 or AVX-512, the
-    /// attention kernel where it has AVX-512 (elsewhere the general kernels run and the comparisons below check that `PackedLinear`
+    /// The packed product, LoRA's skinny products and the attention kernels run where the CPU has AVX2
+    /// or AVX-512 (elsewhere the general kernels run and the comparisons below check that `PackedLinear`
     /// declines).
     @Test func fastPathsAreAvailableWhereTheCPUHasThem() {
         let features = embedtune_cpu_features()
         let avx512 = features & Int32(EMBEDTUNE_CPU_AVX512) != 0, avx2 = features & Int32(EMBEDTUNE_CPU_AVX2) != 0
         #expect(PackedLinear.isAvailable == (avx512 || avx2))
         #expect(LowRank.isFast == (avx512 || avx2))
-        #expect((embedtune_attention_head_available(32) != 0) == avx512)
+        #expect((embedtune_attention_head_available(32) != 0) == (avx512 || avx2))
+        #expect((embedtune_attention_train_available(32) != 0) == (avx512 || avx2))
         #expect(embedtune_attention_head_available(24) == 0, "head sizes must be multiples of 16")
     }
 
@@ -213,7 +214,7 @@ import Testing
         #expect(inPlace == got)
     }
 
-    /// One head of the C attention kernel, called directly (so on a CPU without AVX-512, or under
+    /// One head of the C attention kernel, called directly (so on a CPU without AVX2, or under
     /// EMBEDTUNE_CPU=portable, its plain C loop), equals softmax(q k^T · scale) v computed in double.
     @Test(arguments: [(1, 16), (17, 32), (70, 64)])
     func attentionHeadKernelEqualsTheDefinition(l: Int, hs: Int) {
