@@ -1,6 +1,6 @@
 // See include/bf16_linear.h.
 //
-// Three kernels on one packed layout (bf16 pairs of k, 32 columns per panel), the same sums in the same
+// Four kernels on one packed layout (bf16 pairs of k, 32 columns per panel), the same sums in the same
 // order, so the same bits (products of two bf16 are exact in float32; the order is VDPBF16PS's per
 // lane, Intel SDM: the odd element's product is added, then the even one's):
 // - dot (AVX512-BF16, where VDPBF16PS is fast): 12 rows x 32 columns of `out` in 24 zmm accumulators
@@ -15,12 +15,18 @@
 //   even element, a mask for the odd), the row block rounded to bf16 but kept as float32 in the
 //   scratch, so each row's values are broadcast operands of plain FMAs: 48 FMAs per pair, 4 widening
 //   operations, no conversion in the loop. Half the weight memory of float32 at about its speed.
+// - widened AVX2 (AVX2 + FMA without AVX-512; bf16_linear_avx2.c): the widened kernel in ymm, tiles of
+//   6 rows x half a panel in 12 accumulators, like packed_linear.c's AVX2 kernel; blocks of 18 rows or
+//   more widen each half-panel once into the scratch instead of in every tile.
 // - plain C (compiled for AVX2 + FMA and the baseline): one row times one panel at a time.
-// They differ only where VDPBF16PS flushes denormals to zero.
+// They differ only where VDPBF16PS flushes denormals to zero, where a product of two bf16 is not exact
+// in float32 (it overflows, or falls among the denormals: the plain loop rounds it, an FMA does not),
+// and in which NaN's payload and sign survive where two NaNs meet in one sum.
 // A low-rank term in float32 (LoRA's up-projection, packed like packed_linear.c's weights) continues
 // each tile's loop with float32 FMAs after the pairs, in the same accumulators: no second pass over
 // `out`; the plain kernel fuses its multiply-adds too (fmaf), so the bits stay the same.
 #include "bf16_linear.h"
+#include "bf16_linear_avx2.h"
 #include "cpu_features.h"
 #include "packed_linear.h"
 #include "vector_kernels.h"
@@ -51,8 +57,11 @@ static inline float float_from_bf16(uint16_t h) {
 
 long embedtune_bf16_linear_elements(long n, long k) { return (n + NR - 1) / NR * NR * 2 * pairs_of(k); }
 
-// The widened kernel keeps the rounded rows as float32, the others as bf16: room for the former.
-long embedtune_bf16_linear_scratch_bytes(long k) { return ROW_BLOCK * 2 * pairs_of(k) * (long)sizeof(float); }
+// The widened kernels keep the rounded rows as float32, the others as bf16: room for the former, and
+// for the AVX2 one's half-panel widened to float32 (2 * pairs rows of 16).
+long embedtune_bf16_linear_scratch_bytes(long k) {
+    return (ROW_BLOCK + 16) * 2 * pairs_of(k) * (long)sizeof(float);
+}
 
 void embedtune_bf16_linear_pack(const float *weight, long n, long k, uint16_t *packed) {
     const long panels = (n + NR - 1) / NR, pairs = pairs_of(k);
@@ -289,7 +298,7 @@ int embedtune_bf16_linear_kernel(void) {
     const int features = embedtune_cpu_features();
     if ((features & EMBEDTUNE_CPU_AVX512_BF16) && embedtune_cpu_bf16_dot_is_fast()) return EMBEDTUNE_BF16_DOT;
     if (features & EMBEDTUNE_CPU_AVX512) return EMBEDTUNE_BF16_WIDENED;
-    if (features & EMBEDTUNE_CPU_AVX2) return EMBEDTUNE_BF16_PLAIN_AVX2;
+    if (features & EMBEDTUNE_CPU_AVX2) return EMBEDTUNE_BF16_WIDENED_AVX2;
 #endif
     return EMBEDTUNE_BF16_PLAIN;
 }
@@ -319,6 +328,11 @@ int embedtune_bf16_linear_forward_low_rank_with(int kernel, const float *inp, lo
     case EMBEDTUNE_BF16_WIDENED:
         if (!(detected & EMBEDTUNE_CPU_AVX512)) return 0;
         forward_widened(inp, m, k, packed, n, bias, residual, activation, low, rank, low_packed, out, (float *)scratch);
+        return 1;
+    case EMBEDTUNE_BF16_WIDENED_AVX2:
+        if (!(detected & EMBEDTUNE_CPU_AVX2)) return 0;
+        embedtune_bf16_linear_forward_widened_avx2(inp, m, k, packed, n, bias, residual, activation, low, rank,
+                                                   low_packed, out, (float *)scratch);
         return 1;
     case EMBEDTUNE_BF16_PLAIN_AVX2:
         if (!(detected & EMBEDTUNE_CPU_AVX2)) return 0;

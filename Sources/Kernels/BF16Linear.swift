@@ -5,7 +5,8 @@ import CSIMD
 /// each call's input rows converted to bf16, products summed in float32 with the bias (and residual) in
 /// the accumulators — `torch.autocast(dtype=torch.bfloat16)`'s Linear, with float32 out. VDPBF16PS
 /// where the CPU has AVX512-BF16 and runs it fast, the bf16 pairs widened to float32 FMAs on other
-/// AVX-512 CPUs, a plain C loop otherwise: the same bits on each; no backward.
+/// AVX-512 CPUs and (in ymm) on AVX2 + FMA ones, a plain C loop otherwise: the same bits on each; no
+/// backward.
 ///
 /// Sizes: N tokens (rows), C input channels, OC output channels.
 public final class BF16Linear: LowRankProduct, @unchecked Sendable {

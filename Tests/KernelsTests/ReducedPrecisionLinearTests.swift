@@ -39,9 +39,9 @@ import Testing
         }
     }
 
-    /// Every bf16 kernel this CPU has (VDPBF16PS, the widened FMAs, plain C for AVX2 and the baseline)
-    /// gives the plain C kernel's bits, with bias, residual and GELU, with and without a float32
-    /// low-rank term (LoRA's up-projection), whichever one the dispatcher picks.
+    /// Every bf16 kernel this CPU has (VDPBF16PS, the widened FMAs on AVX-512 and on AVX2, plain C for
+    /// AVX2 and the baseline) gives the plain C kernel's bits, with bias, residual and GELU, with and
+    /// without a float32 low-rank term (LoRA's up-projection), whichever one the dispatcher picks.
     @Test(arguments: shapes)
     func bf16KernelsGiveTheSameBits(n: Int, c: Int, oc: Int) {
         let inp = randomArray(n * c, seed: UInt64(n * 3 + c)), residual = randomArray(n * oc, seed: 6)
@@ -54,7 +54,10 @@ import Testing
         embedtune_packed_linear_pack(up, oc, rank, &lowPacked)
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: embedtune_bf16_linear_scratch_bytes(c), alignment: 64)
         defer { scratch.deallocate() }
-        let kernels = [EMBEDTUNE_BF16_PLAIN, EMBEDTUNE_BF16_PLAIN_AVX2, EMBEDTUNE_BF16_WIDENED, EMBEDTUNE_BF16_DOT]
+        let kernels = [
+            EMBEDTUNE_BF16_PLAIN, EMBEDTUNE_BF16_PLAIN_AVX2, EMBEDTUNE_BF16_WIDENED, EMBEDTUNE_BF16_DOT,
+            EMBEDTUNE_BF16_WIDENED_AVX2,
+        ]
         for (gelu, termRank) in [(false, 0), (true, 0), (false, rank), (true, rank)] {
             var outputs: [Int32: [UInt32]] = [:]
             for kernel in kernels.map(Int32.init) {
@@ -91,6 +94,9 @@ import Testing
             #expect(outputs[embedtune_bf16_linear_kernel()] != nil, "the dispatcher's kernel runs here")
             if embedtune_cpu_detected() & Int32(EMBEDTUNE_CPU_AVX512) != 0 {
                 #expect(outputs[Int32(EMBEDTUNE_BF16_WIDENED)] != nil, "an AVX-512 CPU runs the widened kernel")
+            }
+            if embedtune_cpu_detected() & Int32(EMBEDTUNE_CPU_AVX2) != 0 {
+                #expect(outputs[Int32(EMBEDTUNE_BF16_WIDENED_AVX2)] != nil, "an AVX2 CPU runs the widened AVX2 kernel")
             }
         }
     }

@@ -2,9 +2,10 @@
 // output channels, the input rows converted to bf16 per call (round to nearest even), products summed
 // in float32: out (M, N) = act(bf16(inp) (M, K) @ bf16(weight)^T (K, N) + bias (N) [+ residual (M, N)]).
 // Kernels on the same layout, so a packed weight serves every path, giving the same bits (but for
-// denormals, which VDPBF16PS flushes): VDPBF16PS where the CPU has AVX512-BF16 and its dot is fast;
-// the bf16 pairs widened to float32 for FMAs on other AVX-512 CPUs; plain C (compiled for AVX2 + FMA
-// and the baseline) otherwise.
+// denormals, which VDPBF16PS flushes, products beyond float32's range and NaN payloads; bf16_linear.c):
+// VDPBF16PS where the CPU has AVX512-BF16 and its dot is fast; the bf16 pairs widened to float32 for
+// FMAs on other AVX-512 CPUs, and likewise in AVX2 + FMA on CPUs without AVX-512; plain C (compiled
+// for AVX2 + FMA and the baseline) otherwise.
 #ifndef EMBEDTUNE_BF16_LINEAR_H
 #define EMBEDTUNE_BF16_LINEAR_H
 
@@ -23,7 +24,8 @@ long embedtune_bf16_linear_elements(long n, long k);
 void embedtune_bf16_linear_pack(const float *weight, long n, long k, uint16_t *packed);
 
 /// Bytes of scratch `embedtune_bf16_linear_forward` needs for a call with inputs of k values: one
-/// block of rows rounded to bf16 (kept as float32 by the widened kernel).
+/// block of rows rounded to bf16 (kept as float32 by the widened kernels), and half a panel of the
+/// weight widened to float32 (the AVX2 kernel).
 long embedtune_bf16_linear_scratch_bytes(long k);
 
 /// out (m, n) = act(bf16(inp) (m, k) @ W^T + bias (n; NULL for none) + residual (m, n; NULL for none;
@@ -44,13 +46,15 @@ void embedtune_bf16_linear_forward_low_rank(const float *inp, long m, long k, co
 
 /// The kernels, for `embedtune_bf16_linear_forward_with`.
 enum {
-    EMBEDTUNE_BF16_PLAIN = 0,       // plain C, baseline
-    EMBEDTUNE_BF16_PLAIN_AVX2 = 1,  // plain C compiled for AVX2 + FMA
-    EMBEDTUNE_BF16_WIDENED = 2,     // AVX-512 F: bf16 pairs widened to float32, FMAs
-    EMBEDTUNE_BF16_DOT = 3,         // AVX512-BF16: VDPBF16PS
+    EMBEDTUNE_BF16_PLAIN = 0,         // plain C, baseline
+    EMBEDTUNE_BF16_PLAIN_AVX2 = 1,    // plain C compiled for AVX2 + FMA (tests compare it; not dispatched)
+    EMBEDTUNE_BF16_WIDENED = 2,       // AVX-512 F: bf16 pairs widened to float32, FMAs
+    EMBEDTUNE_BF16_DOT = 3,           // AVX512-BF16: VDPBF16PS
+    EMBEDTUNE_BF16_WIDENED_AVX2 = 4,  // AVX2 + FMA without AVX-512: the widened kernel in ymm
 };
 
-/// The kernel `embedtune_bf16_linear_forward` takes on this CPU under embedtune_cpu_features().
+/// The kernel `embedtune_bf16_linear_forward` takes on this CPU under embedtune_cpu_features(): the
+/// first it has of DOT (where VDPBF16PS is fast), WIDENED, WIDENED_AVX2, PLAIN.
 int embedtune_bf16_linear_kernel(void);
 
 /// embedtune_bf16_linear_forward through `kernel` (tests compare them); 0 without running when the
