@@ -142,14 +142,8 @@ TARGET static inline __attribute__((always_inline)) void widened_tile(
         }
     }
     _Pragma("clang loop unroll(full)") for (int i = 0; i < rows; i++) {
-        const __m256 y0 = gelu ? gelu_avx2(acc[i][0]) : acc[i][0], y1 = gelu ? gelu_avx2(acc[i][1]) : acc[i][1];
-        if (full) {
-            _mm256_storeu_ps(c + i * ldc, y0);
-            _mm256_storeu_ps(c + i * ldc + 8, y1);
-        } else {
-            _mm256_maskstore_ps(c + i * ldc, m0, y0);
-            _mm256_maskstore_ps(c + i * ldc + 8, m1, y1);
-        }
+        store_outputs_avx2(c + i * ldc, acc[i][0], gelu, full, m0);
+        store_outputs_avx2(c + i * ldc + 8, acc[i][1], gelu, full, m1);
     }
 }
 

@@ -301,11 +301,7 @@ TARGET2 static inline __attribute__((always_inline)) void tile_avx2(
             }
             v = _mm256_add_ps(v, b);
             if (res) v = _mm256_add_ps(v, _mm256_maskload_ps(res + i * ldc + 8 * h, m));
-            if (gelu) v = gelu_avx2(v);
-            if (cols >= 8 * h + 8)
-                _mm256_storeu_ps(c + i * ldc + 8 * h, v);
-            else
-                _mm256_maskstore_ps(c + i * ldc + 8 * h, m, v);
+            store_outputs_avx2(c + i * ldc + 8 * h, v, gelu, cols >= 8 * h + 8, m);
         }
     }
 }

@@ -58,4 +58,16 @@ EMBEDTUNE_AVX2_TARGET static inline __m256 gelu_avx2(__m256 x) {
     return _mm256_mul_ps(x, _mm256_blendv_ps(q, _mm256_sub_ps(_mm256_set1_ps(1.0f), q), nonnegative));
 }
 
+// The AVX2 packed products' store of 8 outputs (packed_linear.c, bf16_linear_avx2.c, int8_linear.c):
+// GELU first when `gelu`, then a plain store when all 8 columns exist (`full`), else a store of the
+// lanes in `mask` only (masked stores cost about a dozen cycles on AMD Zen, so only a last panel's).
+EMBEDTUNE_AVX2_TARGET static inline __attribute__((always_inline)) void store_outputs_avx2(float *c, __m256 y, int gelu,
+                                                                                          int full, __m256i mask) {
+    if (gelu) y = gelu_avx2(y);
+    if (full)
+        _mm256_storeu_ps(c, y);
+    else
+        _mm256_maskstore_ps(c, mask, y);
+}
+
 #endif
