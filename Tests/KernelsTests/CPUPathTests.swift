@@ -4,7 +4,8 @@ import Testing
 @testable import Kernels
 
 /// The one switch of the CPU path: names, validation, and that a run under EMBEDTUNE_CPU really
-/// takes the path it names (CI runs the parity and gradient tests again under `portable` and `avx2`).
+/// takes the path it names (CI runs the parity and gradient tests again under `portable`, `avx2` and the
+/// AVX-512 levels below the CPU's best).
 struct CPUPathTests {
     @Test func namesMapToNestedFeatureSets() {
         #expect(embedtune_cpu_level_mask("portable") == 0)
