@@ -17,7 +17,8 @@ public struct BEIRQuery: Sendable, Equatable {
 /// column is not an integer). The one reading of a BEIR directory, for evaluation, training and mining:
 /// - ids are `_id` (or `id`), strings or integers; an id repeated in corpus.jsonl or queries.jsonl
 ///   is an error naming the file and both lines;
-/// - a qrels query that queries.jsonl lacks is an error naming the qrels line;
+/// - a qrels query that queries.jsonl lacks is an error naming the qrels line, and so is a corpus.jsonl
+///   without documents (a qrels document the corpus lacks is, as in BEIR and pytrec_eval, a miss);
 /// - as in BEIR, only the queries that have qrels in the split are kept (in queries.jsonl order),
 ///   and a repeated (query, document) pair in the qrels keeps its last score.
 public struct BEIRDataset: Sendable {
@@ -38,7 +39,9 @@ public struct BEIRDataset: Sendable {
         let qrelsPath = qrelsPath(directory: directory, split: split)
 
         let (qrels, qrelsLines) = try loadQrels(path: qrelsPath)
-        let corpus = try CorpusReader(path: directory.appendingPathComponent("corpus.jsonl").path, format: .jsonl).readAll()
+        let corpusPath = directory.appendingPathComponent("corpus.jsonl").path
+        let corpus = try CorpusReader(path: corpusPath, format: .jsonl).readAll()
+        guard !corpus.isEmpty else { throw .noDocuments(file: corpusPath) }
 
         var queries: [BEIRQuery] = []
         var seen: [String: Int] = [:]

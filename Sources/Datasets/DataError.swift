@@ -27,13 +27,15 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case conflictingNegatives(file: String, line: Int, reason: String)
     /// No (anchor, positive) pair in the data.
     case noPairs(file: String)
+    /// A corpus without a document (nothing to retrieve).
+    case noDocuments(file: String)
 
     public var file: String {
         switch self {
         case let .cannotRead(f, _), let .invalidUTF8(f, _), let .invalidJSON(f, _, _), let .missingField(f, _, _),
              let .wrongType(f, _, _, _), let .emptyField(f, _, _), let .repeatedID(f, _, _, _), let .invalidRow(f, _, _),
              let .unknownQuery(f, _, _), let .emptyQuery(f, _), let .noRelevantDocuments(f), let .inconsistentNegatives(f, _, _, _),
-             let .conflictingNegatives(f, _, _), let .noPairs(f):
+             let .conflictingNegatives(f, _, _), let .noPairs(f), let .noDocuments(f):
             return f
         }
     }
@@ -41,7 +43,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     /// The offending line (0 when the whole file is at fault).
     public var line: Int {
         switch self {
-        case .cannotRead, .emptyQuery, .noRelevantDocuments, .noPairs: return 0
+        case .cannotRead, .emptyQuery, .noRelevantDocuments, .noPairs, .noDocuments: return 0
         case let .invalidUTF8(_, l), let .invalidJSON(_, l, _), let .missingField(_, l, _), let .wrongType(_, l, _, _),
              let .emptyField(_, l, _), let .repeatedID(_, l, _, _), let .invalidRow(_, l, _), let .unknownQuery(_, l, _),
              let .inconsistentNegatives(_, l, _, _), let .conflictingNegatives(_, l, _):
@@ -67,6 +69,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
             return "\(f):\(l): \(found) negatives, but earlier rows have \(expected); every row needs the same number"
         case let .conflictingNegatives(f, l, reason): return "\(f):\(l): negatives: \(reason)"
         case let .noPairs(f): return "\(f): no (anchor, positive) pairs"
+        case let .noDocuments(f): return "\(f): no documents, so every metric would be 0"
         }
     }
 }

@@ -122,6 +122,8 @@ public final class SentenceEncoder: @unchecked Sendable {
         progress: ((EncodingProgress) -> Void)? = nil
     ) -> [Float] {
         precondition(batchSize > 0, "batch size must be positive")
+        // A batch never holds more than the texts: an option of 10^8 allocates for the texts given.
+        let batchSize = min(batchSize, max(1, tokenIDs.count))
         let c = model.dimension, n = dimension
         let truncation = self.truncation
         var result = [Float](repeating: 0, count: tokenIDs.count * n)  // (count, N)

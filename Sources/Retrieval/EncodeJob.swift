@@ -19,7 +19,8 @@ import Store
 ///    chunks an uninterrupted run would have — so it ends with the same rows in the same order.
 ///    BEIR documents are embedded as their `passage` ((title + " " + text).strip()).
 ///    With `sync`, stored documents whose ids the input (every shard of it) does not hold are deleted
-///    first, in one transaction, and only after the whole input was read and validated.
+///    first, in one transaction, and only after the whole input was read and validated; not when a line
+///    was skipped as invalid or the input holds no document (`SyncRefusal`, before any write).
 /// 4. With `quantize`, or when the store already held an int8 copy and this run wrote vectors,
 ///    `VectorStore.quantize()` recomputes the int8 scales and codes.
 /// 5. Unless stopped, the store's index file (`VectorIndexFile`, what `search` maps) is written again
@@ -85,12 +86,17 @@ public struct EncodeJob: Sendable {
             }
             summary.skippedInvalid = invalid.count
         }
+        if sync && summary.skippedInvalid > 0 {
+            throw SyncRefusal.skippedLines(input: inputPath, count: summary.skippedInvalid)
+        }
 
         let store = try VectorStore(path: databasePath)
         try store.bind(model: model)
         if let stamp = encoder.weightsStamp { try store.recordWeightsStamp(stamp) }
         let wasQuantized = try store.int8Scales() != nil
         if sync {
+            let stored = inInput.isEmpty ? try store.count() : 0
+            if stored > 0 { throw SyncRefusal.emptyInput(input: inputPath, stored: stored) }
             summary.deleted = try store.deleteAll(except: inInput).count
             inInput = []
         }
@@ -146,7 +152,7 @@ public struct EncodeJob: Sendable {
                 if pending.contains(doc.id) { chunk.append(doc) }
             }
             guard !chunk.isEmpty else { break }
-            try store.upsert(encode(chunk))
+            try store.upsert(try encode(chunk))
             summary.committed += chunk.count
             summary.chunks += 1
             onEvent(.committed(done: summary.committed, total: pending.count))
@@ -158,10 +164,14 @@ public struct EncodeJob: Sendable {
     }
 
     /// The chunk's rows: fields, content hash and embedding (dimension floats each).
-    private func encode(_ chunk: [CorpusDocument]) -> [StoredDocument] {
+    /// A non-finite embedding throws before its chunk is stored.
+    private func encode(_ chunk: [CorpusDocument]) throws -> [StoredDocument] {
         let d = encoder.dimension
         let texts = ModelPrompts.apply(model.documentPrompt, to: chunk.map(\.passage))
         let vectors = encoder.encode(texts, batchSize: batchSize, threads: threads)
+        if let row = NonFiniteEmbedding.firstRow(vectors, dimension: d) {
+            throw NonFiniteEmbedding(input: "\(inputPath): document \"\(chunk[row].id)\"")
+        }
         return chunk.enumerated().map { i, doc in
             StoredDocument(id: doc.id, title: doc.title, text: doc.text, embedding: Array(vectors[i * d..<(i + 1) * d]))
         }

@@ -37,6 +37,11 @@ public struct HardNegativeMiner {
                 + "\(storedVectors.dimension) for \(corpus.count) documents of dimension \(embedder.dimension)")
         }
         let problem = MiningProblem(pairs: pairs, documents: corpus)
+        // Before the candidate lists are sized by it: an anchor never has more candidates than documents.
+        guard options.numNegatives < problem.corpus.count else {
+            throw .invalidOption(option: "num-negatives", reason: "cannot mine \(options.numNegatives) negatives per anchor "
+                + "from \(problem.corpus.count) documents (the positives included)")
+        }
         try options.validate(maxPositives: problem.maxPositives)
         var selection = NegativeSelection(options: options, maxPositives: problem.maxPositives)
 

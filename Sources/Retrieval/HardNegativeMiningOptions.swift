@@ -51,9 +51,17 @@ public struct HardNegativeMiningOptions: Sendable, Equatable {
     public func validate(maxPositives: Int) throws(MiningError) {
         guard numNegatives >= 1 else { throw .invalidOption(option: "num-negatives", reason: "must be at least 1, got \(numNegatives)") }
         guard rangeMin >= 0 else { throw .invalidOption(option: "range-min", reason: "must be non-negative, got \(rangeMin)") }
+        // So that the derived --range-max (rangeMin + 10 n + positives) cannot overflow.
+        for (name, value) in [("num-negatives", numNegatives), ("range-min", rangeMin), ("range-max", rangeMax ?? 0)]
+        where value > Int.max / 64 {
+            throw .invalidOption(option: name, reason: "too large, got \(value)")
+        }
         for (name, value) in [("max-score", maxScore), ("min-score", minScore), ("absolute-margin", absoluteMargin),
                               ("relative-margin", relativeMargin)] {
             if let value, !value.isFinite { throw .invalidOption(option: name, reason: "must be a finite number, got \(value)") }
+        }
+        if let minScore, let maxScore, minScore > maxScore {
+            throw .invalidOption(option: "min-score", reason: "\(minScore) is above --max-score \(maxScore), so no candidate remains")
         }
         if let absoluteMargin, absoluteMargin < 0 {
             throw .invalidOption(option: "absolute-margin", reason: "must be non-negative, got \(absoluteMargin)")

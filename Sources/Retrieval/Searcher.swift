@@ -12,7 +12,8 @@ public struct SearchResult: Sendable, Equatable {
     public var text: String
 }
 
-/// Errors of `Searcher`; each names the database whose recorded model is at fault.
+/// Errors of `Searcher`; each names the database whose recorded model is at fault, or the index file
+/// found damaged.
 public enum SearchError: Error, Equatable, CustomStringConvertible {
     /// The database has no model recorded (nothing was ever encoded into it).
     case noModelRecorded(database: String)
@@ -20,6 +21,9 @@ public enum SearchError: Error, Equatable, CustomStringConvertible {
     case modelUnavailable(database: String, modelPath: String, reason: String)
     /// The recorded directories now hold another model than the one that wrote the vectors.
     case modelChanged(database: String, modelPath: String, recorded: String, found: String)
+    /// A hit read through the store's index file (`path`) does not match the database (`IndexHitCheck`:
+    /// why): the file is damaged. Deleting it is safe; the next search writes it again from the database.
+    case damagedIndex(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +35,9 @@ public enum SearchError: Error, Equatable, CustomStringConvertible {
         case let .modelChanged(database, modelPath, recorded, found):
             return "\(database): the vectors were encoded with model fingerprint \(recorded), but \(modelPath) "
                 + "now gives \(found); give the model it was encoded with by --model (and --adapter), or re-encode the database"
+        case let .damagedIndex(path, reason):
+            return "\(path): the index file does not match the database (\(reason)); it is damaged: delete it, and the next "
+                + "search writes it again from the database"
         }
     }
 }
@@ -71,6 +78,8 @@ public enum SearchIndexOutcome: Sendable, Equatable {
 /// memory traffic), otherwise every float32 row (`TopK.Scan.exact`). With `quantized`, a 4-bit copy
 /// of the int8 codes (`NibbleMatrix`, an eighth of the float32 bytes) is scanned and its best
 /// candidates are rescored in float32 (`TopK.Scan.nibble`: approximate).
+/// Hits found through the index file, whose sections are not verified when mapped, are checked against
+/// the database before use (`IndexHitCheck`; `SearchError.damagedIndex`).
 public final class Searcher: @unchecked Sendable {
     public let databasePath: String
     public let model: StoreModelInfo
@@ -85,6 +94,9 @@ public final class Searcher: @unchecked Sendable {
     public var isQuantized: Bool { nibbleCopy != nil }
     /// Where the vectors came from.
     public let indexOutcome: SearchIndexOutcome
+    /// The store's generation read just before its index file was mapped (or written and mapped); nil
+    /// when the vectors came from SQLite. Set, every vector hit is checked (`checkIndexHits`).
+    let indexGeneration: StoreGeneration?
     /// Prepended to every query text: by default the model's query prompt (`ModelPrompts`, role query),
     /// nil for models without prompts.
     public var queryPrompt: String?
@@ -151,11 +163,19 @@ public final class Searcher: @unchecked Sendable {
         self.encoder = encoder
         queryPrompt = try? encoder.directory.prompts.resolve(prompt: nil, name: nil, role: .query)
         self.store = store
+        // Read before mapping: a change of the store in between then counts as a change, never as damage.
+        let before = try index == .never ? nil : store.generation()
         let vectors = try SearchVectors.load(store: store, quantized: quantized, use: index)
         matrix = vectors.matrix
         int8Copy = vectors.int8Copy
         nibbleCopy = vectors.nibbleCopy
         indexOutcome = vectors.outcome
+        if case .readFromDatabase = vectors.outcome {
+            indexGeneration = nil
+        } else {
+            // A store without identity gets one when its index file is written (`.rebuilt`).
+            indexGeneration = try before ?? store.generation()
+        }
     }
 
     /// The fingerprint of `encoder`'s weights as the store should see it: when its weight files'
@@ -205,9 +225,26 @@ public final class Searcher: @unchecked Sendable {
         try results(vectorHits(vector, k: k, threads: threads))
     }
 
-    /// (id, cosine) of the k rows most similar to `vector`, best first.
+    /// (id, cosine) of the k rows most similar to `vector`, best first; checked against the database
+    /// when read through the index file (`checkIndexHits`).
     func vectorHits(_ vector: [Float], k: Int, threads: Int) throws -> [(id: String, score: Float)] {
-        vectorRows(vector, k: k, threads: threads).map { (id: matrix.ids[$0.index], score: $0.score) }
+        let hits = vectorRows(vector, k: k, threads: threads).map { (id: matrix.ids[$0.index], score: $0.score) }
+        try checkIndexHits(hits, query: vector)
+        return hits
+    }
+
+    /// Throws `SearchError.damagedIndex` when `hits` (id, cosine; found for `query`, from this store's
+    /// rows) came through the index file and do not match the database (`IndexHitCheck`). Costs one
+    /// read of the hits' rows from SQLite; nothing when the vectors came from SQLite. A mismatch after
+    /// the store changed since this searcher opened is that change's doing — the hits are those of the
+    /// snapshot searched, as without an index file — not damage.
+    func checkIndexHits(_ hits: [(id: String, score: Float)], query: [Float]) throws {
+        guard let indexGeneration, !hits.isEmpty else { return }
+        let documents = try store.documents(ids: hits.map(\.id))
+        guard let reason = IndexHitCheck.mismatch(hits: hits, query: query, documents: documents),
+            try store.generation() == indexGeneration
+        else { return }
+        throw SearchError.damagedIndex(path: store.indexPath, reason: reason)
     }
 
     /// (row, cosine) of the k rows most similar to `vector`, best first, ties by row.

@@ -121,8 +121,9 @@ public final class ShardedSearcher: @unchecked Sendable {
         return try results(vectorHits(vector, k: k, threads: threads))
     }
 
-    /// (shard, id, cosine) of the k best rows, best first.
-    func vectorHits(_ vector: [Float], k: Int, threads: Int) -> [(part: Int, id: String, score: Float)] {
+    /// (shard, id, cosine) of the k best rows, best first; each shard's hits checked against its
+    /// database when read through its index file (`Searcher.checkIndexHits`).
+    func vectorHits(_ vector: [Float], k: Int, threads: Int) throws -> [(part: Int, id: String, score: Float)] {
         let hits: [(part: Int, row: Int, score: Float)]
         if let sharedNibbles {
             let parts = zip(shards, sharedNibbles).map { (matrix: $0.matrix, nibbles: $1) }
@@ -132,7 +133,11 @@ public final class ShardedSearcher: @unchecked Sendable {
             let lists = shards.map { shard in shard.vectorRows(vector, k: k, threads: threads).map { (row: $0.index, score: $0.score) } }
             hits = ShardedTopK.merge(lists, k: k) { shards[$0].matrix.ids[$1] }
         }
-        return hits.map { (part: $0.part, id: shards[$0.part].matrix.ids[$0.row], score: $0.score) }
+        let named = hits.map { (part: $0.part, id: shards[$0.part].matrix.ids[$0.row], score: $0.score) }
+        for (part, shard) in shards.enumerated() {
+            try shard.checkIndexHits(named.filter { $0.part == part }.map { (id: $0.id, score: $0.score) }, query: vector)
+        }
+        return named
     }
 
     /// (shard, id, BM25) of the k best documents by the merged store's bm25(), best first.

@@ -6,7 +6,7 @@ extension TopK {
     /// Default candidates of the 4-bit pass: max(40 k, 400). The 4-bit scores err by about ten
     /// times the int8 ones, so the pass keeps more candidates than `searchInt8` over the int8
     /// codes; rescoring 400 float32 rows costs ~0.1 ms.
-    public static func nibbleCandidates(k: Int) -> Int { Swift.max(40 * k, 400) }
+    public static func nibbleCandidates(k: Int) -> Int { k > Int.max / 40 ? Int.max : Swift.max(40 * k, 400) }
 
     /// The k best rows by exact score among the `candidates` (default `nibbleCandidates(k:)`) best
     /// rows of the 4-bit scan of `nibbles` (the 4-bit copy of the same rows as `matrix`).

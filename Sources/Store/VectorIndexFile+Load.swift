@@ -18,7 +18,11 @@ extension VectorIndexFile {
     /// Maps the index file at `path` when it describes the store whose identity is `expected` and whose
     /// vectors have `dimension` values; otherwise throws why not. Checks the header (magic, version,
     /// checksum, sizes consistent with count and dimension, sections inside the file) and the file's
-    /// size; the sections' contents are trusted (the file is this program's, written atomically).
+    /// size, not the sections' contents (hashing them would read the whole file on every search):
+    /// a search checks each hit it returns against the database instead (`Retrieval`'s
+    /// `IndexHitCheck`: the id names a stored document, the score is the cosine with its stored
+    /// vector), so a damaged row that becomes a hit is caught, one that only drops out of the top k is
+    /// not. A damaged id offset reads as an empty id (`RowIDs`), never out of bounds.
     public static func load(path: String, expected: StoreGeneration, dimension: Int) throws(VectorIndexProblem) -> MappedVectorIndex {
         #if _endian(big)
         throw VectorIndexProblem.notAnIndex(path: path, reason: "index files are read on little-endian machines only")

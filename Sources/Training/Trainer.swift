@@ -252,6 +252,9 @@ public final class Trainer {
             optimizer.step(
                 parameters: trainable.storage.buffer, gradients: UnsafeBufferPointer(gradients.storage.buffer),
                 learningRate: rate)
+            guard trainable.storage.buffer.allSatisfy(\.isFinite) else {  // the same update on every rank
+                throw TrainingError.nonFiniteWeights(step: globalStep + 1, checkpoint: lastCheckpoint)
+            }
             globalStep += 1
             pairsDone += batch.size
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -107,6 +107,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case invalidConfiguration(String)
     case nonFiniteLoss(step: Int, loss: Float, checkpoint: String?)
+    /// A step's update made a trained weight NaN or infinite (a learning rate far too large).
+    case nonFiniteWeights(step: Int, checkpoint: String?)
     case checkpoint(path: String, reason: String)
     case noTrainingPairs
 
@@ -116,6 +118,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .nonFiniteLoss(let step, let loss, let checkpoint):
             return "the loss became \(loss) at step \(step); stopped without applying that step"
                 + (checkpoint.map { ". The last good checkpoint is intact in \($0)" } ?? "")
+        case .nonFiniteWeights(let step, let checkpoint):
+            return "step \(step) made a trained weight NaN or infinite (is the learning rate far too large?); stopped "
+                + "without saving it" + (checkpoint.map { ". The last good checkpoint is intact in \($0)" } ?? "")
         case .checkpoint(let path, let reason): return "\(path): \(reason)"
         case .noTrainingPairs: return "no training pairs"
         }

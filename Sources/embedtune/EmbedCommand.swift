@@ -26,6 +26,10 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let output {
+            let inputs = [("--model", model.model)] + (model.adapter.map { [("--adapter", $0)] } ?? [])
+            try OutputDirectoryCheck.apart(output: output, inputs: inputs)
+        }
         let encoder = try truncation.apply(to: model.loadEncoder(precision: precision.precision ?? .fp32))
         // No role: like SentenceTransformer.encode, the model's default_prompt_name applies unless one is given.
         let lines = ModelPrompts.apply(try prompts.resolve(encoder.directory, role: nil), to: try StandardInput.readLines())
@@ -34,6 +38,9 @@ struct EmbedCommand: ParsableCommand {
             return
         }
         let embeddings = encoder.encode(lines, batchSize: batchSize, threads: model.threads)
+        if let row = NonFiniteEmbedding.firstRow(embeddings, dimension: encoder.dimension) {
+            throw NonFiniteEmbedding(input: "line \(row + 1) of standard input")
+        }
         if let output {
             try embeddings.withUnsafeBufferPointer {
                 try NPYWriter.write(rows: lines.count, cols: encoder.dimension, values: $0,

@@ -25,6 +25,10 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup(title: "Ranking") var ranking: SearchModeOptions
 
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    }
+
     func run() throws {
         let encoder = try truncation.apply(to: model.loadEncoder(precision: precision.precision ?? .fp32))
         var evaluation = try RetrievalEvaluation(directory: URL(fileURLWithPath: data), split: split)

@@ -103,6 +103,8 @@ struct MineCommand: ParsableCommand {
     }
 
     func run() throws {
+        let inputs = [("--data", data), ("--corpus", corpus), ("--db", db), ("--model", model.model), ("--adapter", model.adapter)]
+        try OutputDirectoryCheck.apart(output: output, inputs: inputs.compactMap { o, p in p.map { (o, $0) } })
         let (pairs, dataCorpus) = try MiningData.loadPairs(path: data, split: split)
         let encoder = try model.loadEncoder()
         let queryPrompt = try prompts.resolve(encoder.directory, role: .query)

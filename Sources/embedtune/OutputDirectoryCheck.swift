@@ -1,7 +1,8 @@
 import Encoder
 import Foundation
 
-/// The checks before a command writes an output directory (`train`, `merge`): the output must not be,
+/// The checks before a command writes an output directory (`train`, `merge`) or file (`embed`, `mine`,
+/// `plot`: `apart` only): the output must not be,
 /// contain or lie inside any input, and a non-empty directory is written into only when it is this
 /// command's own earlier output (it holds one of `ownMarkers`, e.g. a training checkpoint) or with
 /// `--overwrite`. Without these, a mistyped --output replaced a model's files or deleted its vocab.txt.
@@ -14,12 +15,7 @@ enum OutputDirectoryCheck {
     static func check(
         output: String, inputs: [(option: String, path: String)], ownMarkers: [String], overwrite: Bool
     ) throws {
-        let url = URL(fileURLWithPath: output)
-        for (option, path) in inputs {
-            if let overlap = OutputPaths.overlap(output: url, input: URL(fileURLWithPath: path)) {
-                throw Refusal(description: "--output \(output) \(overlap) \(option) \(path); choose a separate output directory")
-            }
-        }
+        try apart(output: output, inputs: inputs, what: "output directory")
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: output, isDirectory: &isDirectory) else { return }
@@ -31,5 +27,17 @@ enum OutputDirectoryCheck {
         throw Refusal(description: "--output \(output) is a non-empty directory that this command did not write "
             + "(it holds \(entries.sorted().prefix(3).joined(separator: ", "))\(entries.count > 3 ? ", ..." : "")); "
             + "choose a new or empty directory, or pass --overwrite to replace its files")
+    }
+
+    /// Refuses an output (a file or a directory, `what` names it) that is, contains or lies inside an
+    /// input: `embed --output` into the model directory replaced its weights, `mine --output` equal to
+    /// --corpus replaced the corpus.
+    static func apart(output: String, inputs: [(option: String, path: String)], what: String = "output file") throws {
+        let url = URL(fileURLWithPath: output)
+        for (option, path) in inputs {
+            if let overlap = OutputPaths.overlap(output: url, input: URL(fileURLWithPath: path)) {
+                throw Refusal(description: "--output \(output) \(overlap) \(option) \(path); choose a separate \(what)")
+            }
+        }
     }
 }

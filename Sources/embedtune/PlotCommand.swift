@@ -23,6 +23,8 @@ struct PlotCommand: ParsableCommand {
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one run directory") }
         guard (0..<1).contains(smoothing) else { throw ValidationError("--smoothing must lie in [0, 1)") }
+        // Only an .svg: an --output inside a run directory then cannot replace its metrics or adapter.
+        guard output.lowercased().hasSuffix(".svg") else { throw ValidationError("--output must name an .svg file, not \(output)") }
     }
 
     func run() throws {

@@ -3,6 +3,12 @@ import Foundation
 import Retrieval
 import Store
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
@@ -13,7 +19,10 @@ struct SearchCommand: ParsableCommand {
             come from the database's index file (DB.vectors, written by `encode`; mapped, so a search reads only
             what it scans); when that file is missing or older than the database's last change it is written
             again (or, where the directory cannot be written, the vectors are read from the database, with a
-            note). The results are the exact top k by cosine similarity: the search reads the int8 codes first
+            note). Every hit found through that file is checked against the database (its id must name a stored
+            document, its score be the cosine with the stored vector); a file found damaged is deleted and written
+            again, with a note, and the query searched again (where it cannot be written, the search fails naming
+            it). The results are the exact top k by cosine similarity: the search reads the int8 codes first
             and computes float32 scores only for rows whose error bound could reach the top k — the same
             results as scoring every float32 vector, about four times less memory to read. --quantized is the
             approximate variant: a 4-bit copy of the int8 codes is scanned (an eighth of the float32 bytes),
@@ -52,15 +61,12 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let searcher = try ShardedSearcher(
-            databasePaths: db, quantized: quantized,
-            model: model.map { StoreModelLocation(modelPath: $0, adapterPath: adapter) })
-        searcher.queryPrompt = try prompts.resolve(searcher.encoder.directory, role: .query)
+        var searcher = try openSearcher()
         for shard in searcher.shards { Self.reportIndex(shard.indexOutcome) }
         let mode = try ranking.resolved()
         var out = OutputBuffer(fileDescriptor: 1)
         if let query {
-            let results = try searcher.search(query, k: k, threads: threads, mode: mode)
+            let results = try search(query, mode: mode, with: &searcher)
             if json {
                 Self.appendJSON(query: query, results: results, to: &out)
             } else {
@@ -78,9 +84,52 @@ struct SearchCommand: ParsableCommand {
         // One JSON line per input line, flushed at once so the command also serves a pipe interactively.
         let lines = StandardInput.reader()
         while let line = try lines.nextText() {
-            Self.appendJSON(query: line, results: try searcher.search(line, k: k, threads: threads, mode: mode), to: &out)
+            Self.appendJSON(query: line, results: try search(line, mode: mode, with: &searcher), to: &out)
             try out.flush()
         }
+    }
+
+    /// The stores of --db opened with the model options (a missing or stale index file written again
+    /// where allowed, `SearchIndexUse.rebuildIfStale`), with the query prompt.
+    func openSearcher() throws -> ShardedSearcher {
+        let searcher = try ShardedSearcher(
+            databasePaths: db, quantized: quantized,
+            model: model.map { StoreModelLocation(modelPath: $0, adapterPath: adapter) })
+        searcher.queryPrompt = try prompts.resolve(searcher.encoder.directory, role: .query)
+        return searcher
+    }
+
+    /// The results for `query`. When a hit shows a store's index file damaged (`SearchError.damagedIndex`)
+    /// and the file may be written again (as `rebuildIfStale` writes it: the database and its directory
+    /// writable), the file is deleted, the stores are opened again (which writes it from the database),
+    /// with a note, and the query is searched once more; otherwise the error ends the command.
+    func search(_ query: String, mode: SearchMode, with searcher: inout ShardedSearcher) throws -> [SearchResult] {
+        do {
+            return try searcher.search(query, k: k, threads: threads, mode: mode)
+        } catch SearchError.damagedIndex(let path, let reason) {
+            let damaged = searcher.shards.first { VectorIndexFile.path(forDatabase: $0.databasePath) == path }
+            guard let database = damaged?.databasePath, Self.mayRewriteIndex(of: database), unlink(path) == 0 else {
+                throw SearchError.damagedIndex(path: path, reason: reason)
+            }
+            searcher = try openSearcher()
+            let why = "\(path): the index file does not match the database (\(reason))"
+            for shard in searcher.shards where shard.databasePath == database {
+                if case .rebuilt = shard.indexOutcome {
+                    Self.note("search: \(why); written again\n")
+                } else {
+                    Self.note("search: \(why); deleted\n")
+                    Self.reportIndex(shard.indexOutcome)
+                }
+            }
+            return try searcher.search(query, k: k, threads: threads, mode: mode)
+        }
+    }
+
+    /// True when a search may write the index file of `database` again: the database and its directory
+    /// are writable (the test `SearchIndexUse.rebuildIfStale` applies).
+    static func mayRewriteIndex(of database: String) -> Bool {
+        let directory = (database as NSString).deletingLastPathComponent
+        return access(directory.isEmpty ? "." : directory, W_OK) == 0 && access(database, W_OK) == 0
     }
 
     /// A note on standard error when the index file was not simply mapped.
@@ -95,7 +144,12 @@ struct SearchCommand: ParsableCommand {
             note = "search: \(why); searching the vectors read from the database instead (slower at scale; a search "
                 + "or encode that may write beside the database writes the index file again)\n"
         }
-        FileHandle.standardError.write(Data(TerminalText.escaped(note, keepNewlines: true).utf8))
+        Self.note(note)
+    }
+
+    /// `text` on standard error, control characters escaped.
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data(TerminalText.escaped(text, keepNewlines: true).utf8))
     }
 
     /// {"query":...,"results":[{"id":...,"score":...,"text":...}]} and a newline.

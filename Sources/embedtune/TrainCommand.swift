@@ -116,6 +116,13 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--matryoshka-rotation must be pca or none, not '\(matryoshkaRotation)'")
         }
         _ = try Self.list(matryoshkaWeights, option: "--matryoshka-weights", as: Float.self)
+        // The options' own checks before any file is read, as a usage error (exit 64) like every
+        // command's; the model's max_seq_length stands in for an absent --max-length later.
+        do {
+            try configurationFromOptions(modelMaxLength: 512).validate()
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     /// A comma-separated list option, or nil when absent.

@@ -53,6 +53,34 @@ import Testing
         #expect(try store.lexicalSearch(corpus[20].text, k: 50).allSatisfy { corpus.prefix(10).map(\.id).contains($0.id) })
     }
 
+    /// --sync cannot tell what a skipped line or an empty input holds: it refuses before any write.
+    @Test func syncRefusesSkippedLinesAndAnEmptyInputAndKeepsEveryDocument() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let corpus = generatedCorpus(20)
+        let input = try dir.write("corpus.jsonl", jsonl(corpus))
+        _ = try encodeJob(input, dir.path("v.db")).run()
+        let before = try StoreDump(path: dir.path("v.db"))
+        // Document 3's line broken: skipped with --skip-invalid, but its document is not absent.
+        let lines = try jsonl(corpus).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let broken = lines.enumerated().map { $0.offset == 3 ? String($0.element.dropLast(3)) : $0.element }
+        _ = try dir.write("corpus.jsonl", broken.joined(separator: "\n"))
+        var skipping = try encodeJob(input, dir.path("v.db"))
+        skipping.sync = true
+        skipping.skipInvalid = true
+        #expect(throws: SyncRefusal.skippedLines(input: input, count: 1)) { _ = try skipping.run() }
+        #expect(try StoreDump(path: dir.path("v.db")) == before)
+        // Without --sync the same input is fine: the skipped line's document stays.
+        var plain = try encodeJob(input, dir.path("v.db"))
+        plain.skipInvalid = true
+        #expect(try plain.run().stored == 20)
+        _ = try dir.write("corpus.jsonl", "")
+        var empty = try encodeJob(input, dir.path("v.db"))
+        empty.sync = true
+        #expect(throws: SyncRefusal.emptyInput(input: input, stored: 20)) { _ = try empty.run() }
+        #expect(try StoreDump(path: dir.path("v.db")) == before)
+    }
+
     @Test func aSecondRunOnTheSameInputEncodesNothing() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }
