@@ -11,7 +11,7 @@ public struct JSONObjectLine {
     public init(_ bytes: [UInt8], file: String, line: Int) throws(DataError) {
         let parsed: Any
         do { parsed = try JSONSerialization.jsonObject(with: Data(bytes)) } catch {
-            throw .invalidJSON(file: file, line: line, reason: "not a JSON value")
+            throw .invalidJSON(file: file, line: line, reason: Self.reason(error))
         }
         guard let object = parsed as? [String: Any] else {
             throw .invalidJSON(file: file, line: line, reason: "expected a JSON object")
@@ -19,6 +19,22 @@ public struct JSONObjectLine {
         self.file = file
         self.line = line
         self.object = object
+    }
+
+    /// Foundation's description of a parse error ("Invalid value around character 8."), its 0-based
+    /// character offset given as a 1-based column ("invalid value around column 9"); or a plain phrase
+    /// where there is none.
+    static func reason(_ error: Error) -> String {
+        guard var text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String, !text.isEmpty else {
+            return "not a JSON value"
+        }
+        if text.hasSuffix(".") { text.removeLast() }
+        if let range = text.range(of: #"character \d+"#, options: .regularExpression),
+            let offset = Int(text[range].dropFirst("character ".count))
+        {
+            text.replaceSubrange(range, with: "column \(offset + 1)")
+        }
+        return text.prefix(1).lowercased() + text.dropFirst()
     }
 
     /// Every non-blank line of a JSON Lines file.

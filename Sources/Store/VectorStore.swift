@@ -23,6 +23,16 @@ public final class VectorStore: Sendable {
     /// files — chosen when they cannot be created beside the store.
     init(path: String, readOnly: Bool, immutable: Bool) throws {
         self.path = path
+        // Said plainly before SQLite says "unable to open database file" or "disk I/O error".
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if exists && isDirectory.boolValue {
+            throw StoreError.cannotOpen(path: path, reason: "a directory, not a vector store file")
+        }
+        if readOnly && !exists { throw StoreError.cannotOpen(path: path, reason: "no such file") }
+        if exists && access(path, readOnly ? R_OK : R_OK | W_OK) != 0 {
+            throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
         var config = Configuration()
         config.readonly = readOnly
         config.busyMode = .timeout(30)

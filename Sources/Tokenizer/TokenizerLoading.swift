@@ -20,6 +20,14 @@ extension BertTokenizer {
         } else if fm.fileExists(atPath: vocab.path) {
             tokenizer = try BertTokenizer(vocabTXT: vocab, tokenizerConfig: hasConfig ? config : nil)
         } else {
+            var isDirectory: ObjCBool = false
+            if !fm.fileExists(atPath: modelDirectory.path, isDirectory: &isDirectory) {
+                throw TokenizerError.unreadableFile(path: modelDirectory.path, reason: "no such model directory")
+            }
+            if !isDirectory.boolValue {
+                throw TokenizerError.unreadableFile(
+                    path: modelDirectory.path, reason: "is a file; give the model's directory (the one holding vocab.txt)")
+            }
             throw TokenizerError.noTokenizerFiles(directory: modelDirectory.path)
         }
         let sentenceBert = modelDirectory.appendingPathComponent("sentence_bert_config.json")

@@ -17,9 +17,9 @@ struct EmbedCommand: ParsableCommand {
     @OptionGroup var precision: PrecisionOption
     @OptionGroup var truncation: DimensionsOption
     @OptionGroup var prompts: PromptOptions
-    @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
+    @Option(parsing: .unconditional, help: "Sequences per forward pass.") var batchSize: Int = 32
     @Option(help: "Write a float32 .npy array of shape [n, dim] here instead of JSON lines.") var output: String?
-    @Option(help: .hidden) var benchmarkRepeats: Int = 0
+    @Option(parsing: .unconditional, help: .hidden) var benchmarkRepeats: Int = 0
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
@@ -29,6 +29,7 @@ struct EmbedCommand: ParsableCommand {
         if let output {
             let inputs = [("--model", model.model)] + (model.adapter.map { [("--adapter", $0)] } ?? [])
             try OutputDirectoryCheck.apart(output: output, inputs: inputs)
+            try OutputDirectoryCheck.directoryExists(for: output)
         }
         let encoder = try truncation.apply(to: model.loadEncoder(precision: precision.precision ?? .fp32))
         // No role: like SentenceTransformer.encode, the model's default_prompt_name applies unless one is given.

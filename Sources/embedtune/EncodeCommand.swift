@@ -29,8 +29,8 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "The SQLite vector store (created if missing).") var db: String
     @Option(help: "The corpus file.") var input: String
     @Option(help: "Input format: jsonl or text (default: from the file name).") var format: String?
-    @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
-    @Option(help: "Documents per transaction.") var chunkSize: Int = 1024
+    @Option(parsing: .unconditional, help: "Sequences per forward pass.") var batchSize: Int = 32
+    @Option(parsing: .unconditional, help: "Documents per transaction.") var chunkSize: Int = 1024
     @Flag(help: "Report invalid input lines on standard error and skip them.") var skipInvalid = false
     @Flag(help: "Recompute the int8 copy used by `search --quantized`.") var quantize = false
     @Flag(help: "Delete stored documents whose ids are not in the input (after the whole input was read; one transaction).")

@@ -21,7 +21,7 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup(title: "Query prompt (default: the model's query prompt; documents get its document prompt)") var prompts: PromptOptions
     @Option(help: "BEIR directory: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.") var data: String
     @Option(help: "qrels split.") var split: String = "test"
-    @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
+    @Option(parsing: .unconditional, help: "Sequences per forward pass.") var batchSize: Int = 32
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup(title: "Ranking") var ranking: SearchModeOptions
 

@@ -6,8 +6,8 @@ import Store
 struct FusionOptions: ParsableArguments {
     @Option(name: .customLong("rrf-k"), help: "Hybrid: the constant k of reciprocal rank fusion, score = Σ weight / (k + rank).")
     var rrfK: Double = 60
-    @Option(help: "Hybrid: weight of the vector list.") var vectorWeight: Double = 1
-    @Option(help: "Hybrid: weight of the lexical list.") var lexicalWeight: Double = 1
+    @Option(parsing: .unconditional, help: "Hybrid: weight of the vector list.") var vectorWeight: Double = 1
+    @Option(parsing: .unconditional, help: "Hybrid: weight of the lexical list.") var lexicalWeight: Double = 1
 
     var fusion: RankFusion { RankFusion(k: rrfK, weights: [vectorWeight, lexicalWeight]) }
 

@@ -22,15 +22,15 @@ struct GradcheckCommand: ParsableCommand {
     @Option(help: "Base model directory (Hugging Face / sentence-transformers layout).") var model: String
     @Option(help: "A peft LoRA adapter directory to check (default: a fresh adapter).") var adapter: String?
     @Flag(help: "Check the gradients of full fine-tuning (every weight) instead of LoRA.") var full = false
-    @Option(help: "Entries checked per tensor.") var samples: Int = 4
-    @Option(help: "With --full, check at most this many tensors (a seeded subset).") var tensors: Int = 24
-    @Option(help: "Fail when a tensor's largest relative error exceeds this.") var threshold: Float = 1e-2
-    @Option(help: "Largest finite-difference step h (h moves the loss by about 1e-3).") var maxStep: Float = 0.05
-    @Option(help: "Denominator floor of the relative error (default: 1000 ε|L|/h, Float32's resolution).") var floor: Float?
-    @Option(help: "Truncate texts at N tokens.") var maxLength: Int = 32
-    @Option(help: "LoRA rank of a fresh adapter.") var loraRank: Int = 8
-    @Option(help: "Similarity scale of the loss.") var scale: Float = 20
-    @Option(help: "Seed for the entries checked and a fresh adapter.") var seed: UInt64 = 42
+    @Option(parsing: .unconditional, help: "Entries checked per tensor.") var samples: Int = 4
+    @Option(parsing: .unconditional, help: "With --full, check at most this many tensors (a seeded subset).") var tensors: Int = 24
+    @Option(parsing: .unconditional, help: "Fail when a tensor's largest relative error exceeds this.") var threshold: Float = 1e-2
+    @Option(parsing: .unconditional, help: "Largest finite-difference step h (h moves the loss by about 1e-3).") var maxStep: Float = 0.05
+    @Option(parsing: .unconditional, help: "Denominator floor of the relative error (default: 1000 ε|L|/h, Float32's resolution).") var floor: Float?
+    @Option(parsing: .unconditional, help: "Truncate texts at N tokens.") var maxLength: Int = 32
+    @Option(parsing: .unconditional, help: "LoRA rank of a fresh adapter.") var loraRank: Int = 8
+    @Option(parsing: .unconditional, help: "Similarity scale of the loss.") var scale: Float = 20
+    @Option(parsing: .unconditional, help: "Seed for the entries checked and a fresh adapter.") var seed: UInt64 = 42
 
     func validate() throws {
         guard samples > 0 else { throw ValidationError("--samples must be positive") }

@@ -19,7 +19,7 @@ struct MergeStoresCommand: ParsableCommand {
             """)
 
     @Option(help: "The merged SQLite vector store (created if missing).") var db: String
-    @Option(help: "Rows per transaction.") var batchSize: Int = 4096
+    @Option(parsing: .unconditional, help: "Rows per transaction.") var batchSize: Int = 4096
     @Flag(help: "Print the summary as one JSON object.") var json = false
     @Argument(help: "The shard stores, in order.") var shards: [String] = []
 

@@ -40,16 +40,16 @@ struct MineCommand: ParsableCommand {
     @Option(help: "Candidate documents: BEIR corpus.jsonl, JSONL id/text, or text lines.") var corpus: String?
     @Option(help: "A vector store encoded by the same model: its documents are the candidates.") var db: String?
     @Option(help: "Where to write the mined n-tuples (JSONL).") var output: String
-    @Option(help: "Negatives per anchor.") var numNegatives: Int = 1
-    @Option(help: "Skip the first N surviving candidates.") var rangeMin: Int = 0
-    @Option(help: "Candidates ranked per anchor (default: derived, see above).") var rangeMax: Int?
-    @Option(help: "Skip candidates scoring above this.") var maxScore: Float?
-    @Option(help: "Skip candidates scoring below this.") var minScore: Float?
-    @Option(help: "Skip candidates with score + M > positive score (default: off).") var absoluteMargin: Margin = .off
-    @Option(help: "Skip candidates with score > positive - |positive| * M; 'off' disables.") var relativeMargin: Margin = .value(0.05)
+    @Option(parsing: .unconditional, help: "Negatives per anchor.") var numNegatives: Int = 1
+    @Option(parsing: .unconditional, help: "Skip the first N surviving candidates.") var rangeMin: Int = 0
+    @Option(parsing: .unconditional, help: "Candidates ranked per anchor (default: derived, see above).") var rangeMax: Int?
+    @Option(parsing: .unconditional, help: "Skip candidates scoring above this.") var maxScore: Float?
+    @Option(parsing: .unconditional, help: "Skip candidates scoring below this.") var minScore: Float?
+    @Option(parsing: .unconditional, help: "Skip candidates with score + M > positive score (default: off).") var absoluteMargin: Margin = .off
+    @Option(parsing: .unconditional, help: "Skip candidates with score > positive - |positive| * M; 'off' disables.") var relativeMargin: Margin = .value(0.05)
     @Option(help: "top (the hardest remaining) or random.") var sampling: String = "top"
-    @Option(help: "Seed of --sampling random.") var seed: UInt64 = 42
-    @Option(help: "Sequences per forward pass.") var batchSize: Int = 32
+    @Option(parsing: .unconditional, help: "Seed of --sampling random.") var seed: UInt64 = 42
+    @Option(parsing: .unconditional, help: "Sequences per forward pass.") var batchSize: Int = 32
     @Flag(help: "Add a \"scores\" list (positive, then each negative) to every row.") var outputScores = false
 
     /// A margin, or `off` (sentence-transformers' None).
@@ -105,6 +105,7 @@ struct MineCommand: ParsableCommand {
     func run() throws {
         let inputs = [("--data", data), ("--corpus", corpus), ("--db", db), ("--model", model.model), ("--adapter", model.adapter)]
         try OutputDirectoryCheck.apart(output: output, inputs: inputs.compactMap { o, p in p.map { (o, $0) } })
+        try OutputDirectoryCheck.directoryExists(for: output)
         let (pairs, dataCorpus) = try MiningData.loadPairs(path: data, split: split)
         let encoder = try model.loadEncoder()
         let queryPrompt = try prompts.resolve(encoder.directory, role: .query)

@@ -6,8 +6,8 @@ import Foundation
 struct ModelOptions: ParsableArguments {
     @Option(help: "A Hugging Face / sentence-transformers model directory.") var model: String
     @Option(help: "A peft LoRA adapter directory, merged into the model at load.") var adapter: String?
-    @Option(help: "Truncate inputs at N tokens instead of the model's max_seq_length.") var maxLength: Int?
-    @Option(help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Truncate inputs at N tokens instead of the model's max_seq_length.") var maxLength: Int?
+    @Option(parsing: .unconditional, help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be at least 2") }

@@ -29,6 +29,16 @@ enum OutputDirectoryCheck {
             + "choose a new or empty directory, or pass --overwrite to replace its files")
     }
 
+    /// Refuses an output file whose directory does not exist, before any work (the write itself would
+    /// name only its temporary file).
+    static func directoryExists(for output: String) throws {
+        let parent = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw Refusal(description: "--output \(output): no such directory \(parent)")
+        }
+    }
+
     /// Refuses an output (a file or a directory, `what` names it) that is, contains or lies inside an
     /// input: `embed --output` into the model directory replaced its weights, `mine --output` equal to
     /// --corpus replaced the corpus.

@@ -17,7 +17,7 @@ struct PlotCommand: ParsableCommand {
 
     @Argument(help: "Run directories (the --output of embedtune train).") var runs: [String]
     @Option(help: "The SVG file to write.") var output: String = "curves.svg"
-    @Option(help: "Smoothing weight of the loss's moving average, in [0, 1) (TensorBoard's 0.6).") var smoothing: Double = 0.6
+    @Option(parsing: .unconditional, help: "Smoothing weight of the loss's moving average, in [0, 1) (TensorBoard's 0.6).") var smoothing: Double = 0.6
     @Option(help: "Title above the panels.") var title: String = "Training curves"
 
     func validate() throws {

@@ -45,10 +45,10 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "The model directory, when it is no longer where the database records it (must be the model the vectors were encoded with).")
     var model: String?
     @Option(help: "The adapter directory the vectors were encoded with, when it moved (with --model).") var adapter: String?
-    @Option(name: .shortAndLong, help: "Results per query.") var k: Int = 10
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Results per query.") var k: Int = 10
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Approximate: scan a 4-bit copy of the int8 codes, rescore the candidates in float32.") var quantized = false
-    @Option(help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "CPU threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @OptionGroup(title: "Query prompt (default: the model's query prompt, if it defines one)") var prompts: PromptOptions
     @OptionGroup(title: "Ranking") var ranking: SearchModeOptions
     @Argument(help: "The query (omit it to read one query per standard-input line).") var query: String?

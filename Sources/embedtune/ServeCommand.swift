@@ -35,18 +35,18 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var truncation: DimensionsOption
     @OptionGroup var precision: PrecisionOption
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
-    @Option(help: "Port to listen on (0: any free port).") var port: Int = 8080
+    @Option(parsing: .unconditional, help: "Port to listen on (0: any free port).") var port: Int = 8080
     @Option(help: "CPU threads of one forward pass (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Longest a request waits for others to share its forward pass, in milliseconds.")
     var batchWindowMs: Double = 2
-    @Option(help: "Most sequences in one forward pass.") var maxBatchInputs: Int = 256
-    @Option(help: "Most tokens in one forward pass.") var maxBatchTokens: Int = 8192
-    @Option(help: "Most inputs in one embeddings request.") var maxInputs: Int = 2048
-    @Option(help: "Largest request body in bytes.") var maxBodyBytes: Int = 2 << 20
+    @Option(parsing: .unconditional, help: "Most sequences in one forward pass.") var maxBatchInputs: Int = 256
+    @Option(parsing: .unconditional, help: "Most tokens in one forward pass.") var maxBatchTokens: Int = 8192
+    @Option(parsing: .unconditional, help: "Most inputs in one embeddings request.") var maxInputs: Int = 2048
+    @Option(parsing: .unconditional, help: "Largest request body in bytes.") var maxBodyBytes: Int = 2 << 20
     @Option(help: "Close a connection after this many seconds without traffic (idle, or a request stalled half-way); at most 600.")
     var idleTimeout: Double = 30
-    @Option(help: "Most connections open at once (more wait until one closes).") var maxConnections: Int = 512
+    @Option(parsing: .unconditional, help: "Most connections open at once (more wait until one closes).") var maxConnections: Int = 512
     @OptionGroup(title: "Hybrid search (defaults of POST /search; a request may give its own)") var fusion: FusionOptions
     @Option(help: ArgumentHelp(
         "Require 'Authorization: Bearer KEY' on every route but /health and /metrics (default: $EMBEDTUNE_API_KEY, if set).",
@@ -106,7 +106,7 @@ struct ServeCommand: ParsableCommand {
                 try await app.runService()
             } catch {
                 await batcher.shutdown()
-                throw error
+                throw ServeFailure.explained(error, host: configured.host, port: configured.port)
             }
             await batcher.shutdown()
         }

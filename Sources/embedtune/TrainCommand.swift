@@ -33,33 +33,33 @@ struct TrainCommand: ParsableCommand {
     var prompts: PromptOptions
     @Option(help: "qrels split of a BEIR --data directory.") var split: String = "train"
     @Option(help: "Output directory: the adapter, or the full model with --full.") var output: String
-    @Option(help: "LoRA rank r.") var loraRank: Int = 8
-    @Option(help: "LoRA alpha (scale alpha / r).") var loraAlpha: Float = 16
-    @Option(help: "Dropout on the LoRA input (peft's default 0).") var loraDropout: Float = 0
+    @Option(parsing: .unconditional, help: "LoRA rank r.") var loraRank: Int = 8
+    @Option(parsing: .unconditional, help: "LoRA alpha (scale alpha / r).") var loraAlpha: Float = 16
+    @Option(parsing: .unconditional, help: "Dropout on the LoRA input (peft's default 0).") var loraDropout: Float = 0
     @Option(help: "Comma-separated Linear names LoRA adapts (peft target_modules).") var loraTargets: String = "query,key,value,dense"
     @Flag(help: "Rank-stabilised LoRA: scale alpha / sqrt(r).") var rslora = false
     @Flag(help: "Fine-tune every weight instead of training a LoRA adapter.") var full = false
-    @Option(help: "Passes over the data.") var epochs: Int = 1
-    @Option(help: "Stop after this many optimizer steps (overrides --epochs).") var maxSteps: Int?
-    @Option(help: "Pairs per optimizer step.") var batchSize: Int = 32
-    @Option(help: "GradCache: embed at most N sequences at a time (same gradients, bounded memory).") var miniBatchSize: Int?
-    @Option(help: "Peak learning rate (default 2e-4 with LoRA, 2e-5 with --full).") var lr: Double?
-    @Option(help: "Fraction of steps with linear warmup.") var warmupRatio: Double = 0.1
-    @Option(help: "Decoupled weight decay.") var weightDecay: Double = 0.01
+    @Option(parsing: .unconditional, help: "Passes over the data.") var epochs: Int = 1
+    @Option(parsing: .unconditional, help: "Stop after this many optimizer steps (overrides --epochs).") var maxSteps: Int?
+    @Option(parsing: .unconditional, help: "Pairs per optimizer step.") var batchSize: Int = 32
+    @Option(parsing: .unconditional, help: "GradCache: embed at most N sequences at a time (same gradients, bounded memory).") var miniBatchSize: Int?
+    @Option(parsing: .unconditional, help: "Peak learning rate (default 2e-4 with LoRA, 2e-5 with --full).") var lr: Double?
+    @Option(parsing: .unconditional, help: "Fraction of steps with linear warmup.") var warmupRatio: Double = 0.1
+    @Option(parsing: .unconditional, help: "Decoupled weight decay.") var weightDecay: Double = 0.01
     @Option(help: "Optimizer: adamw, adam or sgd.") var optimizer: String = "adamw"
-    @Option(help: "SGD momentum.") var momentum: Double = 0
+    @Option(parsing: .unconditional, help: "SGD momentum.") var momentum: Double = 0
     @Flag(help: "SGD with Nesterov momentum.") var nesterov = false
-    @Option(help: "Clip the global gradient norm to this value.") var maxGradNorm: Float = 1.0
-    @Option(help: "Similarity scale of the loss, 1 / temperature (default 20, as sentence-transformers' MultipleNegativesRankingLoss; also 20 with --guide, where GISTEmbedLoss's own default temperature 0.01 would be 100: the base models we tune were trained at 20).") var scale: Float?
+    @Option(parsing: .unconditional, help: "Clip the global gradient norm to this value.") var maxGradNorm: Float = 1.0
+    @Option(parsing: .unconditional, help: "Similarity scale of the loss, 1 / temperature (default 20, as sentence-transformers' MultipleNegativesRankingLoss; also 20 with --guide, where GISTEmbedLoss's own default temperature 0.01 would be 100: the base models we tune were trained at 20).") var scale: Float?
     @Flag(help: "Add the positive→anchor direction to the loss.") var symmetric = false
-    @Option(help: "Truncate texts at N tokens (default: the model's max_seq_length, as sentence-transformers trains).") var maxLength: Int?
-    @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 42
-    @Option(help: "Hidden and attention dropout in training (default: the model config's).") var dropout: Float?
+    @Option(parsing: .unconditional, help: "Truncate texts at N tokens (default: the model's max_seq_length, as sentence-transformers trains).") var maxLength: Int?
+    @Option(parsing: .unconditional, help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 42
+    @Option(parsing: .unconditional, help: "Hidden and attention dropout in training (default: the model config's).") var dropout: Float?
     @Option(help: ArgumentHelp(
         "GISTEmbed guide that filters in-batch false negatives: 'base' (the base model without the adapter) or a model directory.",
         discussion: "Candidates the guide scores above its own (anchor, positive) similarity, less the margin, leave the softmax; anchors and positives of other pairs also become negatives (GISTEmbedLoss)."))
     var guide: String?
-    @Option(help: "Guide margin (default 0).") var guideMargin: Float?
+    @Option(parsing: .unconditional, help: "Guide margin (default 0).") var guideMargin: Float?
     @Option(help: "Guide margin strategy: absolute (thr = s - m) or relative (thr = s - |s| m).") var guideMarginStrategy: String?
     @Option(help: "MatryoshkaLoss: comma-separated dimensions trained alongside, e.g. 384,256,128,64.") var matryoshkaDims: String?
     @Option(help: "Comma-separated weights, one per --matryoshka-dims entry (default all 1).") var matryoshkaWeights: String?
@@ -68,13 +68,13 @@ struct TrainCommand: ParsableCommand {
         discussion: "The rotation (a fixed Dense module, fitted on the base model's embeddings of the training texts) leaves full-size similarities unchanged and lets the truncated prefixes start from the directions that carry the most; it is saved as projection/ in an adapter, or as a Dense module of a full model."))
     var matryoshkaRotation: String = "pca"
     @Option(help: "BEIR directory to evaluate retrieval on.") var evalData: String?
-    @Option(help: "Hold out this random fraction of the training anchors as the validation set (instead of --eval-data).") var evalFraction: Double?
+    @Option(parsing: .unconditional, help: "Hold out this random fraction of the training anchors as the validation set (instead of --eval-data).") var evalFraction: Double?
     @Flag(help: "Leave the weights of the best evaluation (nDCG@10) in --output, not the last step's.") var keepBest = false
-    @Option(help: "Stop after N evaluations without improvement of nDCG@10.") var earlyStoppingPatience: Int?
+    @Option(parsing: .unconditional, help: "Stop after N evaluations without improvement of nDCG@10.") var earlyStoppingPatience: Int?
     @Option(help: "qrels split of --eval-data.") var evalSplit: String = "dev"
-    @Option(help: "Evaluate every N steps (and always at the end).") var evalEvery: Int?
-    @Option(help: "Also checkpoint every N steps.") var saveEvery: Int?
-    @Option(help: "Write a metrics.jsonl line every N steps.") var logEvery: Int = 1
+    @Option(parsing: .unconditional, help: "Evaluate every N steps (and always at the end).") var evalEvery: Int?
+    @Option(parsing: .unconditional, help: "Also checkpoint every N steps.") var saveEvery: Int?
+    @Option(parsing: .unconditional, help: "Write a metrics.jsonl line every N steps.") var logEvery: Int = 1
     @Option(help: ArgumentHelp(
         "Format of the frozen base's matrix products under LoRA: fp32 (default) or bf16.",
         discussion: """

@@ -35,6 +35,16 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == before)
     }
 
+    @Test func mineOutputInAMissingDirectoryIsNamedBeforeMining() throws {
+        let dir = try Scratch()
+        defer { dir.remove() }
+        let data = try dir.write("pairs.jsonl", Self.pairs)
+        let result = try runEmbedTune(["mine", "--model", Repository.tinyModel.path, "--threads", "1", "--data", data,
+                                       "--output", dir.path("missing/mined.jsonl")])
+        result.expectRefusal(naming: "--output \(dir.path("missing/mined.jsonl")): no such directory")
+        #expect(!result.stderr.contains(".tmp"), "\(result.stderr)")
+    }
+
     @Test func plotWritesOnlyAnSVG() throws {
         let dir = try Scratch()
         defer { dir.remove() }
@@ -115,6 +125,45 @@ import Testing
                                        dir.path("run"), "--threads", "1"] + options)
         result.expectRefusal(naming: options[0])
         #expect(result.status == 64)
+    }
+
+    /// A --db that does not exist or is a directory is named with the reason, not SQLite's "unable to open".
+    @Test func aMissingOrDirectoryDatabaseIsNamedPlainly() throws {
+        let dir = try Scratch()
+        defer { dir.remove() }
+        let missing = try runEmbedTune(["search", "--db", dir.path("none.db"), "--threads", "1", "river"])
+        missing.expectRefusal(naming: dir.path("none.db") + ": cannot open vector store: no such file")
+        let directory = try runEmbedTune(["encode", "--model", Repository.tinyModel.path, "--threads", "1",
+                                          "--db", dir.url.path, "--input", try dir.write("d.txt", generatedLines(2))])
+        directory.expectRefusal(naming: "a directory, not a vector store file")
+        #expect(!missing.stderr.contains("SQLite") && !directory.stderr.contains("SQLite"))
+    }
+
+    @Test(arguments: [("none", "no such model directory"), ("model/config.json", "is a file")])
+    func tokenizeNamesAModelPathThatIsNoDirectory(_ name: String, _ reason: String) throws {
+        let dir = try Scratch()
+        defer { dir.remove() }
+        _ = try HostileInput.tinyModel(in: dir)
+        let result = try runEmbedTune(["tokenize", "--model", dir.path(name)], lines: "a river\n")
+        result.expectRefusal(naming: reason)
+    }
+
+    /// A negative number after a numeric option is its value, so the range check names it (ArgumentParser
+    /// otherwise reads "-1" as an unknown flag and reports a missing value).
+    @Test(arguments: [
+        (["train", "--lr", "-1"], "--lr must be a positive finite number"),
+        (["embed", "--batch-size", "-5"], "--batch-size must be positive"),
+        (["mine", "--num-negatives", "-2"], "--num-negatives"),
+    ])
+    func aNegativeNumberReachesTheRangeCheck(_ arguments: [String], _ message: String) throws {
+        let dir = try Scratch()
+        defer { dir.remove() }
+        let data = try dir.write("pairs.jsonl", Self.pairs)
+        let common = ["--model", Repository.tinyModel.path, "--threads", "1"]
+        let extra = arguments[0] == "embed" ? [] : ["--data", data, "--output", dir.path("out")]
+        let result = try runEmbedTune(arguments + common + extra, lines: "a river\n")
+        result.expectRefusal(naming: message)
+        #expect(result.status == 64 && !result.stderr.contains("Missing value"), "\(result.stderr)")
     }
 
     // MARK: weights whose embeddings overflow

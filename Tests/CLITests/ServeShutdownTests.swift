@@ -11,17 +11,28 @@ import Glibc
 @Suite struct ServeShutdownTests {
     /// A TCP port that was free a moment ago (bound to port 0, then released).
     static func freePort() throws -> Int {
+        let (fd, port) = try loopbackSocket(listening: false)
+        close(fd)
+        return port
+    }
+
+    /// A socket bound to a free loopback port (listening when asked), and the port; the caller closes it.
+    static func loopbackSocket(listening: Bool) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && (!listening || listen(fd, 1) == 0) && getsockname(fd, $0, &length) == 0
+            }
         }
-        guard bound else { throw CLITestError("cannot bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            close(fd)
+            throw CLITestError("cannot bind a loopback port")
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// A connected socket, or nil while nothing listens on `port`.
@@ -49,6 +60,15 @@ import Glibc
             if n <= 0 { return received }
             received += buffer[0..<n]
         }
+    }
+
+    /// A port another socket listens on: serve ends at once naming --host and --port, not NIO's bind().
+    @Test func aPortInUseIsNamedPlainly() throws {
+        let (fd, port) = try Self.loopbackSocket(listening: true)
+        defer { close(fd) }
+        let result = try runEmbedTune(["serve", "--model", Repository.tinyModel.path, "--port", String(port), "--threads", "1"])
+        result.expectRefusal(naming: "--host 127.0.0.1 --port \(port): the address is already in use")
+        #expect(!result.stderr.contains("bind("), "\(result.stderr)")
     }
 
     @Test func sigtermDuringALargeResponseDeliversAllOfItAndExitsZero() throws {

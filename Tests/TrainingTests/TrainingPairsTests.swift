@@ -57,7 +57,9 @@ final class TemporaryDirectory {
         ("uneven negatives", "{\"anchor\": \"a\", \"positive\": \"b\", \"negative\": \"c\"}\n\n{\"anchor\": \"a\", \"positive\": \"b\"}\n",
          { .inconsistentNegatives(file: $0, line: 3, expected: 1, found: 0) }),
         ("broken JSON", "{\"anchor\": \"a\", \"positive\": \"b\"}\n{\"anchor\": \"a\",\n",
-         { .invalidJSON(file: $0, line: 2, reason: "not a JSON value") }),
+         { .invalidJSON(file: $0, line: 2, reason: "unexpected end of file during JSON parse") }),
+        ("text after the object", "{\"anchor\": \"a\", \"positive\": \"b\"} x\n",
+         { .invalidJSON(file: $0, line: 1, reason: "invalid value around column 34") }),
         ("not an object", "[\"a\", \"b\"]\n", { .invalidJSON(file: $0, line: 1, reason: "expected a JSON object") }),
         ("only blank lines", "\n  \n", { .noPairs(file: $0) }),
     ]
