@@ -33,7 +33,9 @@ struct EncodeCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Documents per transaction.") var chunkSize: Int = 1024
     @Flag(help: "Report invalid input lines on standard error and skip them.") var skipInvalid = false
     @Flag(help: "Recompute the int8 copy used by `search --quantized`.") var quantize = false
-    @Flag(help: "Delete stored documents whose ids are not in the input (after the whole input was read; one transaction).")
+    @Flag(help: ArgumentHelp(
+        "Delete stored documents whose ids are not in the input (after the whole input was read; one transaction; "
+            + "refused when a line was skipped as invalid or the input is empty)."))
     var sync = false
     @Option(help: ArgumentHelp(
         "Encode only the documents whose 0-based input position is i modulo n (\"i/n\"); \"auto\": i and n from a "
