@@ -166,19 +166,13 @@ TARGET void embedtune_bf16_linear_forward_widened_avx2(const float *inp, long m,
                 // Columns col0 ..< col0 + 16 of the output; those from n on are masked.
                 const long col0 = p * NR + h * 16;
                 if (col0 >= n) break;
-                const __m256i m0 = lanes_below_avx2(n - col0), m1 = lanes_below_avx2(n - col0 - 8);
-                const int full = col0 + 16 <= n;
-                __m256 bias0 = _mm256_setzero_ps(), bias1 = _mm256_setzero_ps();
-                if (bias) {
-                    bias0 = full ? _mm256_loadu_ps(bias + col0) : _mm256_maskload_ps(bias + col0, m0);
-                    bias1 = full ? _mm256_loadu_ps(bias + col0 + 8) : _mm256_maskload_ps(bias + col0 + 8, m1);
-                }
+                const HalfPanelEdge e = half_panel_edge_avx2(n, col0, bias);
                 const uint16_t *half = packed + p * pairs * NR * 2 + h * 32;                    // (pairs, 16, 2)
                 const float *lowHalf = low_packed ? low_packed + p * rank * NR + h * 16 : NULL;  // (rank, 16)
                 if (widen) widen_half(half, pairs, wide);
 #define TILE_FROM(rows, from_wide)                                                                          \
     widened_tile(rows, from_wide, a + (r - r0) * lda, lda, pairs, half, wide, low ? low + r * rank : NULL,     \
-                 rank, lowHalf, bias0, bias1, m0, m1, full, residual ? residual + r * n + col0 : NULL,        \
+                 rank, lowHalf, e.bias0, e.bias1, e.m0, e.m1, e.full, residual ? residual + r * n + col0 : NULL,        \
                  out + r * n + col0, n, gelu)
 #define TILE(rows)                                 \
     do {                                           \

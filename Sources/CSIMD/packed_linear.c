@@ -296,20 +296,17 @@ TARGET2 static void forward_avx2(const float *inp, long m, long k, const float *
             for (int h = 0; h < 2; h++) {
                 const long col0 = p * NR + h * 16;
                 if (col0 >= n) break;
-                const __m256i m0 = lanes_below_avx2(n - col0), m1 = lanes_below_avx2(n - col0 - 8);
-                const int full = col0 + 16 <= n;
-                const __m256 bias0 = bias ? _mm256_maskload_ps(bias + col0, m0) : _mm256_setzero_ps();
-                const __m256 bias1 = bias ? _mm256_maskload_ps(bias + col0 + 8, m1) : _mm256_setzero_ps();
+                const HalfPanelEdge e = half_panel_edge_avx2(n, col0, bias);
                 const float *panel = packed + p * k * NR + h * 16;
                 const float *panel2 = low_packed ? low_packed + p * rank * NR + h * 16 : NULL;
                 long r = r0;
 #define LOW(row) (low ? low + (row) * rank : NULL)
 #define RES(row) (residual ? residual + (row) * n + col0 : NULL)
                 for (; r + MR2 <= r1; r += MR2)
-                    tile_avx2(MR2, inp + r * k, k, panel, LOW(r), rank, panel2, bias0, bias1, m0, m1, full, RES(r),
+                    tile_avx2(MR2, inp + r * k, k, panel, LOW(r), rank, panel2, e.bias0, e.bias1, e.m0, e.m1, e.full, RES(r),
                                 out + r * n + col0, n, gelu);
                 for (; r < r1; r++)
-                    tile_avx2(1, inp + r * k, k, panel, LOW(r), rank, panel2, bias0, bias1, m0, m1, full, RES(r),
+                    tile_avx2(1, inp + r * k, k, panel, LOW(r), rank, panel2, e.bias0, e.bias1, e.m0, e.m1, e.full, RES(r),
                                 out + r * n + col0, n, gelu);
 #undef LOW
 #undef RES

@@ -27,6 +27,29 @@ __attribute__((target("avx2"))) static inline __m256i lanes_below_avx2(long coun
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(w), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+// One half-panel of an AVX2 kernel: output columns col0 ..< col0 + 16, those from n on masked.
+typedef struct {
+    __m256i m0, m1;       // lanes of columns col0 ..< col0 + 8 and col0 + 8 ..< col0 + 16 that are < n
+    int full;             // all 16 columns are < n
+    __m256 bias0, bias1;  // their bias (zero without one, and in masked lanes)
+} HalfPanelEdge;
+
+// Columns col0 ..< col0 + 16 of an output n columns wide (col0 < n), `bias` (n) or NULL.
+__attribute__((target("avx2"))) static inline HalfPanelEdge half_panel_edge_avx2(long n, long col0,
+                                                                                 const float *bias) {
+    HalfPanelEdge e;
+    e.m0 = lanes_below_avx2(n - col0);
+    e.m1 = lanes_below_avx2(n - col0 - 8);
+    e.full = col0 + 16 <= n;
+    e.bias0 = _mm256_setzero_ps();
+    e.bias1 = _mm256_setzero_ps();
+    if (bias) {
+        e.bias0 = e.full ? _mm256_loadu_ps(bias + col0) : _mm256_maskload_ps(bias + col0, e.m0);
+        e.bias1 = e.full ? _mm256_loadu_ps(bias + col0 + 8) : _mm256_maskload_ps(bias + col0 + 8, e.m1);
+    }
+    return e;
+}
+
 // Calls TILE(rows, r) over the rows r0 ..< r1: 12 at a time (the kernels' tile), then 4, then 1.
 #define EMBEDTUNE_FOR_EACH_TILE(r0, r1, TILE)               \
     do {                                                     \

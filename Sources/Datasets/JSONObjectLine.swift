@@ -52,7 +52,11 @@ public struct JSONObjectLine {
     public func id() throws(DataError) -> String {
         let key = object["_id"] != nil ? "_id" : "id"
         guard let value = object[key], !(value is NSNull) else { throw .missingField(file: file, line: line, field: "_id or id") }
-        if let text = value as? String { return text }
+        if let text = value as? String {
+            // An empty id names nothing: no search result, qrels row or `delete` could refer to it.
+            guard !text.isEmpty else { throw .emptyField(file: file, line: line, field: key) }
+            return text
+        }
         if !(value is Bool), let integer = value as? Int { return String(integer) }
         throw .wrongType(file: file, line: line, field: key, expected: "a string or an integer")
     }

@@ -53,11 +53,17 @@ struct SearchVectors {
         self.outcome = outcome
     }
 
+    /// True when this process may write the index file of the database at `path` again: the database
+    /// and its directory are writable.
+    static func mayWriteIndex(ofDatabase path: String) -> Bool {
+        let directory = (path as NSString).deletingLastPathComponent
+        return access(directory.isEmpty ? "." : directory, W_OK) == 0 && access(path, W_OK) == 0
+    }
+
     /// Writes the index file again through a writable open of the store, when its directory can be
     /// written; the mapped result, or nil when that failed (the store changed meanwhile, no space, ...).
     private static func rebuild(_ store: VectorStore) -> MappedVectorIndex? {
-        let directory = (store.path as NSString).deletingLastPathComponent
-        guard access(directory.isEmpty ? "." : directory, W_OK) == 0, access(store.path, W_OK) == 0,
+        guard mayWriteIndex(ofDatabase: store.path),
             let writable = try? VectorStore(path: store.path), (try? writable.writeIndex()) != nil,
             case .success(let mapped)? = try? writable.mappedIndex()
         else { return nil }

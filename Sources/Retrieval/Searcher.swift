@@ -189,6 +189,12 @@ public final class Searcher: @unchecked Sendable {
         return encoder.fingerprint.description
     }
 
+    /// True when a search may write the index file of the database at `path` again, as
+    /// `SearchIndexUse.rebuildIfStale` does: the database and its directory are writable.
+    public static func mayWriteIndex(ofDatabase path: String) -> Bool {
+        SearchVectors.mayWriteIndex(ofDatabase: path)
+    }
+
     /// Number of documents searched.
     public var count: Int { matrix.count }
 
@@ -209,9 +215,10 @@ public final class Searcher: @unchecked Sendable {
             return try results(try store.lexicalSearch(query, k: k).map { ($0.id, Float($0.score)) })
         case .hybrid(let fusion, let depth):
             let deep = depth ?? SearchMode.candidates(k: k)
-            let semantic = try vectorHits(vector ?? embed(query, threads: threads), k: deep, threads: threads).map(\.id)
+            let semantic = try vectorHits(vector ?? embed(query, threads: threads), k: deep, threads: threads)
             let lexical = try store.lexicalSearch(query, k: deep).map(\.id)
-            return try results(fusion.fuse([semantic, lexical]).prefix(k).map { ($0.key, Float($0.score)) })
+            let fused = fusion.fuse([semantic.hits.map(\.id), lexical]).prefix(k).map { ($0.key, Float($0.score)) }
+            return try results(fused, read: semantic.documents)
         }
     }
 
@@ -222,28 +229,31 @@ public final class Searcher: @unchecked Sendable {
 
     /// The k documents most similar to a query vector of `dimension` floats, best first.
     public func search(vector: [Float], k: Int, threads: Int = 1) throws -> [SearchResult] {
-        try results(vectorHits(vector, k: k, threads: threads))
+        let found = try vectorHits(vector, k: k, threads: threads)
+        return try results(found.hits, read: found.documents)
     }
 
     /// (id, cosine) of the k rows most similar to `vector`, best first; checked against the database
-    /// when read through the index file (`checkIndexHits`).
-    func vectorHits(_ vector: [Float], k: Int, threads: Int) throws -> [(id: String, score: Float)] {
+    /// when read through the index file (`checkIndexHits`), with the documents that check read.
+    func vectorHits(_ vector: [Float], k: Int, threads: Int) throws
+        -> (hits: [(id: String, score: Float)], documents: [StoredDocument])
+    {
         let hits = vectorRows(vector, k: k, threads: threads).map { (id: matrix.ids[$0.index], score: $0.score) }
-        try checkIndexHits(hits, query: vector)
-        return hits
+        return (hits, try checkIndexHits(hits, query: vector))
     }
 
     /// Throws `SearchError.damagedIndex` when `hits` (id, cosine; found for `query`, from this store's
     /// rows) came through the index file and do not match the database (`IndexHitCheck`). Costs one
     /// read of the hits' rows from SQLite; nothing when the vectors came from SQLite. A mismatch after
     /// the store changed since this searcher opened is that change's doing — the hits are those of the
-    /// snapshot searched, as without an index file — not damage.
-    func checkIndexHits(_ hits: [(id: String, score: Float)], query: [Float]) throws {
-        guard let indexGeneration, !hits.isEmpty else { return }
+    /// snapshot searched, as without an index file — not damage. Returns the documents read (none
+    /// when nothing was checked), for `results(_:read:)`.
+    func checkIndexHits(_ hits: [(id: String, score: Float)], query: [Float]) throws -> [StoredDocument] {
+        guard let indexGeneration, !hits.isEmpty else { return [] }
         let documents = try store.documents(ids: hits.map(\.id))
         guard let reason = IndexHitCheck.mismatch(hits: hits, query: query, documents: documents),
             try store.generation() == indexGeneration
-        else { return }
+        else { return documents }
         throw SearchError.damagedIndex(path: store.indexPath, reason: reason)
     }
 
@@ -260,9 +270,16 @@ public final class Searcher: @unchecked Sendable {
         }
     }
 
-    /// The stored documents of ranked (id, score) hits.
-    func results(_ hits: [(id: String, score: Float)]) throws -> [SearchResult] {
-        let documents = Dictionary(try store.documents(ids: hits.map(\.id)).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    /// The stored documents of ranked (id, score) hits; those in `read` (already read from this store)
+    /// are not read again.
+    func results(_ hits: [(id: String, score: Float)], read: [StoredDocument] = []) throws -> [SearchResult] {
+        var documents = Dictionary(read.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let missing = hits.map(\.id).filter { documents[$0] == nil }
+        if !missing.isEmpty {
+            for document in try store.documents(ids: missing) where documents[document.id] == nil {
+                documents[document.id] = document
+            }
+        }
         return hits.enumerated().map { rank, hit in
             let document = documents[hit.id]
             return SearchResult(rank: rank + 1, id: hit.id, score: hit.score, title: document?.title, text: document?.text ?? "")

@@ -100,7 +100,8 @@ public final class ShardedSearcher: @unchecked Sendable {
         if shards.count == 1 { return try shards[0].search(query, vector: vector, k: k, threads: threads, mode: mode) }
         switch mode {
         case .vector:
-            return try results(vectorHits(vector ?? shards[0].embed(query, threads: threads), k: k, threads: threads))
+            let found = try vectorHits(vector ?? shards[0].embed(query, threads: threads), k: k, threads: threads)
+            return try results(found.hits, read: found.documents)
         case .lexical:
             return try results(lexicalHits(query, k: k).map { ($0.part, $0.id, Float($0.score)) })
         case .hybrid(let fusion, let depth):
@@ -108,22 +109,26 @@ public final class ShardedSearcher: @unchecked Sendable {
             let semantic = try vectorHits(vector ?? shards[0].embed(query, threads: threads), k: deep, threads: threads)
             let lexical = try lexicalHits(query, k: deep)
             var holder: [String: Int] = [:]
-            for hit in semantic { holder[hit.id] = hit.part }
+            for hit in semantic.hits { holder[hit.id] = hit.part }
             for hit in lexical where holder[hit.id] == nil { holder[hit.id] = hit.part }
-            let fused = fusion.fuse([semantic.map(\.id), lexical.map(\.id)]).prefix(k)
-            return try results(fused.map { (holder[$0.key] ?? 0, $0.key, Float($0.score)) })
+            let fused = fusion.fuse([semantic.hits.map(\.id), lexical.map(\.id)]).prefix(k)
+            return try results(fused.map { (holder[$0.key] ?? 0, $0.key, Float($0.score)) }, read: semantic.documents)
         }
     }
 
     /// The k documents most similar to a query vector, as `Searcher.search(vector:k:threads:)` over the merged store.
     public func search(vector: [Float], k: Int, threads: Int = 1) throws -> [SearchResult] {
         if shards.count == 1 { return try shards[0].search(vector: vector, k: k, threads: threads) }
-        return try results(vectorHits(vector, k: k, threads: threads))
+        let found = try vectorHits(vector, k: k, threads: threads)
+        return try results(found.hits, read: found.documents)
     }
 
     /// (shard, id, cosine) of the k best rows, best first; each shard's hits checked against its
-    /// database when read through its index file (`Searcher.checkIndexHits`).
-    func vectorHits(_ vector: [Float], k: Int, threads: Int) throws -> [(part: Int, id: String, score: Float)] {
+    /// database when read through its index file (`Searcher.checkIndexHits`), with the documents
+    /// that check read, by shard.
+    func vectorHits(_ vector: [Float], k: Int, threads: Int) throws
+        -> (hits: [(part: Int, id: String, score: Float)], documents: [Int: [StoredDocument]])
+    {
         let hits: [(part: Int, row: Int, score: Float)]
         if let sharedNibbles {
             let parts = zip(shards, sharedNibbles).map { (matrix: $0.matrix, nibbles: $1) }
@@ -134,10 +139,11 @@ public final class ShardedSearcher: @unchecked Sendable {
             hits = ShardedTopK.merge(lists, k: k) { shards[$0].matrix.ids[$1] }
         }
         let named = hits.map { (part: $0.part, id: shards[$0.part].matrix.ids[$0.row], score: $0.score) }
+        var read: [Int: [StoredDocument]] = [:]
         for (part, shard) in shards.enumerated() {
-            try shard.checkIndexHits(named.filter { $0.part == part }.map { (id: $0.id, score: $0.score) }, query: vector)
+            read[part] = try shard.checkIndexHits(named.filter { $0.part == part }.map { (id: $0.id, score: $0.score) }, query: vector)
         }
-        return named
+        return (named, read)
     }
 
     /// (shard, id, BM25) of the k best documents by the merged store's bm25(), best first.
@@ -154,13 +160,17 @@ public final class ShardedSearcher: @unchecked Sendable {
             .map { (part: $0.part, id: ids[$0.part][$0.row] ?? "", score: $0.score) }
     }
 
-    /// The stored documents of ranked hits, each read from its shard.
-    func results(_ hits: [(part: Int, id: String, score: Float)]) throws -> [SearchResult] {
+    /// The stored documents of ranked hits, each read from its shard; those in `read` (by shard,
+    /// already read) are not read again.
+    func results(_ hits: [(part: Int, id: String, score: Float)], read: [Int: [StoredDocument]] = [:]) throws -> [SearchResult] {
         var documents: [String: StoredDocument] = [:]
         for part in Set(hits.map(\.part)) {
-            for document in try shards[part].store.documents(ids: hits.filter { $0.part == part }.map(\.id)) {
-                documents[document.id] = document
+            var known = Dictionary((read[part] ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let missing = hits.filter { $0.part == part && known[$0.id] == nil }.map(\.id)
+            if !missing.isEmpty {
+                for document in try shards[part].store.documents(ids: missing) { known[document.id] = document }
             }
+            for hit in hits where hit.part == part { if let document = known[hit.id] { documents[hit.id] = document } }
         }
         return hits.enumerated().map { rank, hit in
             let document = documents[hit.id]

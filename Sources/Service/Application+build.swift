@@ -25,7 +25,7 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
     let routes = ServiceRoutes(configuration: configuration, batcher: batcher, index: searcher.map(LiveIndex.init))
-    router.add(middleware: ErrorAndMetricsMiddleware(metrics: batcher.metrics, routes: ServiceRoutes.paths))
+    router.add(middleware: ErrorAndMetricsMiddleware(metrics: batcher.metrics, routes: ServiceRoutes.methods))
     if let key = configuration.apiKey {
         router.add(middleware: APIKeyMiddleware(key: key, openPaths: ["/health", "/metrics"]))
     }

@@ -12,7 +12,10 @@ struct ServiceRoutes: Sendable {
 
     var encoder: SentenceEncoder { batcher.encoder }
 
-    static let paths: Set<String> = ["/v1/embeddings", "/v1/models", "/search", "/health", "/metrics"]
+    /// Each route's path and its one method (`register(on:)`).
+    static let methods: [String: HTTPRequest.Method] = [
+        "/v1/embeddings": .post, "/v1/models": .get, "/search": .post, "/health": .get, "/metrics": .get,
+    ]
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/embeddings") { request, _ in try await embeddings(request) }
@@ -41,7 +44,7 @@ struct ServiceRoutes: Sendable {
         let prompt = try resolvePrompt(named: parsed.promptName, role: nil)
         let tokens = encoder.tokenize(ModelPrompts.apply(prompt, to: parsed.inputs))
         let vectors = try await batcher.embed(tokenIDs: tokens, truncation: truncation)
-        try requireFinite(vectors)
+        try requireFinite(vectors, dimension: truncation?.dimensions ?? encoder.modelDimension) { "input \($0)" }
         return ResponseBodies.json(ResponseBodies.embeddings(
             vectors: vectors, count: parsed.inputs.count, dimension: truncation?.dimensions ?? encoder.modelDimension,
             format: parsed.encodingFormat,
@@ -59,13 +62,23 @@ struct ServiceRoutes: Sendable {
         var vector: [Float]?
         if mode != .lexical {
             let embedded = try await batcher.embed(tokenIDs: encoder.tokenize(ModelPrompts.apply(prompt, to: [parsed.query])))
-            try requireFinite(embedded)
+            try requireFinite(embedded, dimension: embedded.count) { _ in "the query" }
             vector = embedded
         }
         let threads = configuration.searchThreads
         let query = parsed.query
-        let hits = try await offload { [vector] in try index.search(query, vector: vector, k: parsed.k, threads: threads, mode: mode) }
-        try requireFinite(hits.map(\.score))
+        let hits: [SearchResult]
+        do {
+            hits = try await offload { [vector] in try index.search(query, vector: vector, k: parsed.k, threads: threads, mode: mode) }
+        } catch SearchError.damagedIndex(let path, let reason) {
+            // Answer from the database's own vectors (`LiveIndex.distrustIndex(at:)`).
+            guard let fallback = self.index?.distrustIndex(at: path) else { throw SearchError.damagedIndex(path: path, reason: reason) }
+            hits = try await offload { [vector] in try fallback.search(query, vector: vector, k: parsed.k, threads: threads, mode: mode) }
+        }
+        if let hit = hits.first(where: { !$0.score.isFinite }) {
+            throw APIError(.internalServerError, .server,
+                           "document \(JSONStringLiteral.make(hit.id)) scores \(hit.score): its stored vector is not finite")
+        }
         return ResponseBodies.json(ResponseBodies.search(query: parsed.query, hits: hits))
     }
 
@@ -103,10 +116,11 @@ struct ServiceRoutes: Sendable {
         }
     }
 
-    private func requireFinite(_ values: [Float]) throws {
-        guard values.allSatisfy(\.isFinite) else {
-            throw APIError(.internalServerError, .server, "the model produced a non-finite value")
-        }
+    /// A 500 naming (`name(row)`) the first row of `vectors` (rows, dimension) that is not finite
+    /// (`NonFiniteEmbedding`).
+    private func requireFinite(_ vectors: [Float], dimension: Int, name: (Int) -> String) throws {
+        guard let row = NonFiniteEmbedding.firstRow(vectors, dimension: dimension) else { return }
+        throw APIError(.internalServerError, .server, NonFiniteEmbedding(input: name(row)).description)
     }
 }
 

@@ -23,6 +23,9 @@ struct EmbedTune: ParsableCommand {
             try CPUPath.validateEnvironment()
             var command = try parseAsRoot()
             try command.run()
+        } catch let refusal as OptionRefusal {
+            FileHandle.standardError.write(Data((TerminalText.escaped("Error: \(refusal)", keepNewlines: true) + "\n").utf8))
+            Foundation.exit(OptionRefusal.exitCode)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)

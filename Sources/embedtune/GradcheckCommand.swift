@@ -32,8 +32,13 @@ struct GradcheckCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Similarity scale of the loss.") var scale: Float = 20
     @Option(parsing: .unconditional, help: "Seed for the entries checked and a fresh adapter.") var seed: UInt64 = 42
 
+    /// Most entries checked per tensor: beyond, a check runs for days (and the candidate count overflows).
+    static let maximumSamples = 10_000
+
     func validate() throws {
-        guard samples > 0 else { throw ValidationError("--samples must be positive") }
+        guard (1...Self.maximumSamples).contains(samples) else {
+            throw ValidationError("--samples must lie in 1...\(Self.maximumSamples) (each entry checked costs two forward passes)")
+        }
         guard tensors > 0 else { throw ValidationError("--tensors must be positive") }
         guard threshold > 0 else { throw ValidationError("--threshold must be positive") }
         guard maxStep > 0 else { throw ValidationError("--max-step must be positive") }

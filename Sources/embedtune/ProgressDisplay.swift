@@ -12,12 +12,17 @@ final class ProgressDisplay {
     var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
     /// `done` of `total` units; `detail` is appended (loss, rate, ...). Plain output at most every 5 s
-    /// (and at the end) so logs stay readable.
+    /// (and at the end) so logs stay readable. The rate and ETA appear from `rateAfter` seconds on:
+    /// before, they would measure nothing but units that needed no work (texts embedded earlier).
     func update(done: Int, total: Int, unit: String, detail: String = "") {
-        let rate = Double(done) / max(elapsed, 1e-9)
-        let eta = rate > 0 ? Double(total - done) / rate : 0
-        let line = "\(label) \(done)/\(total) \(unit) \(String(format: "%.1f", rate)) \(unit)/s ETA \(Self.clock(eta))"
-            + (detail.isEmpty ? "" : " " + detail)
+        let elapsed = elapsed
+        var line = "\(label) \(done)/\(total) \(unit)"
+        if elapsed >= Self.rateAfter {
+            let rate = Double(done) / elapsed
+            let eta = rate > 0 ? Double(total - done) / rate : 0
+            line += " \(String(format: "%.1f", rate)) \(unit)/s ETA \(Self.clock(eta))"
+        }
+        line += detail.isEmpty ? "" : " " + detail
         if isTerminal {
             let width = 24, filled = total > 0 ? width * done / total : width
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
@@ -27,6 +32,9 @@ final class ProgressDisplay {
             Self.write(line + "\n")
         }
     }
+
+    /// Seconds of work before a rate means anything.
+    static let rateAfter = 1.0
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())

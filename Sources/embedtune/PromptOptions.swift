@@ -20,7 +20,7 @@ struct PromptOptions: ParsableArguments {
         do {
             return try directory.prompts.resolve(prompt: prompt, name: promptName, role: role)
         } catch {
-            throw ValidationError("--prompt-name: \(error)")
+            throw OptionRefusal(description: "--prompt-name: \(error)")
         }
     }
 }

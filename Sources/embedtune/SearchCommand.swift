@@ -108,7 +108,7 @@ struct SearchCommand: ParsableCommand {
             return try searcher.search(query, k: k, threads: threads, mode: mode)
         } catch SearchError.damagedIndex(let path, let reason) {
             let damaged = searcher.shards.first { VectorIndexFile.path(forDatabase: $0.databasePath) == path }
-            guard let database = damaged?.databasePath, Self.mayRewriteIndex(of: database), unlink(path) == 0 else {
+            guard let database = damaged?.databasePath, Searcher.mayWriteIndex(ofDatabase: database), unlink(path) == 0 else {
                 throw SearchError.damagedIndex(path: path, reason: reason)
             }
             searcher = try openSearcher()
@@ -123,13 +123,6 @@ struct SearchCommand: ParsableCommand {
             }
             return try searcher.search(query, k: k, threads: threads, mode: mode)
         }
-    }
-
-    /// True when a search may write the index file of `database` again: the database and its directory
-    /// are writable (the test `SearchIndexUse.rebuildIfStale` applies).
-    static func mayRewriteIndex(of database: String) -> Bool {
-        let directory = (database as NSString).deletingLastPathComponent
-        return access(directory.isEmpty ? "." : directory, W_OK) == 0 && access(database, W_OK) == 0
     }
 
     /// A note on standard error when the index file was not simply mapped.

@@ -73,6 +73,12 @@ import Testing
         }
     }
 
+    @Test func anEmptyIdNamesTheLineAndField() throws {
+        guard case .emptyField(_, 2, "_id")? = try failure("{\"_id\": \"a\", \"text\": \"t\"}\n{\"_id\": \"\", \"text\": \"t\"}\n") else {
+            Issue.record("_id \"\" accepted"); return
+        }
+    }
+
     @Test func repeatedIdNamesBothLines() throws {
         let e = try failure("{\"id\": \"a\", \"text\": \"1\"}\n{\"id\": \"b\", \"text\": \"2\"}\n{\"id\": \"a\", \"text\": \"3\"}\n")
         #expect(e == .repeatedID(file: e?.file ?? "", line: 3, id: "a", firstLine: 1))

@@ -94,6 +94,19 @@ struct ErrorResponseTests {
         }
     }
 
+    @Test func aKnownPathAskedWithAnotherMethodIsNotAllowed() async throws {
+        try await withService { client, _ in
+            for (uri, method, allowed) in [("/search", HTTPRequest.Method.get, "POST"), ("/v1/embeddings", .get, "POST"),
+                                           ("/health", .post, "GET"), ("/v1/models", .delete, "GET")] {
+                let response = try await client.execute(uri: uri, method: method)
+                #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+                #expect(response.headers[.allow] == allowed, "\(method) \(uri)")
+                let error = try #require(try jsonObject(response.body)["error"] as? [String: Any])
+                #expect((error["message"] as? String)?.contains("use \(allowed)") == true, "\(error)")
+            }
+        }
+    }
+
     @Test func aShutDownBatcherAnswersServiceUnavailable() async throws {
         try await withService { client, batcher in
             await batcher.shutdown()

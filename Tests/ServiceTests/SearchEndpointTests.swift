@@ -70,6 +70,42 @@ struct SearchEndpointTests {
         }
     }
 
+    /// The service opens databases read-only: an index file found damaged by a search (its rows
+    /// overwritten, the header and so its checksum intact) is not written again, but the database is
+    /// searched through the vectors in SQLite, answering as the undamaged file did.
+    @Test func aDamagedIndexFileIsSearchedAroundThroughTheDatabase() async throws {
+        let encoder = try TinyModel.encoder()
+        let database = try TestDatabase(encoder: encoder)
+        defer { database.remove() }
+        try VectorStore(path: database.path).writeIndex()
+        let index = try database.index(encoder: encoder)
+        #expect(index.indexOutcome == .mapped)
+        let query = sampleTexts[5]
+        let expected = try Searcher(store: VectorStore(path: database.path, readOnly: true), encoder: encoder, index: .never)
+            .search(query, k: 3)
+        try await withService(index: index, encoder: encoder) { client, _ in
+            // The float32 rows: the first (offset, length) pair of the header, at byte 176.
+            let url = URL(fileURLWithPath: VectorIndexFile.path(forDatabase: database.path))
+            var file = try Data(contentsOf: url)
+            let offset = file[176..<184].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            let length = file[184..<192].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            try #require(offset >= 4096 && length > 0 && offset + length <= file.count)
+            let garbage = (0..<(length / 4)).map { Float(($0 * 7919) % 97) / 12 - 4 }
+            file.replaceSubrange(offset..<(offset + length), with: garbage.withUnsafeBytes { Array($0) })
+            try file.write(to: url)
+            for _ in 0..<2 {
+                let body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["query": query, "k": 3]))
+                let response = try await client.execute(uri: "/search", method: .post, body: body)
+                #expect(response.status == .ok)
+                let results = try #require(try jsonObject(response.body)["results"] as? [[String: Any]])
+                #expect(results.map { $0["id"] as? String } == expected.map(\.id))
+                for (result, hit) in zip(results, expected) {
+                    #expect(abs(((result["score"] as? NSNumber)?.floatValue ?? -9) - hit.score) <= 1e-5)
+                }
+            }
+        }
+    }
+
     @Test func searchWithoutADatabaseIsNotFoundWithAJSONError() async throws {
         try await withService { client, _ in
             let body = ByteBuffer(string: #"{"query":"x"}"#)

@@ -44,6 +44,16 @@ struct TrainerTests {
         return c
     }
 
+    /// `configuration(lora:)` at a learning rate that makes the run diverge, full from the first step,
+    /// saving after every step.
+    func diverging(lora: Bool, learningRate: Double) -> TrainingConfiguration {
+        var c = configuration(lora: lora)
+        c.learningRate = learningRate
+        c.warmupRatio = 0
+        c.saveEvery = 1
+        return c
+    }
+
     @Test(arguments: [true, false])
     func resumedRunReachesTheSameWeightsAsAnUninterruptedOne(lora: Bool) throws {
         let whole = temporaryDirectory(), interrupted = temporaryDirectory()
@@ -77,11 +87,7 @@ struct TrainerTests {
     @Test func nonFiniteLossStopsWithTheLastCheckpointIntact() throws {
         let output = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        var c = configuration(lora: false)
-        c.learningRate = 1e30
-        c.warmupRatio = 0
-        c.saveEvery = 1
-        let t = try trainer(c, output: output)
+        let t = try trainer(diverging(lora: false, learningRate: 1e30), output: output)
         do {
             try t.run(resume: false, threads: 1)
             Issue.record("the run should have stopped on a non-finite loss")
@@ -92,6 +98,28 @@ struct TrainerTests {
             let saved = try Checkpoint.load(output: output, into: probe)
             #expect(saved?.0.globalStep == step - 1)
             #expect(probe.storage.buffer.allSatisfy { $0.isFinite })
+        }
+    }
+
+    /// A learning rate so large that Adam's step, lr / (1 - beta1) as a float, overflows: the first
+    /// update makes the weights infinite while that step's loss, from the initial weights, is finite.
+    @Test(arguments: [true, false])
+    func anUpdateThatMakesAWeightNonFiniteStopsBeforeAnythingIsSaved(lora: Bool) throws {
+        let output = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: output) }
+        let t = try trainer(diverging(lora: lora, learningRate: 1e38), output: output)
+        let initial = Array(t.model.trainable.storage.buffer)
+        do {
+            try t.run(resume: false, threads: 1)
+            Issue.record("the run should have stopped on non-finite weights")
+        } catch let TrainingError.nonFiniteWeights(step, checkpoint) {
+            #expect(step == 1)
+            #expect(checkpoint == nil)
+            #expect(initial.allSatisfy { $0.isFinite })
+            #expect(t.model.trainable.storage.buffer.contains { !$0.isFinite })
+            let written = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
+            #expect(!written.contains { $0.hasSuffix(".safetensors") || $0.hasPrefix("checkpoint") }, "\(written)")
+            #expect(TrainingError.nonFiniteWeights(step: step, checkpoint: checkpoint).description.contains("learning rate"))
         }
     }
 
