@@ -17,8 +17,8 @@ struct AdaptedLinear {
     /// the pair's gradients under LoRA.
     let weightGrads: LinearParameters?
     let loraGrads: LoRAPair?
-    /// The packed copy of a frozen base (LoRA training on an AVX-512 CPU), used instead of `Linear`
-    /// when the base gets no weight gradient; nil: `Linear` (OpenBLAS).
+    /// The packed copy of a frozen base (LoRA training on a CPU with the packed kernels: AVX-512 or
+    /// AVX2), used instead of `Linear` when the base gets no weight gradient; nil: `Linear` (OpenBLAS).
     let packed: PackedFrozenLinear?
     /// Threads of every product (packed, OpenBLAS and LoRA's).
     let context: ComputeContext
@@ -74,7 +74,7 @@ struct AdaptedLinear {
     var drawsFromGenerator: Bool { pair != nil && (adapter?.config.loraDropout ?? 0) > 0 }
 
     /// The packed base (float32 or bf16) when this Linear's LoRA branch runs inside its kernels
-    /// (`PackedLoRA`): a frozen packed base on an AVX-512 CPU, a targeted Linear and no LoRA dropout;
+    /// (`PackedLoRA`): a frozen packed base with `LowRank`'s fast kernels, a targeted Linear and no LoRA dropout;
     /// nil otherwise.
     private var fusedBase: (forward: any LowRankProduct, backward: any LowRankProduct)? {
         guard pair != nil, adapter != nil, !drawsFromGenerator else { return nil }
