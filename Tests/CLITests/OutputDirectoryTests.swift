@@ -66,6 +66,21 @@ import Testing
         #expect(embedded.status == 0, "\(embedded.stderr)")
     }
 
+    @Test func mergeAgainIntoItsOwnOutputNeedsNoOverwrite() throws {
+        let dir = try Scratch()
+        defer { dir.remove() }
+        let adapter = try HostileInput.tinyAdapter(in: dir)
+        let output = dir.path("merged")
+        let first = try merge(model: Repository.tinyModel.path, adapter: adapter, output: output)
+        #expect(first.status == 0, "\(first.stderr)")
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/embedtune_merge.json")))
+        #expect((record as? [String: String]) == ["base_model": Repository.tinyModel.path, "adapter": adapter])
+        let before = try HostileInput.snapshot(output)
+        let again = try merge(model: Repository.tinyModel.path, adapter: adapter, output: output)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try HostileInput.snapshot(output) == before)  // the same merge writes the same bytes
+    }
+
     @Test(arguments: [["--full"], []])
     func trainRefusesTheModelDirectoryAsOutput(_ extra: [String]) throws {
         let dir = try Scratch()
