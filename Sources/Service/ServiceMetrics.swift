@@ -20,6 +20,7 @@ public final class ServiceMetrics: @unchecked Sendable {
     private var forwardSeconds = Histogram(bounds: ServiceMetrics.latencyBounds)
     private var queueSeconds = Histogram(bounds: ServiceMetrics.queueBounds)
     private var embeddedInputs = 0
+    private var indexFallbacks = 0
 
     public init() {}
 
@@ -41,6 +42,12 @@ public final class ServiceMetrics: @unchecked Sendable {
             forwardSeconds.observe(seconds)
             embeddedInputs += inputs
         }
+    }
+
+    /// A search found a database's index file damaged and the database was reopened with its vectors
+    /// read from SQLite (`LiveIndex.distrustIndex(at:)`).
+    public func recordIndexFallback() {
+        lock.withLock { indexFallbacks += 1 }
     }
 
     /// Time a request waited in the batch queue before its first input's forward pass began.
@@ -81,6 +88,11 @@ public final class ServiceMetrics: @unchecked Sendable {
             let embedded = "embedtune_embedded_inputs_total"
             out += PrometheusText.header(embedded, type: "counter", help: "Texts embedded.")
             out += "\(embedded) \(embeddedInputs)\n"
+            let fallbacks = "embedtune_search_index_fallbacks_total"
+            out += PrometheusText.header(
+                fallbacks, type: "counter",
+                help: "Databases reopened with their vectors read from SQLite because a search found their index file damaged.")
+            out += "\(fallbacks) \(indexFallbacks)\n"
             return out
         }
     }

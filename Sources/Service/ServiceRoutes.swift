@@ -73,6 +73,7 @@ struct ServiceRoutes: Sendable {
         } catch SearchError.damagedIndex(let path, let reason) {
             // Answer from the database's own vectors (`LiveIndex.distrustIndex(at:)`).
             guard let fallback = self.index?.distrustIndex(at: path) else { throw SearchError.damagedIndex(path: path, reason: reason) }
+            batcher.metrics.recordIndexFallback()
             hits = try await offload { [vector] in try fallback.search(query, vector: vector, k: parsed.k, threads: threads, mode: mode) }
         }
         if let hit = hits.first(where: { !$0.score.isFinite }) {

@@ -83,7 +83,8 @@ struct SearchEndpointTests {
         let query = sampleTexts[5]
         let expected = try Searcher(store: VectorStore(path: database.path, readOnly: true), encoder: encoder, index: .never)
             .search(query, k: 3)
-        try await withService(index: index, encoder: encoder) { client, _ in
+        try await withService(index: index, encoder: encoder) { client, batcher in
+            #expect(batcher.metrics.exposition().contains("embedtune_search_index_fallbacks_total 0\n"))
             // The float32 rows: the first (offset, length) pair of the header, at byte 176.
             let url = URL(fileURLWithPath: VectorIndexFile.path(forDatabase: database.path))
             var file = try Data(contentsOf: url)
@@ -103,6 +104,8 @@ struct SearchEndpointTests {
                     #expect(abs(((result["score"] as? NSNumber)?.floatValue ?? -9) - hit.score) <= 1e-5)
                 }
             }
+            // One fallback: the second search went to SQLite directly.
+            #expect(batcher.metrics.exposition().contains("embedtune_search_index_fallbacks_total 1\n"))
         }
     }
 
